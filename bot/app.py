@@ -1,0 +1,85 @@
+"""The one composition root: wires the database, persistence, handlers, scheduler and sender."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram.request import BaseRequest
+
+from bot import db as queries
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.context import Context
+from bot.db import Database
+from bot.handlers import common, errors, staff
+from bot.persistence import SqlitePersistence
+
+log = logging.getLogger(__name__)
+
+
+class AounApplication(Application):  # type: ignore[type-arg]
+    """Opens the database before PTB loads persisted conversations, closes it after shutdown."""
+
+    async def initialize(self) -> None:
+        database: Database = self.bot_data["db"]
+        settings: Settings = self.bot_data["settings"]
+        await database.connect()
+        await database.migrate()
+        async with database.transaction() as tx:
+            await queries.bootstrap_admins(
+                tx, settings.admin_ids, now=self.bot_data["clock"].now()
+            )
+        await super().initialize()
+
+    async def shutdown(self) -> None:
+        await super().shutdown()
+        await self.bot_data["db"].close()
+
+
+async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+    await common.publish_command_menus(app)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    request: BaseRequest | None = None,
+    clock: Clock | None = None,
+    persistence_interval: float = 1.0,
+) -> Application:  # type: ignore[type-arg]
+    """Build the Application; `request` replaces the network (tests and the console)."""
+    database = Database(settings.database_path)
+    builder = (
+        ApplicationBuilder()
+        .application_class(AounApplication)
+        .token(settings.bot_token)
+        .base_url(f"{settings.bot_api_base_url}/bot")
+        .base_file_url(f"{settings.bot_api_base_url}/file/bot")
+        .context_types(ContextTypes(context=Context))
+        .persistence(SqlitePersistence(database, update_interval=persistence_interval))
+        .post_init(_post_init)
+        # Conversations need updates of one user in order; never concurrent_updates here.
+        .concurrent_updates(False)
+    )
+    if request is not None:
+        builder = builder.request(request).get_updates_request(request)
+    app = builder.build()
+    services: dict[str, Any] = {
+        "db": database,
+        "settings": settings,
+        "clock": clock or SystemClock(),
+    }
+    app.bot_data.update(services)
+
+    # Order matters. Group -1: remember the user and bind their locale before anything else.
+    app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
+    # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
+    # and the "I did not understand" fallbacks last.
+    staff.register(app)
+    common.register(app)
+    common.register_fallbacks(app)
+    app.add_error_handler(errors.on_error)
+    return app

@@ -1,0 +1,256 @@
+"""Settings, read once from the environment (and an optional `.env` file)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SUPPORTED_LOCALES = ("ar", "en")
+
+DEFAULT_CITIES = (
+    "central_area",
+    "quba",
+    "uhud",
+    "al_awali",
+    "al_aziziyah",
+    "al_iskan",
+    "sultanah",
+    "al_khalidiyyah",
+    "airport",
+    "train_station",
+)
+
+
+class ConfigError(Exception):
+    """A required setting is missing or malformed; the message names the variable."""
+
+
+def _parse_bool(raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError("expected true or false")
+
+
+def _parse_duration(raw: str) -> timedelta:
+    """`90s`, `15m`, `3h`, `2d` or a plain number of seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*", raw.lower())
+    if not match:
+        raise ValueError("expected a duration such as 90s, 15m, 3h or 2d")
+    number, unit = float(match.group(1)), match.group(2) or "s"
+    return timedelta(seconds=number * {"s": 1, "m": 60, "h": 3600, "d": 86400}[unit])
+
+
+def _parse_durations(raw: str) -> tuple[timedelta, ...]:
+    parts = [p for p in raw.split(",") if p.strip()]
+    if not parts:
+        raise ValueError("expected a comma-separated list of durations such as 24h,2h")
+    return tuple(sorted((_parse_duration(p) for p in parts), reverse=True))
+
+
+def _parse_ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in raw.replace(" ", "").split(","):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ValueError(f"{part!r} is not a numeric Telegram id")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _parse_locale(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in SUPPORTED_LOCALES:
+        raise ValueError(f"expected one of {', '.join(SUPPORTED_LOCALES)}")
+    return value
+
+
+def _parse_timezone(raw: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(raw.strip())
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError("unknown time zone (expected e.g. Asia/Riyadh)") from exc
+
+
+def _parse_url(raw: str) -> str:
+    value = raw.strip().rstrip("/")
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise ValueError("expected an http:// or https:// URL")
+    return value
+
+
+def _parse_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value <= 0:
+        raise ValueError("expected a positive whole number")
+    return value
+
+
+def _parse_positive_float(raw: str) -> float:
+    value = float(raw)
+    if value <= 0:
+        raise ValueError("expected a positive number")
+    return value
+
+
+def _parse_send_rate(raw: str) -> float:
+    value = _parse_positive_float(raw)
+    if value > 30:
+        raise ValueError("Telegram allows at most 30 messages per second; use 30 or less")
+    return value
+
+
+def _parse_cities(raw: str) -> tuple[str, ...]:
+    cities = tuple(c.strip() for c in raw.split(",") if c.strip())
+    if not cities:
+        raise ValueError("expected a comma-separated list of city or district names")
+    return cities
+
+
+def _setting(env: str, parse: Callable[[str], Any], default: Any = None, *, doc: str) -> Any:
+    return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with the environment variable that sets it."""
+
+    bot_token: str = _setting("BOT_TOKEN", str.strip, "", doc="Telegram bot token (required to run)")
+    database_path: Path = _setting(
+        "DATABASE_PATH", Path, Path("./data/aoun.sqlite3"), doc="SQLite database file"
+    )
+    admin_ids: frozenset[int] = _setting(
+        "ADMIN_IDS", _parse_ids, frozenset(), doc="comma-separated Telegram ids of bootstrap admins"
+    )
+    default_locale: str = _setting(
+        "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar|en)"
+    )
+    timezone: ZoneInfo = _setting(
+        "TIMEZONE", _parse_timezone, ZoneInfo("Asia/Riyadh"), doc="the office's time zone"
+    )
+    bot_api_base_url: str = _setting(
+        "BOT_API_BASE_URL",
+        _parse_url,
+        "https://api.telegram.org",
+        doc="Bot API server root; /bot<token>/<method> is appended",
+    )
+    webhook_url: str = _setting(
+        "WEBHOOK_URL", _parse_url, "", doc="public HTTPS URL; enables webhook mode when set"
+    )
+    webhook_secret: str = _setting(
+        "WEBHOOK_SECRET", str.strip, "", doc="secret_token Telegram sends with each webhook call"
+    )
+    port: int = _setting("PORT", _parse_positive_int, 8443, doc="port of the webhook server")
+    log_level: str = _setting("LOG_LEVEL", str.upper, "INFO", doc="logging level")
+    # Registration
+    min_volunteer_age: int = _setting(
+        "MIN_VOLUNTEER_AGE", _parse_positive_int, 15, doc="youngest age accepted at registration"
+    )
+    require_approval: bool = _setting(
+        "REQUIRE_APPROVAL", _parse_bool, False, doc="new volunteers wait for a coordinator"
+    )
+    cities: tuple[str, ...] = _setting(
+        "CITIES", _parse_cities, DEFAULT_CITIES, doc="city/district choices offered at registration"
+    )
+    # Entities and needs
+    invite_ttl: timedelta = _setting(
+        "INVITE_TTL", _parse_duration, timedelta(days=7), doc="how long an invite link is valid"
+    )
+    # Delivery
+    send_rate: float = _setting(
+        "SEND_RATE", _parse_send_rate, 25.0, doc="messages per second overall (at most 30)"
+    )
+    send_max_attempts: int = _setting(
+        "SEND_MAX_ATTEMPTS", _parse_positive_int, 5, doc="tries before a message is failed"
+    )
+    # Dispatch
+    dispatch_interval: timedelta = _setting(
+        "DISPATCH_INTERVAL", _parse_duration, timedelta(seconds=60), doc="scheduler tick"
+    )
+    offer_horizon_days: int = _setting(
+        "OFFER_HORIZON_DAYS", _parse_positive_int, 14, doc="offer shifts starting within N days"
+    )
+    overbook_factor: float = _setting(
+        "OVERBOOK_FACTOR", _parse_positive_float, 1.5, doc="outstanding offers per open slot"
+    )
+    offer_ttl: timedelta = _setting(
+        "OFFER_TTL", _parse_duration, timedelta(hours=3), doc="how long an offer stays open"
+    )
+    late_cancel_hours: int = _setting(
+        "LATE_CANCEL_HOURS", _parse_positive_int, 12, doc="cancelling later than this is late"
+    )
+    reminder_leads: tuple[timedelta, ...] = _setting(
+        "REMINDER_LEADS",
+        _parse_durations,
+        (timedelta(hours=24), timedelta(hours=2)),
+        doc="reminders before a shift starts",
+    )
+    confirm_deadline: timedelta = _setting(
+        "CONFIRM_DEADLINE",
+        _parse_duration,
+        timedelta(hours=6),
+        doc="unconfirmed this long before start is at-risk",
+    )
+    max_shifts_per_week: int = _setting(
+        "MAX_SHIFTS_PER_WEEK", _parse_positive_int, 6, doc="most shifts one volunteer may hold a week"
+    )
+    waitlist_confirm_ttl: timedelta = _setting(
+        "WAITLIST_CONFIRM_TTL",
+        _parse_duration,
+        timedelta(minutes=30),
+        doc="how long a promoted waitlisted volunteer has to confirm",
+    )
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, *, require_token: bool = True
+    ) -> Settings:
+        """Read settings; raise ConfigError naming the first bad variable."""
+        env = dict(os.environ if environ is None else environ)
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            name = f.metadata["env"]
+            raw = env.get(name)
+            if raw is None or (raw.strip() == "" and name != "BOT_TOKEN"):
+                continue
+            try:
+                values[f.name] = f.metadata["parse"](raw)
+            except (ValueError, TypeError) as exc:
+                raise ConfigError(f"{name} is malformed: {exc}") from None
+        settings = cls(**values)
+        if require_token:
+            if not settings.bot_token:
+                raise ConfigError("BOT_TOKEN is missing: set it to the token @BotFather gave you")
+            if not re.fullmatch(r"\d+:[\w-]{20,}", settings.bot_token):
+                raise ConfigError("BOT_TOKEN is malformed: expected <digits>:<secret> from @BotFather")
+        if settings.webhook_url and not settings.webhook_secret:
+            raise ConfigError("WEBHOOK_SECRET is missing: it is required when WEBHOOK_URL is set")
+        return settings
+
+    @classmethod
+    def variables(cls) -> list[tuple[str, str, str]]:
+        """(name, default, description) of every variable, for --help and the README."""
+        rows = []
+        for f in fields(cls):
+            default = f.default
+            if isinstance(default, (tuple, frozenset)):
+                default = ",".join(str(d) for d in default)
+            rows.append((f.metadata["env"], str(default), f.metadata["doc"]))
+        return rows
+
+
+def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> None:
+    """Honour an optional .env file without overriding the real environment."""
+    from dotenv import load_dotenv
+
+    if Path(path).is_file():
+        load_dotenv(path, override=False)

@@ -1,0 +1,302 @@
+"""Translations, the per-update locale, and Hijri + Gregorian dates.
+
+Catalogs are the `.po` files under `locales/`; they are compiled in memory the first time a locale
+is used, so a fresh clone needs no compile step. The current locale lives in a ContextVar that a
+TypeHandler at group -1 sets for each update (see handlers/common.py); `use_locale()` switches it
+temporarily, e.g. to render a message for another user.
+
+Write `_("Hello, {name}").format(name=isolate(name))`: never an f-string inside `_()`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from datetime import date, datetime, time
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import NullTranslations, Translations
+from hijridate import Gregorian, Hijri
+
+from bot.config import SUPPORTED_LOCALES
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+DOMAIN = "messages"
+RTL_LOCALES = frozenset({"ar", "fa", "ur"})
+
+_current_locale: ContextVar[str] = ContextVar("aoun_locale", default="ar")
+
+
+def N_(message: str) -> str:
+    """Mark a string for extraction; translate it later with `_()` where it is shown."""
+    return message
+
+
+@cache
+def translations(locale: str) -> NullTranslations:
+    """Compile `locales/<locale>/LC_MESSAGES/messages.po` in memory (cached)."""
+    po_path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+    if not po_path.is_file():
+        return NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer, domain=DOMAIN)
+
+
+def get_locale() -> str:
+    return _current_locale.get()
+
+
+def set_locale(locale: str) -> None:
+    """Bind the locale for the rest of this update (called once per update)."""
+    _current_locale.set(locale if locale in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0])
+
+
+@contextmanager
+def use_locale(locale: str) -> Iterator[None]:
+    """Render in another locale for a block, e.g. a message to another user."""
+    token = _current_locale.set(locale if locale in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0])
+    try:
+        yield
+    finally:
+        _current_locale.reset(token)
+
+
+def _(message: str) -> str:
+    return translations(get_locale()).ugettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return translations(get_locale()).ungettext(singular, plural, n)
+
+
+def resolve_locale(saved: str | None, language_code: str | None, default: str) -> str:
+    """The user's saved choice, else Telegram's language_code when supported, else the default."""
+    if saved in SUPPORTED_LOCALES:
+        return saved
+    if language_code:
+        base = language_code.split("-")[0].split("_")[0].lower()
+        if base in SUPPORTED_LOCALES:
+            return base
+    return default
+
+
+def is_rtl(locale: str | None = None) -> bool:
+    return (locale or get_locale()) in RTL_LOCALES
+
+
+def isolate(value: object) -> str:
+    """Wrap a name or number in a Unicode first-strong isolate so it cannot reorder RTL text."""
+    text = str(value)
+    return f"\u2068{text}\u2069" if is_rtl() else text
+
+
+def ltr(value: object) -> str:
+    """Force left-to-right for phone numbers, codes and times inside RTL text."""
+    text = str(value)
+    return f"\u2066{text}\u2069" if is_rtl() else text
+
+
+# -- calendar names -------------------------------------------------------------------------------
+
+HIJRI_MONTHS = (
+    N_("Muharram"),
+    N_("Safar"),
+    N_("Rabi al-Awwal"),
+    N_("Rabi al-Thani"),
+    N_("Jumada al-Ula"),
+    N_("Jumada al-Akhirah"),
+    N_("Rajab"),
+    N_("Shaban"),
+    N_("Ramadan"),
+    N_("Shawwal"),
+    N_("Dhu al-Qadah"),
+    N_("Dhu al-Hijjah"),
+)
+
+GREGORIAN_MONTHS = (
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
+)
+
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+def to_hijri(day: date) -> Hijri:
+    return Gregorian(day.year, day.month, day.day).to_hijri()
+
+
+def format_date(day: date) -> str:
+    """`Sunday 7 Dhu al-Hijjah 1447 AH (24 May 2026)` in the current locale."""
+    try:
+        hijri = to_hijri(day)
+        hijri_part = _("{day} {month} {year} AH").format(
+            day=hijri.day, month=_(HIJRI_MONTHS[hijri.month - 1]), year=hijri.year
+        )
+    except (OverflowError, ValueError):  # outside the Umm al-Qura table (1343-1500 AH)
+        hijri_part = ""
+    gregorian_part = _("{day} {month} {year}").format(
+        day=day.day, month=_(GREGORIAN_MONTHS[day.month - 1]), year=day.year
+    )
+    weekday = _(WEEKDAYS[day.weekday()])
+    if not hijri_part:
+        return _("{weekday} {gregorian}").format(weekday=weekday, gregorian=gregorian_part)
+    return _("{weekday} {hijri} ({gregorian})").format(
+        weekday=weekday, hijri=hijri_part, gregorian=gregorian_part
+    )
+
+
+def format_time(moment: time | datetime) -> str:
+    return ltr(f"{moment.hour:02d}:{moment.minute:02d}")
+
+
+def format_datetime(moment: datetime, tz: ZoneInfo) -> str:
+    """`Sunday 7 Dhu al-Hijjah 1447 AH (24 May 2026), 08:00` in the office time zone."""
+    local = moment.astimezone(tz)
+    return _("{date}, {time}").format(date=format_date(local.date()), time=format_time(local))
+
+
+def format_short_date(day: date) -> str:
+    """`7 Dhu al-Hijjah (24 May)`: for lists where the year is obvious."""
+    try:
+        hijri = to_hijri(day)
+    except (OverflowError, ValueError):
+        return _("{day} {month} {year}").format(
+            day=day.day, month=_(GREGORIAN_MONTHS[day.month - 1]), year=day.year
+        )
+    return _("{hday} {hmonth} ({gday} {gmonth})").format(
+        hday=hijri.day,
+        hmonth=_(HIJRI_MONTHS[hijri.month - 1]),
+        gday=day.day,
+        gmonth=_(GREGORIAN_MONTHS[day.month - 1]),
+    )
+
+
+# -- parsing what people type ---------------------------------------------------------------------
+
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_HIJRI_MARKERS = re.compile(r"(هـ|ه|AH|A\.H\.|H)\s*$", re.IGNORECASE)
+_GREGORIAN_MARKERS = re.compile(r"(م|AD|A\.D\.|G|CE)\s*$", re.IGNORECASE)
+
+
+class DateInputError(ValueError):
+    """A typed date or time could not be understood; `message()` explains it in the locale."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+    def message(self) -> str:
+        if self.code == "invalid":
+            return _("That day does not exist in that month. Please check the date and try again.")
+        if self.code == "range":
+            return _(
+                "Please type a year between 1343 and 1500 (Hijri) or 1900 and 2100 (Gregorian)."
+            )
+        if self.code == "time":
+            return _("Please type a time like 08:00 or 14:30 (24-hour clock).")
+        return _(
+            "Please type the date as year-month-day, in Hijri or Gregorian, "
+            "for example 1447-12-08 or 2026-05-24."
+        )
+
+
+def normalize_digits(text: str) -> str:
+    """Arabic-Indic and Persian digits to ASCII."""
+    return text.translate(_DIGITS)
+
+
+def parse_date(text: str) -> date:
+    """A date typed in Hijri (Umm al-Qura) or Gregorian, returned as a Gregorian date.
+
+    Accepts `1447-12-08`, `2026-05-24`, `24/05/2026`, `8/12/1447 هـ`, with Arabic-Indic digits
+    and `-`, `/`, `.` or spaces between the parts. The year tells the calendar apart (1343-1500
+    Hijri, 1900-2100 Gregorian); a trailing هـ/AH or م/AD makes it explicit.
+    """
+    cleaned = normalize_digits(text or "").strip().replace("\u200f", "").replace("\u200e", "")
+    calendar = None
+    if _HIJRI_MARKERS.search(cleaned):
+        calendar, cleaned = "hijri", _HIJRI_MARKERS.sub("", cleaned).strip()
+    elif _GREGORIAN_MARKERS.search(cleaned):
+        calendar, cleaned = "gregorian", _GREGORIAN_MARKERS.sub("", cleaned).strip()
+    parts = re.split(r"\s*[-/.\s]\s*", cleaned)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+        raise DateInputError("format")
+    numbers = [int(p) for p in parts]
+    if len(parts[0]) >= 3:
+        year, month, day = numbers
+    elif len(parts[2]) >= 3:
+        day, month, year = numbers
+    else:
+        raise DateInputError("format")
+    if calendar is None:
+        calendar = "hijri" if year <= 1600 else "gregorian"
+    if calendar == "hijri":
+        if not 1343 <= year <= 1500:
+            raise DateInputError("range")
+        if not 1 <= month <= 12:
+            raise DateInputError("invalid")
+        try:
+            gregorian = Hijri(year, month, day).to_gregorian()
+        except (ValueError, OverflowError):
+            raise DateInputError("invalid") from None
+        return date(gregorian.year, gregorian.month, gregorian.day)
+    if not 1900 <= year <= 2100:
+        raise DateInputError("range")
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise DateInputError("invalid") from None
+
+
+def parse_time(text: str) -> time:
+    """`08:00`, `8`, `8:30`, `2 pm`, `2 م`, `١٤:٣٠` -> time."""
+    cleaned = normalize_digits(text or "").strip().lower().replace(".", ":")
+    match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|ص|م|صباحا|مساء|مساءً|صباحًا)?", cleaned)
+    if not match:
+        raise DateInputError("time")
+    hour, minute = int(match.group(1)), int(match.group(2) or 0)
+    suffix = match.group(3)
+    if suffix:
+        if not 1 <= hour <= 12:
+            raise DateInputError("time")
+        pm = suffix in {"pm", "م", "مساء", "مساءً"}
+        hour = (hour % 12) + (12 if pm else 0)
+    if not (0 <= hour <= 23 and 0 <= minute <= 59):
+        raise DateInputError("time")
+    return time(hour, minute)
+
+
+def user_locale(user_row: object, default: str) -> str:
+    """The locale to write to a stored user in (a `users` row, or None for the default)."""
+    if user_row is None:
+        return default
+    return resolve_locale(user_row["locale"], user_row["language_code"], default)  # type: ignore[index]

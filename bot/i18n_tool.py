@@ -1,0 +1,99 @@
+"""`python -m bot i18n update|check`: extract messages with pybabel and keep the catalogs tidy.
+
+update: extract `_()`, `N_()` and `ngettext()` from bot/ into locales/messages.pot, merge it into
+every locales/<lang>/LC_MESSAGES/messages.po (English is the source language, so its entries are
+filled with the source text), with fixed header dates and no line numbers so that branches merge.
+check: list entries that still lack a translation; exit 1 if any.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from babel.messages.frontend import CommandLineInterface
+from babel.messages.pofile import read_po, write_po
+
+from bot.config import SUPPORTED_LOCALES
+from bot.i18n import DOMAIN, LOCALES_DIR
+
+ROOT = LOCALES_DIR.parent
+POT = LOCALES_DIR / f"{DOMAIN}.pot"
+SOURCE_LOCALE = "en"
+
+
+def _pybabel(*args: str) -> None:
+    CommandLineInterface().run(["pybabel", "-q", *args])
+
+
+def _catalogs() -> list[tuple[str, Path]]:
+    for locale in SUPPORTED_LOCALES:
+        path = LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+        if not path.exists():
+            _pybabel("init", "-i", str(POT), "-o", str(path), "-l", locale)
+    return sorted(
+        (path.parent.parent.name, path) for path in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")
+    )
+
+
+def _tidy(path: Path, locale: str | None) -> None:
+    """Stable headers (no dates), source text for English, obsolete entries dropped."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=locale)
+    catalog.project, catalog.version = "Aoun", "1"
+    catalog.copyright_holder = "Aoun contributors"
+    catalog.msgid_bugs_address = ""
+    catalog.creation_date = catalog.revision_date = catalog.creation_date.replace(
+        year=2026, month=1, day=1, hour=0, minute=0, second=0
+    )
+    catalog.last_translator = catalog.language_team = "Aoun contributors"
+    catalog.obsolete.clear()
+    if locale == SOURCE_LOCALE:
+        for message in catalog:
+            if message.id and not message.string:
+                message.string = message.id
+            elif isinstance(message.id, tuple) and not any(message.string):
+                message.string = (message.id[0], message.id[1])
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
+
+
+def update() -> int:
+    _pybabel(
+        "extract", "--no-location", "--sort-output", "-k", "N_", "-k", "ngettext:1,2",
+        "--project", "Aoun", "--version", "1", "-w", "100", "-o", str(POT), str(ROOT / "bot"),
+    )
+    _tidy(POT, None)
+    for locale, path in _catalogs():
+        _pybabel(
+            "update", "--no-fuzzy-matching", "--ignore-obsolete",
+            "-w", "100", "-i", str(POT), "-o", str(path), "-l", locale,
+        )
+        _tidy(path, locale)
+    return check()
+
+
+def check() -> int:
+    missing = 0
+    for locale, path in _catalogs():
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        for message in catalog:
+            if not message.id:
+                continue
+            strings = message.string if isinstance(message.string, tuple) else (message.string,)
+            if not all(strings) or message.fuzzy:
+                missing += 1
+                print(f"{locale}: untranslated: {message.id!r}")
+    print(f"{missing} untranslated entries")
+    return 1 if missing else 0
+
+
+def main(action: str) -> int:
+    if action == "update":
+        return update()
+    return check()
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1] if len(sys.argv) > 1 else "check"))

@@ -1,0 +1,253 @@
+"""An offline Bot API: a PTB request object that records every call and answers like Telegram.
+
+Used by the tests and by `python -m bot console`, so both run the real Application with no
+network. It keeps the messages the bot sent (so edits and button presses refer to real ones) and
+can be told to fail the next calls the way Telegram does (429 with retry_after, 403, 400, 5xx).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from telegram.request import BaseRequest, RequestData
+
+BOT_USER = {
+    "id": 7000000001,
+    "is_bot": True,
+    "first_name": "Aoun",
+    "username": "aoun_test_bot",
+    "can_join_groups": False,
+    "can_read_all_group_messages": False,
+    "supports_inline_queries": False,
+}
+
+MESSAGE_METHODS = {
+    "sendMessage",
+    "sendLocation",
+    "sendVenue",
+    "sendDocument",
+    "sendPhoto",
+    "sendContact",
+}
+EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+
+
+@dataclass
+class Call:
+    """One Bot API request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def chat_id(self) -> int | None:
+        value = self.params.get("chat_id")
+        return int(value) if value is not None else None
+
+    @property
+    def text(self) -> str:
+        return str(self.params.get("text") or self.params.get("caption") or "")
+
+    @property
+    def buttons(self) -> list[tuple[str, str]]:
+        """(label, callback_data or url) of every inline button, row by row."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        found = []
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                found.append((button["text"], button.get("callback_data") or button.get("url", "")))
+        return found
+
+    @property
+    def keyboard(self) -> list[dict[str, Any]]:
+        """The buttons of a reply keyboard (request_contact, request_users, plain text)."""
+        markup = self.params.get("reply_markup") or {}
+        if isinstance(markup, str):
+            markup = json.loads(markup)
+        return [button for row in markup.get("keyboard", []) for button in row]
+
+
+@dataclass
+class _Failure:
+    status: int
+    description: str
+    method: str | None
+    chat_id: int | None
+    retry_after: int | None
+    times: int
+
+
+class OfflineBotAPI(BaseRequest):
+    """Answers every Bot API method locally; `calls` is the record of what the bot sent."""
+
+    def __init__(self, bot_user: dict[str, Any] | None = None) -> None:
+        self.bot_user = dict(bot_user or BOT_USER)
+        self.calls: list[Call] = []
+        self.messages: dict[int, dict[str, Any]] = {}
+        self._failures: list[_Failure] = []
+        self._message_ids = itertools.count(1)
+        self.listeners: list[Any] = []  # callables(Call), e.g. the console printing messages
+
+    # -- scripting ----------------------------------------------------------------------------
+
+    def fail(
+        self,
+        status: int,
+        description: str = "",
+        *,
+        method: str | None = None,
+        chat_id: int | None = None,
+        retry_after: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next `times` matching calls fail as Telegram would."""
+        defaults = {
+            429: f"Too Many Requests: retry after {retry_after or 1}",
+            403: "Forbidden: bot was blocked by the user",
+            400: "Bad Request: chat not found",
+            500: "Internal Server Error",
+            502: "Bad Gateway",
+        }
+        self._failures.append(
+            _Failure(status, description or defaults.get(status, "Error"), method, chat_id,
+                     retry_after if status != 429 else (retry_after or 1), times)
+        )
+
+    def _scripted_failure(self, method: str, params: dict[str, Any]) -> _Failure | None:
+        chat_id = params.get("chat_id")
+        for failure in self._failures:
+            if failure.method not in (None, method):
+                continue
+            if failure.chat_id is not None and str(failure.chat_id) != str(chat_id):
+                continue
+            failure.times -= 1
+            if failure.times <= 0:
+                self._failures.remove(failure)
+            return failure
+        return None
+
+    # -- BaseRequest --------------------------------------------------------------------------
+
+    @property
+    def read_timeout(self) -> float | None:
+        return 1.0
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = None,
+        write_timeout: Any = None,
+        connect_timeout: Any = None,
+        pool_timeout: Any = None,
+    ) -> tuple[int, bytes]:
+        api_method = url.rsplit("/", 1)[-1]
+        params = dict(request_data.parameters) if request_data else {}
+        if api_method == "getUpdates":
+            await asyncio.sleep(0.05)
+            return self._ok([])
+        failure = self._scripted_failure(api_method, params)
+        call = Call(api_method, params)
+        if failure is not None:
+            call.params = {**params, "_failed": failure.status}
+            self.calls.append(call)
+            body: dict[str, Any] = {
+                "ok": False,
+                "error_code": failure.status,
+                "description": failure.description,
+            }
+            if failure.retry_after is not None:
+                body["parameters"] = {"retry_after": failure.retry_after}
+            return failure.status, json.dumps(body).encode()
+        self.calls.append(call)
+        result = self._answer(api_method, params)
+        for listener in self.listeners:
+            listener(call)
+        return self._ok(result)
+
+    # -- answers ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _ok(result: Any) -> tuple[int, bytes]:
+        return 200, json.dumps({"ok": True, "result": result}).encode()
+
+    def _answer(self, method: str, params: dict[str, Any]) -> Any:
+        if method == "getMe":
+            return self.bot_user
+        if method in MESSAGE_METHODS:
+            return self._new_message(params)
+        if method in EDIT_METHODS:
+            return self._edit_message(method, params)
+        if method == "getChat":
+            return {"id": int(params["chat_id"]), "type": "private"}
+        if method == "getMyCommands":
+            return []
+        return True
+
+    def _new_message(self, params: dict[str, Any]) -> dict[str, Any]:
+        message_id = next(self._message_ids)
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": self.bot_user,
+        }
+        if "text" in params:
+            message["text"] = params["text"]
+        if "caption" in params:
+            message["caption"] = params["caption"]
+        if "latitude" in params:
+            message["location"] = {
+                "latitude": params["latitude"],
+                "longitude": params["longitude"],
+            }
+        if "document" in params:
+            message["document"] = {"file_id": f"doc{message_id}", "file_unique_id": f"u{message_id}"}
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        self.messages[message_id] = message
+        return message
+
+    def _edit_message(self, method: str, params: dict[str, Any]) -> Any:
+        message_id = int(params.get("message_id", 0))
+        message = self.messages.get(message_id)
+        if message is None:
+            return True
+        if "text" in params:
+            message["text"] = params["text"]
+        markup = params.get("reply_markup")
+        if isinstance(markup, dict) and "inline_keyboard" in markup:
+            message["reply_markup"] = markup
+        else:
+            message.pop("reply_markup", None)
+        return message
+
+    # -- reading the record -------------------------------------------------------------------
+
+    def sent(self, chat_id: int | None = None, method: str | None = None) -> list[Call]:
+        return [
+            c
+            for c in self.calls
+            if (chat_id is None or c.chat_id == chat_id)
+            and (method is None or c.method == method)
+            and "_failed" not in c.params
+        ]
+
+    def clear(self) -> None:
+        self.calls.clear()
