@@ -1,0 +1,438 @@
+"""`python -m bot console`: driven through its input and output streams, no terminal needed.
+
+Each test types a script into the console, which runs the real Application on a fresh SQLite file
+with the offline Bot API, and checks the transcript, the Updates the Application received and the
+database.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import logging
+import re
+import sys
+import types
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from telegram import Update
+from telegram.ext import TypeHandler
+
+from bot import db, delivery
+from bot import demo as demo_data
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.console import CONSOLE_TOKEN, DEFAULT_DATABASE, Console, console_settings, parse_forward
+from bot.demo import persona_id
+from tests.harness import DEFAULT_START, make_settings
+
+ARABIC = re.compile(r"[\u0600-\u06FF]")
+HAS_SCHEDULER = importlib.util.find_spec("bot.scheduler") is not None
+
+
+class Session:
+    """A console run: its transcript, the Updates the Application received, its database."""
+
+    def __init__(self, tmp_path: Path, clock: ManualClock, **env: str) -> None:
+        settings = make_settings(tmp_path, **env)
+        self.settings = console_settings(settings, {"DATABASE_PATH": str(settings.database_path)})
+        self.clock = clock
+        self.output = io.StringIO()
+        self.updates: list[Update] = []
+        self.console: Console | None = None
+        self.rc: int | None = None
+
+    async def run(self, script: str, *, demo: bool = False) -> str:
+        console = Console(
+            self.settings, stdin=io.StringIO(script), stdout=self.output, clock=self.clock
+        )
+
+        async def record(update: Update, context: object) -> None:
+            self.updates.append(update)
+
+        console.app.add_handler(TypeHandler(Update, record), group=-2)
+        self.console = console
+        self.rc = await console.run(demo=demo)
+        return self.output.getvalue()
+
+    def after(self, typed: str, occurrence: int = 1) -> str:
+        """What the console printed in reply to the `occurrence`-th line `typed`."""
+        blocks = re.split(r"^\[[^\]\n]+\] > ", self.output.getvalue(), flags=re.MULTILINE)
+        found = [b.split("\n", 1)[1] if "\n" in b else "" for b in blocks if b.split("\n", 1)[0] == typed]
+        assert len(found) >= occurrence, f"{typed!r} was not typed {occurrence} times"
+        return found[occurrence - 1]
+
+    async def database(self) -> db.Database:
+        return await db.Database.open(self.settings.database_path)
+
+
+@pytest.fixture
+def session(tmp_path: Path, clock: ManualClock) -> Session:
+    return Session(tmp_path, clock)
+
+
+def script(*lines: str) -> str:
+    return "".join(f"{line}\n" for line in lines)
+
+
+# -- chatting as a persona --------------------------------------------------------------------------
+
+
+async def test_start_shows_the_greeting_with_numbered_buttons(session: Session) -> None:
+    out = await session.run(script("/start", "/quit"))
+
+    assert session.rc == 0
+    assert "You are [guest]" in out
+    reply = session.after("/start")
+    assert reply.startswith("🤖 السلام عليكم")
+    assert "[1] 📝 التسجيل متطوعًا" in reply
+    guest = persona_id("guest")
+    [update] = session.updates
+    assert update.message.text == "/start" and update.message.from_user.id == guest
+    assert update.message.entities[0].type == "bot_command"
+    [sent] = session.console.api.sent(guest, "sendMessage")
+    assert sent.buttons == [("📝 التسجيل متطوعًا", "menu:register")]
+    assert out.rstrip().endswith("Goodbye.")
+
+
+async def test_pressing_a_button_sends_a_callback_query_and_shows_the_edit(session: Session) -> None:
+    await session.run(script("/lang", "#2", "#3", "/start", "#1", "/quit"))
+
+    assert "[1] العربية  [2] English" in session.after("/lang")
+    pressed = session.after("#2")
+    assert "(pressed [2] English)" in pressed
+    assert "🤖 ✎ (edited) Done. I will speak English with you." in pressed
+    # The edit removed the buttons: #3 now refers to no message at all.
+    assert "(no message to [guest] has buttons)" in session.after("#3")
+    # The greeting's button is pressed on the greeting message itself.
+    assert "(pressed [1] 📝 Register as a volunteer)" in session.after("#1")
+    queries = [u.callback_query for u in session.updates if u.callback_query]
+    assert [q.data for q in queries] == ["lang:en", "menu:register"]
+    assert queries[0].message.text == "اختر لغتك:"
+    assert queries[1].message.text.startswith("Peace be upon you")
+    assert all(q.from_user.id == persona_id("guest") for q in queries)
+    database = await session.database()
+    try:
+        user = await db.get_user(database, persona_id("guest"))
+    finally:
+        await database.close()
+    assert user["locale"] == "en"
+
+
+async def test_pressing_a_button_that_is_not_there_explains(session: Session) -> None:
+    await session.run(script("#1", "/lang", "#7", "/quit"))
+
+    assert "(no message to [guest] has buttons)" in session.after("#1")
+    assert "(the latest message with buttons has buttons 1 to 2)" in session.after("#7")
+    assert not [u for u in session.updates if u.callback_query]
+
+
+async def test_admin_sees_the_staff_list_and_a_volunteer_is_refused(session: Session) -> None:
+    await session.run(script("/staff", "/as admin", "/staff", "/quit"))
+
+    assert "عذرًا، هذا الإجراء متاح لمديري المكتب فقط." in session.after("/staff", 1)
+    assert f"id {persona_id('admin')}, admin" in session.after("/as admin")
+    staff = session.after("/staff", 2)
+    assert staff.startswith("🤖 موظفو المكتب:")
+    assert str(persona_id("admin")) in staff
+    assert "[1] ➕ إضافة منسق" in staff and "[2] 🔗 رابط دعوة" in staff
+    assert persona_id("admin") in session.settings.admin_ids
+
+
+async def test_messages_to_other_personas_show_under_their_name(session: Session) -> None:
+    sara = persona_id("sara")
+    await session.run(
+        script("/as sara en", "/start", "/as admin", "/staff", "#1", "/share_user sara", "/who",
+               "/as sara", "/help", "/quit")
+    )
+
+    assert "You are now [sara]" in session.after("/as sara en")
+    assert session.after("/start").startswith("🤖 Peace be upon you, Sara")
+    ask = session.after("#1")
+    assert "⌨ [👤 اختيار الشخص → /share_user NAME]  [/cancel]" in ask
+    shared = session.after("/share_user sara")
+    assert f"🤖 تم: أصبح \u2066{sara}\u2069 منسقًا." in shared
+    assert "→ [sara] You are now a coordinator of the volunteer office." in shared
+    [update] = [u for u in session.updates if u.message and u.message.users_shared]
+    assert update.message.users_shared.request_id == 1
+    assert [u.user_id for u in update.message.users_shared.users] == [sara]
+    who = session.after("/who")
+    assert f"[sara] Sara, id {sara}, coordinator, language en" in who
+    assert " * [admin]" in who
+    # Back as sara, in English, with the coordinator's commands.
+    assert "/needs" in session.after("/help")
+
+
+async def test_a_typed_invite_link_opens_the_bot_like_telegram(session: Session) -> None:
+    await session.run(script("/as admin", "/staff", "#2", "/as omar", "/quit"))
+    link = re.search(r"https://t\.me/\S+?start=staff_[\w-]+", session.after("#2")).group(0)
+    second = Session(session.settings.database_path.parent, session.clock)
+    await second.run(script("/as omar", link, "/quit"))
+
+    assert "أصبحت الآن منسقًا" in second.after(link)
+    database = await second.database()
+    try:
+        user = await db.get_user(database, persona_id("omar"))
+    finally:
+        await database.close()
+    assert user["role"] == "coordinator"
+
+
+async def test_share_contact_and_location_send_the_right_updates(session: Session) -> None:
+    sara = persona_id("sara")
+    await session.run(
+        script("/as sara", "/share_contact", "/share_contact +966 512 345 678",
+               "/share_location 24.4672 39.6111", "/share_location 24.4, 39.6",
+               "/share_location north", "/share_contact call-me", "/quit")
+    )
+
+    contacts = [u.message.contact for u in session.updates if u.message and u.message.contact]
+    assert [(c.phone_number, c.user_id, c.first_name) for c in contacts] == [
+        (f"+9665{sara % 100_000_000:08d}", sara, "Sara"),
+        ("+966512345678", sara, "Sara"),
+    ]
+    locations = [u.message.location for u in session.updates if u.message and u.message.location]
+    assert [(loc.latitude, loc.longitude) for loc in locations] == [(24.4672, 39.6111), (24.4, 39.6)]
+    assert all(
+        u.message.from_user.id == sara and u.message.chat.id == sara
+        for u in session.updates if u.message
+    )
+    assert "(usage: /share_location LAT LON" in session.after("/share_location north")
+    assert "(usage: /share_contact [PHONE]" in session.after("/share_contact call-me")
+    # The bot has no flow waiting for them yet, so it says it did not understand.
+    assert "🤖 عذرًا، لم أفهم ذلك." in session.after("/share_location 24.4672 39.6111")
+
+
+async def test_persona_commands_check_what_is_typed(session: Session) -> None:
+    await session.run(
+        script("/as", "/as two words here", "/as ab@cd", "/as sara english!", "/as Sara en",
+               "/as sara ar", "/who", "/share_user", "/help_console", "\\#1", "/quit")
+    )
+
+    assert "(usage: /as NAME [LANG]" in session.after("/as")
+    assert "(usage: /as NAME [LANG]" in session.after("/as two words here")
+    assert "(a persona name is one word" in session.after("/as ab@cd")
+    assert "(LANG is a Telegram language code" in session.after("/as sara english!")
+    # Names are case-insensitive; a language given again changes the persona's language.
+    assert "language ar" in session.after("/as sara ar")
+    assert session.after("/who").count("Sara, id") == 1
+    assert "(usage: /share_user NAME" in session.after("/share_user")
+    assert "/share_location LAT LON" in session.after("/help_console")
+    # A backslash sends the line as it is: the bot gets "#1" as text.
+    assert [u.message.text for u in session.updates if u.message] == ["#1"]
+
+
+async def test_end_of_input_stops_the_bot_cleanly(session: Session) -> None:
+    out = await session.run(script("/start"))
+
+    assert session.rc == 0
+    assert out.rstrip().endswith("Goodbye.")
+    assert not session.console.app.running
+
+
+# -- the clock ---------------------------------------------------------------------------------------
+
+
+def test_clock_durations() -> None:
+    assert parse_forward("+2h") == timedelta(hours=2)
+    assert parse_forward("+30m") == timedelta(minutes=30)
+    assert parse_forward("+1d") == timedelta(days=1)
+    assert parse_forward("1d6h") == timedelta(days=1, hours=6)
+    assert parse_forward("+90s") == timedelta(seconds=90)
+    for bad in ("", "-1h", "+0h", "2 weeks", "+h", "+2x"):
+        assert parse_forward(bad) is None, bad
+
+
+async def test_clock_moves_forward(session: Session) -> None:
+    await session.run(script("/clock", "/clock +2h", "/clock +1d30m", "/clock -1h", "/quit"))
+
+    assert session.clock.now() == DEFAULT_START + timedelta(days=1, hours=2, minutes=30)
+    assert "🕒 It is Sunday 23 Dhu al-Qadah 1447 AH (10 May 2026), 09:00" in session.after("/clock")
+    moved = session.after("/clock +2h")
+    assert "🕒 Moved the clock forward 2h: it is Sunday 23 Dhu al-Qadah 1447 AH (10 May 2026), 11:00." in moved
+    if not HAS_SCHEDULER:
+        assert "(this build has no scheduler yet" in moved
+    assert "11:30." in session.after("/clock +1d30m")
+    assert "(usage: /clock +2h" in session.after("/clock -1h")
+
+
+async def test_clock_runs_a_scheduler_tick_and_delivers_the_outbox(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The call path as the scheduler module will take it: tick(app), then the outbox drains."""
+    ticks = []
+
+    async def tick(app, now=None):  # type: ignore[no-untyped-def]
+        ticks.append(app.bot_data["clock"].now())
+        async with app.bot_data["db"].transaction() as tx:
+            await delivery.enqueue(
+                tx, chat_id=persona_id("sara"), dedupe_key=f"test:{len(ticks)}",
+                now=app.bot_data["clock"].now(), text="Reminder: your shift starts in 2 hours.",
+            )
+
+    monkeypatch.setitem(sys.modules, "bot.scheduler", types.SimpleNamespace(tick=tick))
+    await session.run(script("/as sara en", "/start", "/as admin", "/clock +2h", "/quit"))
+
+    assert ticks == [DEFAULT_START + timedelta(hours=2)]
+    assert "→ [sara] Reminder: your shift starts in 2 hours." in session.after("/clock +2h")
+
+
+@pytest.mark.skipif(not HAS_SCHEDULER, reason="bot.scheduler (dispatch issue) is not merged yet")
+async def test_clock_runs_the_real_scheduler(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    scheduler = pytest.importorskip("bot.scheduler")
+    real_tick = scheduler.tick
+    ticks = []
+
+    async def spy(app, now=None):  # type: ignore[no-untyped-def]
+        ticks.append(app)
+        return await real_tick(app, now)
+
+    monkeypatch.setattr(scheduler, "tick", spy)
+    await session.run(script("/clock +2h", "/quit"), demo=True)
+
+    assert ticks == [session.console.app]
+    assert "(the scheduler failed" not in session.after("/clock +2h")
+
+
+# -- files the bot sends -------------------------------------------------------------------------------
+
+
+async def test_documents_are_saved_and_shown(session: Session) -> None:
+    console = Console(session.settings, stdin=io.StringIO(""), stdout=session.output,
+                      clock=session.clock)
+    await console.app.initialize()
+    try:
+        console.current = await console.persona("admin")
+        await console.app.bot.send_document(
+            persona_id("admin"), document=b"PK-spreadsheet", filename="volunteers.xlsx",
+            caption="Export",
+        )
+    finally:
+        await console.app.shutdown()
+
+    saved = session.settings.database_path.parent / "console-files" / "001-volunteers.xlsx"
+    assert saved.read_bytes() == b"PK-spreadsheet"
+    assert f"🤖 📎 {saved}\n   Export" in session.output.getvalue()
+
+
+# -- settings and the command line ---------------------------------------------------------------------
+
+
+def test_console_settings(tmp_path: Path) -> None:
+    settings = Settings.from_env(
+        {"ADMIN_IDS": "42", "DATABASE_PATH": str(tmp_path / "x.sqlite3")}, require_token=False
+    )
+    chosen = console_settings(settings, {})
+    assert chosen.bot_token == CONSOLE_TOKEN
+    assert re.fullmatch(r"\d+:[\w-]{20,}", CONSOLE_TOKEN)
+    assert chosen.database_path == DEFAULT_DATABASE
+    assert chosen.admin_ids == {42, persona_id("admin")}
+    kept = console_settings(settings, {"DATABASE_PATH": str(settings.database_path)})
+    assert kept.database_path == settings.database_path
+
+
+def test_python_m_bot_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    from bot.__main__ import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("BOT_TOKEN", "DATABASE_PATH", "ADMIN_IDS", "LOG_LEVEL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "stdin", io.StringIO("/as admin\n/staff\n/quit\n"))
+
+    root = logging.getLogger()
+    level = root.level
+    try:
+        assert main(["console"]) == 0
+    finally:
+        root.setLevel(level)
+
+    out = capsys.readouterr().out
+    assert "موظفو المكتب" in out
+    assert (tmp_path / "data" / "console.sqlite3").is_file()
+
+
+# -- --demo --------------------------------------------------------------------------------------------
+
+
+async def test_demo_fills_a_fresh_database(session: Session) -> None:
+    out = await session.run(script("/who", "/as v001", "/quit"), demo=True)
+
+    assert session.rc == 0
+    assert "Demo data: 7 partner entities" in out and "200 volunteers" in out
+    assert "Demo people: /as coord" in session.after("/who")
+    database = await session.database()
+    try:
+        volunteers = await database.fetchall("SELECT * FROM volunteers")
+        entities = await database.fetchall("SELECT * FROM entities")
+        members = await database.fetchval("SELECT COUNT(*) FROM entity_members")
+        specialties = await database.fetchall("SELECT DISTINCT specialty FROM volunteer_specialties")
+        languages = await database.fetchall("SELECT DISTINCT language FROM volunteer_languages")
+        needs = await database.fetchall("SELECT * FROM needs")
+        upcoming = await database.fetchval(
+            "SELECT COUNT(*) FROM shifts JOIN needs ON needs.id = shifts.need_id"
+            " WHERE needs.status = 'approved' AND shifts.status = 'open' AND starts_at > ?",
+            (db.ts(DEFAULT_START),),
+        )
+        completed = await database.fetchval(
+            "SELECT COUNT(*) FROM assignments WHERE status = 'completed'"
+        )
+        v001 = await db.get_user(database, persona_id("v001"))
+        roles = {
+            row["role"]: row["n"]
+            for row in await database.fetchall("SELECT role, COUNT(*) AS n FROM users GROUP BY role")
+        }
+    finally:
+        await database.close()
+
+    assert len(volunteers) == 200
+    assert {v["gender"] for v in volunteers} == {"male", "female"}
+    assert len({v["city"] for v in volunteers}) >= 5
+    assert {v["status"] for v in volunteers} >= {"active", "pending"}
+    assert sum(bool(ARABIC.search(v["full_name"])) for v in volunteers) > 100
+    assert sum(v["full_name"].isascii() for v in volunteers) > 20
+    assert len({v["phone"] for v in volunteers}) == 200
+    assert {row[0] for row in specialties} == {item.code for item in demo_data.SPECIALTIES}
+    assert len(languages) >= 8
+    assert len(entities) == 7 and members == 7
+    assert all(ARABIC.search(e["name_ar"]) and e["name_en"].isascii() for e in entities)
+    assert {e["name_en"] for e in entities} >= {"Ministry of Health", "Saudi Red Crescent Authority"}
+    assert {n["status"] for n in needs} == {"approved", "submitted", "closed"}
+    assert sum(n["status"] == "approved" for n in needs) > sum(n["status"] == "submitted" for n in needs)
+    assert upcoming >= 20 and completed > 0
+    assert roles["entity_rep"] == 7 and roles["coordinator"] == 1 and roles["admin"] >= 1
+    # /as takes the demo person's name from the database.
+    assert f"You are now [v001] (id {v001['id']}, volunteer" in session.after("/as v001")
+
+
+async def test_demo_is_reproducible(tmp_path: Path, clock: ManualClock) -> None:
+    names = []
+    for folder in ("one", "two"):
+        (tmp_path / folder).mkdir()
+        run = Session(tmp_path / folder, clock)
+        await run.run(script("/quit"), demo=True)
+        database = await run.database()
+        try:
+            rows = await database.fetchall("SELECT user_id, full_name, city FROM volunteers ORDER BY user_id")
+        finally:
+            await database.close()
+        names.append([tuple(row) for row in rows])
+    assert names[0] == names[1]
+
+
+async def test_demo_refuses_a_database_with_data(session: Session) -> None:
+    await session.run(script("/start", "/quit"))
+    second = Session(session.settings.database_path.parent, session.clock)
+    out = await second.run(script("/quit"), demo=True)
+
+    assert second.rc == 1
+    assert "already has data, and --demo only fills a fresh one, so nothing was added" in out
+    assert "[guest] >" not in out
+    database = await second.database()
+    try:
+        assert await database.fetchval("SELECT COUNT(*) FROM volunteers") == 0
+        assert await database.fetchval("SELECT COUNT(*) FROM entities") == 0
+    finally:
+        await database.close()
