@@ -14,7 +14,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.handlers import common, errors, staff
+from bot.handlers import common, errors, reports, staff
 from bot.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -79,6 +79,7 @@ def build_application(
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
     staff.register(app)
+    reports.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
