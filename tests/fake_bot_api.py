@@ -427,10 +427,10 @@ class FakeBotAPI:
         if failure is not None:
             return self._record(call, *failure)
         if method.lower() == "getupdates":
-            result: Any = await self._get_updates(params)
-        else:
-            result = self._answer(method, params)
-        return self._record(call, 200, {"ok": True, "result": result})
+            # Recorded on arrival, so a test can wait for "the bot is polling now".
+            self._record(call, 200, {})
+            return 200, {"ok": True, "result": await self._get_updates(params)}
+        return self._record(call, 200, {"ok": True, "result": self._answer(method, params)})
 
     @staticmethod
     def _params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
