@@ -241,11 +241,24 @@ class Settings:
         """(name, default, description) of every variable, for --help and the README."""
         rows = []
         for f in fields(cls):
-            default = f.default
-            if isinstance(default, (tuple, frozenset)):
-                default = ",".join(str(d) for d in default)
-            rows.append((f.metadata["env"], str(default), f.metadata["doc"]))
+            values = f.default if isinstance(f.default, (tuple, frozenset)) else (f.default,)
+            shown = ",".join(_show(v) for v in values)
+            rows.append((f.metadata["env"], shown, f.metadata["doc"]))
         return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds % size == 0:
+                return f"{seconds // size}{unit}"
+        return f"{seconds}s"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> None:
