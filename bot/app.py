@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.db import Database
 from bot.handlers import common, errors, reports, staff
 from bot.persistence import SqlitePersistence
+from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ def build_application(
         .context_types(ContextTypes(context=Context))
         .persistence(SqlitePersistence(database, update_interval=persistence_interval))
         .post_init(_post_init)
-        # Conversations need updates of one user in order; never concurrent_updates here.
-        .concurrent_updates(False)
+        # Different users side by side, one user's updates strictly in order (bot/updates.py).
+        .concurrent_updates(PerUserUpdateProcessor(64))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
