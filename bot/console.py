@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from telegram import Update
-from telegram.request import RequestData
 from telegram.warnings import PTBUserWarning
 
 from bot import db
@@ -118,46 +117,6 @@ class Persona:
 
     def chat(self) -> dict[str, Any]:
         return {"id": self.id, "type": "private", "first_name": self.first_name}
-
-
-class ConsoleBotAPI(OfflineBotAPI):
-    """The offline Bot API, also keeping the files the bot uploads (exports) on disk."""
-
-    def __init__(self, files_dir: Path) -> None:
-        super().__init__()
-        self.files_dir = files_dir
-        self.saved_files: list[Path] = []  # of the call being reported to the listeners
-        self._file_numbers = itertools.count(1)
-
-    async def do_request(
-        self,
-        url: str,
-        method: str,
-        request_data: RequestData | None = None,
-        read_timeout: Any = None,
-        write_timeout: Any = None,
-        connect_timeout: Any = None,
-        pool_timeout: Any = None,
-    ) -> tuple[int, bytes]:
-        # The parent answers without awaiting in between, so no other call can interleave
-        # between saving the files here and the listeners reading `saved_files`.
-        self.saved_files = self._save_files(request_data)
-        return await super().do_request(
-            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
-        )
-
-    def _save_files(self, request_data: RequestData | None) -> list[Path]:
-        if request_data is None or not request_data.contains_files:
-            return []
-        saved = []
-        for filename, content, _mimetype in request_data.multipart_data.values():
-            data = content if isinstance(content, bytes) else content.read()
-            safe = re.sub(r"[^\w.-]+", "_", Path(filename or "file").name) or "file"
-            path = self.files_dir / f"{next(self._file_numbers):03d}-{safe}"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(data)
-            saved.append(path)
-        return saved
 
 
 class _LineReader:
@@ -260,7 +219,9 @@ class Console:
         self.interactive = interactive
         self.clock = clock or ManualClock(running=True)
         self.drain_timeout = drain_timeout
-        self.api = ConsoleBotAPI(settings.database_path.parent / "console-files")
+        self.api = OfflineBotAPI()
+        self.files_dir = settings.database_path.parent / "console-files"
+        self._file_numbers = itertools.count(1)
         self.api.listeners.append(self._on_call)
         self.app = build_application(settings, request=self.api, clock=self.clock)
         self.personas: dict[str, Persona] = {}
@@ -698,7 +659,7 @@ class Console:
             lines.append(f"👤 {params.get('first_name', '')} {params.get('phone_number', '')}")
         elif call.method in {"sendDocument", "sendPhoto"}:
             icon = "📎" if call.method == "sendDocument" else "🖼"
-            files = ", ".join(str(path) for path in self.api.saved_files) or "(a file)"
+            files = ", ".join(str(path) for path in self._save_files(call)) or "(a file)"
             lines.append(f"{icon} {files}")
         if call.text:
             lines.extend(call.text.splitlines() or [""])
@@ -713,6 +674,17 @@ class Console:
         elif isinstance(markup, dict) and markup.get("remove_keyboard") and call.chat_id is not None:
             self._reply_keyboards.pop(call.chat_id, None)
         return lines or [f"({call.method})"]
+
+    def _save_files(self, call: Call) -> list[Path]:
+        """Keep what the bot uploads (an /export spreadsheet) where the user can open it."""
+        saved = []
+        for filename, content in call.files.values():
+            safe = re.sub(r"[^\w.-]+", "_", Path(filename or "file").name) or "file"
+            path = self.files_dir / f"{next(self._file_numbers):03d}-{safe}"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content)
+            saved.append(path)
+        return saved
 
     @staticmethod
     def _button_lines(call: Call) -> list[str]:

@@ -194,9 +194,12 @@ class DemoVolunteer:
     registered_days_ago: int
 
 
-def build_volunteers(rng: random.Random, cities: tuple[str, ...], today: date,
-                     count: int = VOLUNTEERS) -> list[DemoVolunteer]:
-    """`count` volunteers: about two thirds Saudi, the rest residents from pilgrims' countries."""
+def build_volunteers(rng: random.Random, cities: tuple[str, ...], today: date, *,
+                     require_approval: bool = False, count: int = VOLUNTEERS) -> list[DemoVolunteer]:
+    """`count` volunteers: about two thirds Saudi, the rest residents from pilgrims' countries.
+
+    A few wait for approval when the office requires it (REQUIRE_APPROVAL), a few are paused.
+    """
     codes = [item.code for item in SPECIALTIES]
     weights = [SPECIALTY_WEIGHTS.get(code, 1) for code in codes]
     phones = rng.sample(range(50_000_000, 99_999_999), count)
@@ -230,7 +233,9 @@ def build_volunteers(rng: random.Random, cities: tuple[str, ...], today: date,
         weekdays = sorted(rng.sample(range(7), rng.randint(3, 7)))
         periods = rng.sample([p.code for p in PERIODS], rng.choice((1, 2, 2, 3, 4)))
         roll = rng.random()
-        status = "pending" if roll < 0.05 else "paused" if roll < 0.09 else "active"
+        status = "paused" if 0.05 <= roll < 0.09 else "active"
+        if roll < 0.05 and require_approval:
+            status = "pending"
         age_days = rng.randint(17 * 365 + 5, 62 * 365)
         qualifications = tuple(s for s in specialties if rng.random() < 0.3)
         volunteers.append(
@@ -282,7 +287,8 @@ async def seed(database: Database, settings: Settings, *, now: datetime,
     today = now.astimezone(tz).date()
     admin_id = persona_id(ADMIN_PERSONA)
     coordinator_id = persona_id(COORDINATOR_PERSONA)
-    volunteers = build_volunteers(rng, settings.cities, today)
+    volunteers = build_volunteers(rng, settings.cities, today,
+                                  require_approval=settings.require_approval)
     async with database.transaction() as tx:
         await db.touch_user(tx, admin_id, now=now, first_name="Admin", language_code="en")
         await db.set_user_role(tx, admin_id, "admin")

@@ -7,11 +7,14 @@ database.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import io
 import logging
+import queue
 import re
 import sys
+import threading
 import types
 from datetime import timedelta
 from pathlib import Path
@@ -29,6 +32,7 @@ from bot.demo import persona_id
 from tests.harness import DEFAULT_START, make_settings
 
 ARABIC = re.compile(r"[\u0600-\u06FF]")
+PROMPT_TIMEOUT = 30.0  # seconds a reply may take before a test fails instead of hanging
 HAS_SCHEDULER = importlib.util.find_spec("bot.scheduler") is not None
 
 
@@ -66,6 +70,66 @@ class Session:
 
     async def database(self) -> db.Database:
         return await db.Database.open(self.settings.database_path)
+
+
+class Typist:
+    """Types into a running console one line at a time, reading each reply before the next.
+
+    The console asks its input stream for a line only when it is ready for one, so "waiting"
+    means the previous line has been fully handled (and its outbox messages delivered).
+    """
+
+    def __init__(self, output: io.StringIO) -> None:
+        self.output = output
+        self._lines: queue.Queue[str] = queue.Queue()
+        self._waiting = threading.Event()
+
+    def readline(self) -> str:  # called by the console's input thread
+        self._waiting.set()
+        return self._lines.get()
+
+    def isatty(self) -> bool:
+        return False
+
+    async def _prompt(self) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + PROMPT_TIMEOUT
+        while not self._waiting.is_set():
+            assert loop.time() < deadline, "the console did not come back to its prompt"
+            await asyncio.sleep(0.01)
+
+    async def type(self, line: str) -> str:
+        """Type a line; return everything the console printed in reply."""
+        await self._prompt()
+        start = len(self.output.getvalue())
+        self._waiting.clear()
+        self._lines.put(line + "\n")
+        await self._prompt()
+        return self.output.getvalue()[start:]
+
+    async def quit(self) -> None:
+        await self._prompt()
+        self._waiting.clear()
+        self._lines.put("/quit\n")
+
+    async def press(self, reply: str, label: str) -> str:
+        """Type #N for the latest numbered button in `reply` whose label contains `label`."""
+        numbers = [
+            int(match.group(1))
+            for line in reply.splitlines()
+            for match in re.finditer(r"\[(\d+)\] ([^\[]*)", line)
+            if label in match.group(2)
+        ]
+        assert numbers, f"no button {label!r} in:\n{reply}"
+        return await self.type(f"#{numbers[-1]}")
+
+
+async def start_console(settings: Settings, clock: ManualClock, *, demo: bool = False
+                        ) -> tuple[Typist, asyncio.Task[int], Console]:
+    output = io.StringIO()
+    typist = Typist(output)
+    console = Console(settings, stdin=typist, stdout=output, clock=clock)  # type: ignore[arg-type]
+    return typist, asyncio.create_task(console.run(demo=demo)), console
 
 
 @pytest.fixture
@@ -222,6 +286,30 @@ async def test_persona_commands_check_what_is_typed(session: Session) -> None:
     assert "/share_location LAT LON" in session.after("/help_console")
     # A backslash sends the line as it is: the bot gets "#1" as text.
     assert [u.message.text for u in session.updates if u.message] == ["#1"]
+
+
+async def test_typing_line_by_line_with_buttons_found_by_label(
+    session: Session, clock: ManualClock
+) -> None:
+    typist, running, console = await start_console(session.settings, clock)
+    await typist.type("/as sara en")
+    await typist.type("/start")
+    await typist.type("/as admin en")
+    await typist.type("/lang")
+    reply = await typist.press(await typist.type("/lang"), "English")
+    assert "✎ (edited) Done. I will speak English with you." in reply
+    staff = await typist.type("/staff")
+    ask = await typist.press(staff, "Add a coordinator")
+    assert "⌨ [👤 Choose the person → /share_user NAME]" in ask
+    done = await typist.type("/share_user sara")
+    assert "→ [sara] You are now a coordinator" in done
+    removed = await typist.press(await typist.type("/staff"), "Remove Sara")
+    confirmed = await typist.press(removed, "Yes, remove")
+    assert "💬 Removed." in confirmed
+    assert "→ [sara] You are no longer a coordinator of the volunteer office." in confirmed
+    await typist.quit()
+    assert await running == 0
+    assert not console.app.running
 
 
 async def test_end_of_input_stops_the_bot_cleanly(session: Session) -> None:
@@ -390,7 +478,7 @@ async def test_demo_fills_a_fresh_database(session: Session) -> None:
     assert len(volunteers) == 200
     assert {v["gender"] for v in volunteers} == {"male", "female"}
     assert len({v["city"] for v in volunteers}) >= 5
-    assert {v["status"] for v in volunteers} >= {"active", "pending"}
+    assert {v["status"] for v in volunteers} == {"active", "paused"}
     assert sum(bool(ARABIC.search(v["full_name"])) for v in volunteers) > 100
     assert sum(v["full_name"].isascii() for v in volunteers) > 20
     assert len({v["phone"] for v in volunteers}) == 200
@@ -405,6 +493,19 @@ async def test_demo_fills_a_fresh_database(session: Session) -> None:
     assert roles["entity_rep"] == 7 and roles["coordinator"] == 1 and roles["admin"] >= 1
     # /as takes the demo person's name from the database.
     assert f"You are now [v001] (id {v001['id']}, volunteer" in session.after("/as v001")
+
+
+async def test_demo_has_volunteers_waiting_when_the_office_approves_them(
+    tmp_path: Path, clock: ManualClock
+) -> None:
+    run = Session(tmp_path, clock, REQUIRE_APPROVAL="1")
+    await run.run(script("/quit"), demo=True)
+    database = await run.database()
+    try:
+        pending = await database.fetchval("SELECT COUNT(*) FROM volunteers WHERE status = 'pending'")
+    finally:
+        await database.close()
+    assert 0 < pending < 30
 
 
 async def test_demo_is_reproducible(tmp_path: Path, clock: ManualClock) -> None:
