@@ -300,8 +300,9 @@ async def audit(
     target_type: str | None = None,
     target_id: int | str | None = None,
     details: dict[str, Any] | None = None,
-) -> None:
-    await tx.execute(
+) -> int:
+    """Record one staff action; returns the entry's id."""
+    cursor = await tx.execute(
         "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, details)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (
@@ -313,11 +314,16 @@ async def audit(
             dumps(details or {}),
         ),
     )
+    return int(cursor.lastrowid or 0)
 
 
 async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> list[Row]:
+    """Newest first, with the actor's `actor_name` and `actor_username` when known."""
     return await conn.fetchall(
-        "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
+        " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
     )
 
 
@@ -345,6 +351,23 @@ async def claim_staff_invite(tx: Tx, token: str, *, user_id: int, now: datetime)
         (user_id, ts(now), token),
     )
     return row
+
+
+async def revoke_staff_invite(tx: Tx, token: str, *, now: datetime) -> Row | None:
+    """Revoke an invite nobody has used yet; None when unknown, used, revoked or expired."""
+    row = await tx.fetchone(
+        "SELECT * FROM staff_invites WHERE token = ? AND used_by IS NULL AND revoked_at IS NULL"
+        " AND expires_at > ?",
+        (token, ts(now)),
+    )
+    if row is None:
+        return None
+    await tx.execute("UPDATE staff_invites SET revoked_at = ? WHERE token = ?", (ts(now), token))
+    return row
+
+
+async def get_staff_invite(conn: Queryable, token: str) -> Row | None:
+    return await conn.fetchone("SELECT * FROM staff_invites WHERE token = ?", (token,))
 
 
 # ================================================================================================

@@ -91,6 +91,7 @@ class ApiCall(Call):
 
     status: int = 200
     token: str = ""
+    result: Any = None  # what the server answered (e.g. the Message of a sendMessage)
 
 
 @dataclass
@@ -451,7 +452,7 @@ class FakeBotAPI:
         return params
 
     def _record(self, call: ApiCall, status: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        call.status = status
+        call.status, call.result = status, payload.get("result")
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()

@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import db
 from bot.auth import ADMIN, COORDINATOR, STAFF, requires
 from bot.context import Context
-from bot.handlers.common import on_role_changed
+from bot.handlers.common import announce_role_change, refresh_menu_of
 from bot.i18n import _, ltr
 
 WAITING_FOR_PERSON = "add_coordinator.person"
@@ -94,10 +94,11 @@ async def receive_person(update: Update, context: Context) -> str | int:
         already = target["role"] in STAFF
         if not already:
             await db.set_user_role(tx, user_id, COORDINATOR)
-            await db.audit(
+            event_id = await db.audit(
                 tx, actor_id=actor, action="staff.add", now=context.now(),
                 target_type="user", target_id=user_id,
             )
+            await announce_role_change(tx, context, user_id, removed=False, event_id=event_id)
     if already:
         await update.effective_message.reply_text(
             _("{id} is already on the office staff.").format(id=ltr(user_id)),
@@ -108,7 +109,7 @@ async def receive_person(update: Update, context: Context) -> str | int:
         _("Done: {id} is now a coordinator.").format(id=ltr(user_id)),
         reply_markup=ReplyKeyboardRemove(),
     )
-    await on_role_changed(context, user_id, removed=False)
+    await refresh_menu_of(context, user_id)
     return ConversationHandler.END
 
 
