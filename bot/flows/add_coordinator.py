@@ -66,11 +66,13 @@ def _person_from(update: Update) -> tuple[int | None, str | None]:
     origin = message.forward_origin
     if origin is not None:
         sender = getattr(origin, "sender_user", None)
-        if sender is None:
+        if sender is None and origin.type == "hidden_user":
             return None, _(
                 "Their privacy settings hide who sent that message. Ask them for their numeric "
                 "id, or send them an invite link from /staff instead."
             )
+        if sender is None:
+            return None, _("That message came from a group or a channel, not from a person.")
         if sender.is_bot:
             return None, _("That message came from a bot. Please choose a person.")
         return sender.id, None
