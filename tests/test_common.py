@@ -328,3 +328,27 @@ async def test_user_data_and_conversation_state_survive_a_restart(
     bot = await bot.restart(graceful=graceful)
     [reply] = await bot.text(admin, "556")
     assert "did not understand" in reply.text
+
+
+async def _answer_then_explode(update: Update, context: Context) -> None:
+    await update.callback_query.answer()
+    raise RuntimeError("after answering")
+
+
+async def test_apology_goes_to_the_chat_when_the_button_was_already_answered(
+    bot: BotHarness,
+) -> None:
+    bot.app.handlers[0].insert(0, CallbackQueryHandler(_answer_then_explode, pattern="^late$"))
+    # Telegram refuses a second answer to one query; the apology then goes to the chat.
+    john = bot.user(102, "John", "en")
+    await bot.command(john, "/start")
+    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery", times=2)
+    calls = await bot.press(john, "late")
+    assert calls[-1].method == "sendMessage" and calls[-1].chat_id == 102
+    assert "went wrong" in calls[-1].text
+
+
+async def test_an_edited_message_gets_no_hint(bot: BotHarness) -> None:
+    john = bot.user(102, "John", "en")
+    assert await bot.process({"edited_message": {**bot._message(john, text="hello"),
+                                                 "edit_date": 1}}) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -169,3 +170,29 @@ def test_sigterm_while_idle_exits_cleanly_and_database_is_closed(
     # The database was closed properly: SQLite removes the WAL file on the last clean close.
     assert (tmp_path / "data" / "aoun.sqlite3").is_file()
     assert not (tmp_path / "data" / "aoun.sqlite3-wal").exists()
+
+
+def test_a_rejected_token_or_unreachable_server_stops_with_a_clear_last_line(
+    server: FakeBotAPI, tmp_path: Path
+) -> None:
+    env = {key: value for key, value in os.environ.items() if key != "WEBHOOK_URL"}
+    env.update(DATABASE_PATH=str(tmp_path / "aoun.sqlite3"), ADMIN_IDS="1",
+               BOT_API_BASE_URL=server.base_url, BOT_TOKEN="999:another-token-abcdefghijklmnop")
+    rejected = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert rejected.returncode == 2
+    assert rejected.stderr.strip().splitlines()[-1] == (
+        f"configuration error: BOT_TOKEN was rejected by the Bot API server at {server.base_url}"
+    )
+    assert [c.status for c in server.calls] == [401]
+
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        nobody = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    env.update(BOT_TOKEN=TEST_TOKEN, BOT_API_BASE_URL=nobody)
+    unreachable = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
+                                 capture_output=True, text=True, timeout=START_TIMEOUT)
+    assert unreachable.returncode == 1
+    last = unreachable.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: cannot reach the Bot API server at {nobody}")
+    assert not (tmp_path / "aoun.sqlite3-wal").exists()  # the database was closed

@@ -342,5 +342,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Register last: they take whatever no other handler in group 0 took."""
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, not_understood))
+    # New private messages only: an edited message or a service message needs no hint.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL,
+            not_understood,
+        )
+    )
     app.add_handler(CallbackQueryHandler(stale_button))
