@@ -296,6 +296,12 @@ class FakeBotAPI:
                          (retry_after or 1) if status == 429 else None, times)
             )
 
+    def clear(self) -> None:
+        """Forget the recorded calls and the 429 count (e.g. between benchmark rounds)."""
+        with self._lock:
+            self.calls.clear()
+            self.rate_limited = 0
+
     def sent(self, chat_id: int | None = None, method: str | None = None) -> list[ApiCall]:
         """Successful calls, optionally to one chat and/or of one method."""
         with self._lock:

@@ -57,9 +57,9 @@ class BotProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def terminate(self, timeout: float = 15.0) -> int:
-        """SIGTERM, and the exit code once it has stopped."""
-        self.proc.send_signal(signal.SIGTERM)
+    def terminate(self, timeout: float = 15.0, sig: int = signal.SIGTERM) -> int:
+        """SIGTERM (or another signal), and the exit code once it has stopped."""
+        self.proc.send_signal(sig)
         try:
             code = self.proc.wait(timeout)
         finally:
@@ -151,6 +151,8 @@ def test_start_replies_in_each_users_language_and_lang_survives_a_restart(
     assert bot.terminate() == 0, bot.log()
     assert "Traceback" not in bot.log()
 
+    assert server.pending_updates() == 0  # all confirmed on the way out: nothing is replayed
+
     # A new process on the same database: the choice holds although Telegram still says "ar".
     bot = start_bot()
     again = send(server, ARABIC_USER, "/start")
@@ -160,11 +162,12 @@ def test_start_replies_in_each_users_language_and_lang_survives_a_restart(
     assert "Traceback" not in bot.log()
 
 
-def test_sigterm_while_idle_exits_cleanly_and_database_is_closed(
-    server: FakeBotAPI, start_bot: Any, tmp_path: Path
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_stop_signal_while_idle_exits_cleanly_and_closes_the_database(
+    server: FakeBotAPI, start_bot: Any, tmp_path: Path, sig: int
 ) -> None:
     bot = start_bot()
-    assert bot.terminate(timeout=10) == 0, bot.log()
+    assert bot.terminate(timeout=10, sig=sig) == 0, bot.log()
     log = bot.log()
     assert "Traceback" not in log
     # The database was closed properly: SQLite removes the WAL file on the last clean close.

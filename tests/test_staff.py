@@ -441,3 +441,11 @@ async def test_refusals_are_in_the_volunteers_language(staffed: BotHarness) -> N
     await factories.create_user(staffed.db, 811, role="volunteer", language_code="ar")
     [reply] = await staffed.command(staffed.user(811, "Ali", "ar"), "/staff")
     assert has_arabic(reply.text)
+
+
+async def test_the_invite_link_stands_alone_on_its_line_in_arabic(staffed: BotHarness) -> None:
+    async with staffed.db.transaction() as tx:
+        await db.set_user_locale(tx, ADMIN_ID, "ar")
+    token, message = await make_invite(staffed)
+    assert has_arabic(message.text)
+    assert message.text.splitlines()[-1] == f"https://t.me/aoun_test_bot?start=staff_{token}"

@@ -132,11 +132,12 @@ async def create_invite(update: Update, context: Context) -> None:
             target_id=token,
         )
     await query.answer()
+    # On a line of its own and never wrapped in bidi marks: they could become part of the URL.
     link = f"https://t.me/{context.bot.username}?start=staff_{token}"
     await query.message.reply_text(
         _(
             "Send this link to the new coordinator. It works once and expires on {date}:\n{link}"
-        ).format(date=format_datetime(expires_at, context.settings.timezone), link=ltr(link)),
+        ).format(date=format_datetime(expires_at, context.settings.timezone), link=link),
         reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton(_("Revoke this link"), callback_data=f"staff:invrv:{token}")]]
         ),
