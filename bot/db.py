@@ -100,6 +100,7 @@ class Database(_QueryMixin):
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._writing_task: asyncio.Task[Any] | None = None
 
     @property
     def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
@@ -143,15 +144,23 @@ class Database(_QueryMixin):
         """`BEGIN IMMEDIATE` ... `COMMIT`, one writer at a time; rolls back on any exception."""
         if self._writer is None:
             raise RuntimeError("database is not open")
+        task = asyncio.current_task()
+        if task is not None and task is self._writing_task:
+            # Waiting for our own lock would hang the bot for good; fail loudly instead.
+            raise RuntimeError("a transaction is already open in this task: pass its Tx down")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._writer, self)
+            self._writing_task = task
             try:
-                yield tx
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+                await self._writer.execute("BEGIN IMMEDIATE")
+                tx = Tx(self._writer, self)
+                try:
+                    yield tx
+                except BaseException:
+                    await self._writer.execute("ROLLBACK")
+                    raise
+                await self._writer.execute("COMMIT")
+            finally:
+                self._writing_task = None
         for callback in tx._after_commit:
             callback()
 

@@ -200,3 +200,14 @@ async def test_staff_invites_are_single_use_and_expire(database: Database) -> No
         claimed = await db.claim_staff_invite(tx, "tok", user_id=5, now=NOW)
         assert claimed is not None and claimed["created_by"] == 1
         assert await db.claim_staff_invite(tx, "tok", user_id=6, now=NOW) is None
+
+
+async def test_a_nested_transaction_fails_loudly_instead_of_hanging(database: Database) -> None:
+    with pytest.raises(RuntimeError, match="already open"):
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, 1, now=NOW)
+            async with database.transaction():
+                pass
+    assert await db.get_user(database, 1) is None  # the outer one rolled back
+    async with database.transaction() as tx:  # and the lock is free again
+        await db.ensure_user(tx, 2, now=NOW)
