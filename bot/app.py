@@ -14,8 +14,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.handlers import common, errors, staff
+from bot.handlers import common, errors, reports, staff
 from bot.persistence import SqlitePersistence
+from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,8 @@ def build_application(
         .context_types(ContextTypes(context=Context))
         .persistence(SqlitePersistence(database, update_interval=persistence_interval))
         .post_init(_post_init)
-        # Conversations need updates of one user in order; never concurrent_updates here.
-        .concurrent_updates(False)
+        # Different users side by side, one user's updates strictly in order (bot/updates.py).
+        .concurrent_updates(PerUserUpdateProcessor(64))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -79,6 +80,7 @@ def build_application(
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
     staff.register(app)
+    reports.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)

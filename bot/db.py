@@ -380,6 +380,122 @@ async def get_staff_invite(conn: Queryable, token: str) -> Row | None:
 
 
 # ================================================================================================
+# reports: /stats and /export (read-only aggregates over every feature's tables)
+# ================================================================================================
+
+
+async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int]:
+    """Volunteers by status, and how many registered since `since`."""
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM volunteers GROUP BY status")
+    counts = {row["status"]: int(row["n"]) for row in rows}
+    counts["new"] = int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM volunteers WHERE status != 'deleted' AND registered_at >= ?",
+            (ts(since),),
+        )
+    )
+    counts["unreachable"] = int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM volunteers v JOIN users u ON u.id = v.user_id"
+            " WHERE v.status != 'deleted' AND u.reachable = 0"
+        )
+    )
+    return counts
+
+
+async def stats_specialties(conn: Queryable) -> list[Row]:
+    """Active volunteers per specialty, most first."""
+    return await conn.fetchall(
+        "SELECT s.specialty, COUNT(*) AS n FROM volunteer_specialties s"
+        " JOIN volunteers v ON v.user_id = s.user_id WHERE v.status IN ('active', 'paused')"
+        " GROUP BY s.specialty ORDER BY n DESC, s.specialty"
+    )
+
+
+async def stats_needs(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM needs GROUP BY status")
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: datetime) -> Row:
+    """Open shifts of approved needs starting in [now, until): count, slots, accepted, unfilled."""
+    return await conn.fetchone(
+        "SELECT COUNT(*) AS shifts, COALESCE(SUM(slots), 0) AS slots,"
+        " COALESCE(SUM(accepted), 0) AS accepted,"
+        " COALESCE(SUM(CASE WHEN accepted < slots THEN 1 ELSE 0 END), 0) AS unfilled"
+        " FROM (SELECT s.id, s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        "        AND a.status IN ('accepted', 'checked_in', 'completed')) AS accepted"
+        "       FROM shifts s JOIN needs n ON n.id = s.need_id"
+        "       WHERE n.status = 'approved' AND s.status = 'open'"
+        "       AND s.starts_at >= ? AND s.starts_at < ?)",
+        (ts(now), ts(until)),
+    )
+
+
+async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
+    """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
+    plus offers outstanding now."""
+    return await conn.fetchone(
+        "SELECT"
+        " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
+        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
+        " (SELECT COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
+        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'no_show' AND s.starts_at >= ? AND s.starts_at < ?) AS no_shows,"
+        " (SELECT COUNT(*) FROM assignments WHERE late_cancel = 1 AND cancelled_at >= ?)"
+        "   AS late_cancels",
+        (ts(since), ts(now), ts(since), ts(now), ts(since), ts(now), ts(since)),
+    )
+
+
+async def stats_outbox(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def export_volunteers(conn: Queryable) -> list[Row]:
+    """Every volunteer not deleted, with languages and specialties joined as code lists."""
+    return await conn.fetchall(
+        "SELECT v.user_id, v.full_name, v.phone, v.phone_verified, v.gender, v.birth_date, v.city,"
+        " v.status, v.registered_at,"
+        " (SELECT GROUP_CONCAT(language, ',') FROM volunteer_languages l WHERE l.user_id = v.user_id)"
+        "   AS languages,"
+        " (SELECT GROUP_CONCAT(specialty, ',') FROM volunteer_specialties p"
+        "   WHERE p.user_id = v.user_id) AS specialties,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.volunteer_id = v.user_id"
+        "   AND a.status = 'completed') AS completed,"
+        " (SELECT COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.volunteer_id = v.user_id AND a.status = 'completed') AS hours"
+        " FROM volunteers v WHERE v.status != 'deleted' ORDER BY v.user_id"
+    )
+
+
+async def export_shifts(conn: Queryable) -> list[Row]:
+    """Every shift with its need and entity, and how many accepted."""
+    return await conn.fetchall(
+        "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
+        " n.site_name, n.status AS need_status, s.status AS shift_status, s.starts_at, s.ends_at,"
+        " s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        "   AND a.status IN ('accepted', 'checked_in', 'completed')) AS accepted"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
+        " ORDER BY s.starts_at, s.id"
+    )
+
+
+async def export_assignments(conn: Queryable) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, a.status, a.source, a.offered_at,"
+        " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
+        " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
+    )
+
+
+# ================================================================================================
 # conversation persistence (PTB BasePersistence backed by SQLite; see bot/persistence.py)
 # ================================================================================================
 
