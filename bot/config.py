@@ -145,7 +145,7 @@ class Settings:
         "ADMIN_IDS", _parse_ids, frozenset(), doc="comma-separated Telegram ids of bootstrap admins"
     )
     default_locale: str = _setting(
-        "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar|en)"
+        "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar or en)"
     )
     timezone: ZoneInfo = _setting(
         "TIMEZONE", _parse_timezone, ZoneInfo("Asia/Riyadh"), doc="the office's time zone"
