@@ -14,7 +14,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.handlers import common, errors, staff
+from bot.flows import entity_edit, need_intake, need_reject, need_slots
+from bot.handlers import common, entities, errors, needs, staff
 from bot.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,15 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
+    # Entities and needs: the short staff flows before /need, so that Reject pressed on a card
+    # in the middle of /need takes the next message (bot/flows/focus.py decides between them).
+    entity_edit.register(app)
+    need_reject.register(app)
+    need_slots.register(app)
+    need_intake.register(app)
     staff.register(app)
+    entities.register(app)  # its /start rep_<token> must come before common's /start
+    needs.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
