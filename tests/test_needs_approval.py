@@ -23,7 +23,7 @@ async def _setup(bot: BotHarness):  # type: ignore[no-untyped-def]
 
 
 async def test_every_coordinator_and_admin_gets_a_card_in_their_language(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, sara, _rep, need_id = await _setup(bot)
     calls = await bot.flush_outbox()
     cards = {c.chat_id: c for c in calls if c.method == "sendMessage"}
     assert set(cards) == {bot.admin.id, khalid.id, sara.id}
@@ -33,7 +33,8 @@ async def test_every_coordinator_and_admin_gets_a_card_in_their_language(bot: Bo
     assert "Volunteers per shift: 20" in english.text and "Submitted by Rep" in english.text
     assert [d for _, d in english.buttons] == [f"apr:ok:{need_id}", f"apr:rj:{need_id}", f"apr:sl:{need_id}"]
     arabic = cards[sara.id]
-    assert tr("ar", "A need is waiting for approval ({id})", id="").split("(")[0].strip() in arabic.text
+    assert arabic.text.startswith(tr("ar", "📋 A need is waiting for approval ({id})").split("{")[0])
+    assert tr("ar", "Volunteers per shift: {slots}").split("{")[0] in arabic.text
     assert "جمعية هدية الحاج والمعتمر" in arabic.text
     rows = await bot.db.fetchall("SELECT dedupe_key, status, message_id FROM outbox ORDER BY id")
     assert {r["dedupe_key"] for r in rows} == {f"needcard:{need_id}:{u}" for u in (1, 701, 702)}
@@ -41,7 +42,7 @@ async def test_every_coordinator_and_admin_gets_a_card_in_their_language(bot: Bo
 
 
 async def test_two_coordinators_press_approve_and_the_first_wins(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
 
     calls = await bot.press(khalid, f"apr:ok:{need_id}")
@@ -76,7 +77,7 @@ async def test_two_coordinators_press_approve_and_the_first_wins(bot: BotHarness
 
 
 async def test_simultaneous_presses_have_exactly_one_winner(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
     before = len(bot.api.calls)
     await asyncio.gather(
@@ -96,7 +97,7 @@ async def test_simultaneous_presses_have_exactly_one_winner(bot: BotHarness) -> 
 
 
 async def test_a_card_not_sent_yet_is_withdrawn(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, _sara, _rep, need_id = await _setup(bot)
     # Khalid approves from /needs before the sender delivered any card.
     await bot.command(khalid, "/needs")
     calls = await bot.press(khalid, f"apr:ok:{need_id}")
@@ -109,7 +110,7 @@ async def test_a_card_not_sent_yet_is_withdrawn(bot: BotHarness) -> None:
 
 
 async def test_reject_asks_for_a_reason_and_tells_the_representatives(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, _sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
     calls = await bot.press(khalid, f"apr:rj:{need_id}")
     assert "Why is need #1" in calls[-1].text
@@ -137,7 +138,7 @@ async def test_reject_asks_for_a_reason_and_tells_the_representatives(bot: BotHa
 
 
 async def test_reject_loses_to_an_approval_made_while_typing(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
     await bot.press(sara, f"apr:rj:{need_id}")
     await bot.press(khalid, f"apr:ok:{need_id}")
@@ -151,7 +152,7 @@ async def test_reject_loses_to_an_approval_made_while_typing(bot: BotHarness) ->
 
 
 async def test_change_slots_approves_with_the_new_number(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, _sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
     calls = await bot.press(khalid, f"apr:sl:{need_id}")
     assert "It asked for 20" in calls[-1].text
@@ -173,7 +174,7 @@ async def test_change_slots_approves_with_the_new_number(bot: BotHarness) -> Non
 
 
 async def test_only_staff_decide_even_with_forged_buttons(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    _khalid, _sara, rep, need_id = await _setup(bot)
     await create_volunteer(bot.db, 501, language_code="en")
     volunteer = bot.user(501, "Vol", "en")
     for person in (rep, volunteer):
@@ -189,7 +190,7 @@ async def test_only_staff_decide_even_with_forged_buttons(bot: BotHarness) -> No
 
 
 async def test_reject_pressed_during_intake_takes_the_next_message_then_intake_resumes(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, _sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
     steps = intake_steps(entity_id=1, title="Second need")
     for step in steps[:3]:  # /need, entity, title
@@ -206,7 +207,7 @@ async def test_reject_pressed_during_intake_takes_the_next_message_then_intake_r
 
 
 async def test_an_abandoned_reject_never_takes_later_messages(bot: BotHarness) -> None:
-    khalid, sara, rep, need_id = await _setup(bot)
+    khalid, _sara, _rep, need_id = await _setup(bot)
     await bot.flush_outbox()
     await bot.press(khalid, f"apr:rj:{need_id}")  # then changes their mind and posts a need
     for step in intake_steps(entity_id=1, title="Third need"):

@@ -14,7 +14,6 @@ from tests.factories_needs import (
     assert_arabic,
     fill_intake,
     intake_steps,
-    submit_need,
     tr,
 )
 from tests.harness import BotHarness
@@ -272,12 +271,16 @@ async def test_intake_survives_a_crash(bot: BotHarness) -> None:
     assert "And the last day?" in bot.last(rep).text
 
     bot = await bot.restart(graceful=False)
-    for step in steps[7:]:
-        await answer(bot, rep, step)
-    calls = await bot.press(rep, "ni:submit")
-    assert "was submitted with 3 shifts" in bot.texts(calls)
-    need = await db.get_need(bot.db, 1)
-    assert (need["title"], need["first_day"], need["last_day"]) == ("Guides at Quba Mosque", "2026-05-20", "2026-05-22")
+    try:
+        for step in steps[7:]:
+            await answer(bot, rep, step)
+        calls = await bot.press(rep, "ni:submit")
+        assert "was submitted with 3 shifts" in bot.texts(calls)
+        need = await db.get_need(bot.db, 1)
+        assert (need["title"], need["first_day"], need["last_day"]) == (
+            "Guides at Quba Mosque", "2026-05-20", "2026-05-22")
+    finally:
+        await bot.stop()  # the fixture stops only the harness it started
 
 
 async def test_who_may_post_needs(bot: BotHarness) -> None:

@@ -459,7 +459,7 @@ def _rule_message(error: NeedRuleError, draft: Mapping[str, Any]) -> str:
         "end_equals_start": _("The end time must be different from the start time."),
     }
     first = format_date(date.fromisoformat(draft["first_day"])) if draft.get("first_day") else ""
-    return texts[error.code].format(first=first, **{k: ltr(v) for k, v in details.items()})
+    return texts[error.code].format(first=first, **details)
 
 
 def _clean(text: str) -> str:

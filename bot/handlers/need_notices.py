@@ -204,7 +204,8 @@ async def cancel_assignments_and_notify(
 ) -> int:
     """Cancel the assignments of cancelled shifts and tell each volunteer once, listing their
     shifts; returns how many volunteers were told."""
-    rows = await db.cancel_shift_assignments(tx, shift_ids, reason=scope.split(":")[0], now=now)
+    reason = f"{scope.split(':')[0]}_cancelled"  # need_cancelled | shift_cancelled
+    rows = await db.cancel_shift_assignments(tx, shift_ids, reason=reason, now=now)
     by_volunteer: dict[int, list[int]] = {}
     for row in rows:
         by_volunteer.setdefault(int(row["volunteer_id"]), []).append(int(row["shift_id"]))

@@ -165,11 +165,8 @@ async def staff_page(context: Context, offset: int) -> tuple[str, InlineKeyboard
     if not needs:
         return _("No needs are waiting for approval, and no approved need has shifts ahead."), None
     waiting = await db.count_needs_by_status(context.db, "submitted")
-    heading = ngettext(
-        "Needs: {waiting} waiting for approval (first), then active needs with their fill rates.",
-        "Needs: {waiting} waiting for approval (first), then active needs with their fill rates.",
-        waiting,
-    ).format(waiting=waiting)
+    heading = _("Waiting for approval: {waiting}. They come first, then the active needs with "
+                "their fill rates.").format(waiting=waiting)
     text = await _needs_list_text(context, needs, heading, preview=True)
     return text, _list_keyboard(needs, offset, total, "nds")
 
