@@ -254,7 +254,7 @@ async def create_invite(update: Update, context: Context) -> None:
         ).format(
             name=entity_name(entity),
             when=format_datetime(expires_at, context.settings.timezone),
-            link=ltr(link),
+            link=link,  # no isolate marks around a URL: clients would take them into the link
         ),
         reply_markup=InlineKeyboardMarkup(
             [[InlineKeyboardButton(_("🚫 Revoke this link"), callback_data=f"ent:rv:{invite_id}")]]

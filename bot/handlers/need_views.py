@@ -95,8 +95,9 @@ def days_label(first: str, last: str) -> str:
 def location_label(latitude: float | None, longitude: float | None, radius: int) -> str:
     if latitude is None or longitude is None:
         return _("not given")
+    # The URL ends the line and has no isolate marks, which clients would take into the link.
     link = f"https://maps.google.com/?q={latitude:.6f},{longitude:.6f}"
-    return _("{link} (check-in within {radius} m)").format(link=ltr(link), radius=ltr(radius))
+    return _("check-in within {radius} m: {link}").format(link=link, radius=ltr(radius))
 
 
 def need_details(

@@ -20,6 +20,7 @@ from bot.handlers.common import display_name
 from bot.handlers.need_views import (
     entity_name,
     fill_summary,
+    languages_label,
     need_details,
     need_heading,
     need_status,
@@ -331,7 +332,8 @@ async def roster(update: Update, context: Context) -> None:
     if not people:
         lines.append(_("Nobody has accepted this shift yet."))
     for number, person in enumerate(people, start=offset + 1):
-        spoken = ", ".join(catalog.label(catalog.LANGUAGES, c) for c in languages.get(person["volunteer_id"], []))
+        codes = languages.get(person["volunteer_id"], [])
+        spoken = languages_label(codes) if codes else ""
         lines.append(_("{n}. {name} — {phone} — {languages}").format(
             n=number,
             name=isolate(person["full_name"] or person["first_name"] or person["volunteer_id"]),
