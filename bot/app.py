@@ -79,8 +79,8 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
-    # Entities and needs: the short staff flows before /need, so that Reject pressed on a card
-    # in the middle of /need takes the next message (bot/flows/focus.py decides between them).
+    # Entities and needs flows; when several are open (Reject pressed on a card in the middle
+    # of /need), bot/flows/focus.py gives typed text to the one started last.
     entity_edit.register(app)
     need_reject.register(app)
     need_slots.register(app)

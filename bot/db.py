@@ -845,8 +845,10 @@ async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> d
 
 async def approval_cards(conn: Queryable, need_id: int) -> list[Row]:
     """The outbox rows of a need's approval cards (dedupe key `needcard:<need>:<user>`)."""
+    # A range on the unique dedupe_key index (';' sorts right after ':'), not a LIKE scan.
     return await conn.fetchall(
-        "SELECT * FROM outbox WHERE dedupe_key LIKE ? ORDER BY id", (f"needcard:{need_id}:%",)
+        "SELECT * FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? ORDER BY id",
+        (f"needcard:{need_id}:", f"needcard:{need_id};"),
     )
 
 

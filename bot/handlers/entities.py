@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
@@ -325,7 +326,9 @@ async def accept_invite(update: Update, context: Context) -> None:
     await refresh_user_menu(context.bot, row, context.settings.default_locale)
 
 
-async def _claim(tx: db.Tx, token: str, user_id: int, now) -> tuple[str, db.Row | None, db.Row | None]:  # type: ignore[no-untyped-def]
+async def _claim(
+    tx: db.Tx, token: str, user_id: int, now: datetime
+) -> tuple[str, db.Row | None, db.Row | None]:
     """What opening this invite does for this person: ("joined", entity, invite) or a refusal."""
     invite = await db.get_entity_invite(tx, token=token) if token else None
     if invite is None:
