@@ -14,7 +14,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.handlers import common, errors, staff
+from bot.flows import pause, profile_edit, registration
+from bot.handlers import common, errors, staff, volunteer, volunteers_staff
 from bot.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,12 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
+    app.add_handler(registration.build())
+    app.add_handler(profile_edit.build())
+    app.add_handler(pause.build())
     staff.register(app)
+    volunteer.register(app)
+    volunteers_staff.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
