@@ -6,7 +6,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot import db
 from tests.factories import RIYADH, create_assignment, create_entity, create_need, create_volunteer
-from tests.factories_registration import alerts, child_rows, message_ids_with, volunteer_row, walk_registration
+from tests.factories_registration import (
+    alerts,
+    child_rows,
+    message_ids_with,
+    volunteer_row,
+    walk_registration,
+)
 from tests.harness import BotHarness
 
 STALE = "This button is no longer active."
