@@ -79,9 +79,9 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
-    app.add_handler(registration.build())
-    app.add_handler(profile_edit.build())
-    app.add_handler(pause.build())
+    registration.register(app)
+    profile_edit.register(app)
+    pause.register(app)
     staff.register(app)
     volunteer.register(app)
     volunteers_staff.register(app)

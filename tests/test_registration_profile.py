@@ -183,6 +183,23 @@ async def test_edit_buttons_of_someone_without_a_profile(bot: BotHarness) -> Non
     assert (await volunteer_row(bot, yusuf.id))["full_name"] is None
 
 
+async def test_leaving_an_edit_for_pause_hands_the_answers_to_pause(bot: BotHarness) -> None:
+    yusuf = await registered(bot)
+    await bot.command(yusuf, "/profile")
+    await bot.press(yusuf, "prof:e:nm")  # then changes their mind
+    await bot.command(yusuf, "/pause")
+    calls = await bot.text(yusuf, "2026-06-01")
+    assert "Your shift offers are paused" in calls[0].text
+    row = await volunteer_row(bot, yusuf.id)
+    assert row["status"] == "paused" and row["full_name"] == "Yusuf Ibrahim Alharbi"
+    await bot.press(yusuf, "prof:e:nm")  # and the other way round
+    await bot.command(yusuf, "/pause")
+    await bot.press(yusuf, "prof:e:ct")
+    calls = await bot.text(yusuf, "Yanbu")
+    assert "Saved." in calls[0].text
+    assert (await volunteer_row(bot, yusuf.id))["city"] == "Yanbu"
+
+
 # -- /pause and /resume -----------------------------------------------------------------------------
 
 
@@ -346,9 +363,11 @@ async def test_delete_me_in_the_middle_of_registering_drops_the_answers(bot: Bot
     calls = await bot.command(ali, "/delete_me")
     assert "nothing to delete" in calls[0].text
     assert "reg" not in bot.app.user_data[ali.id]
-    calls = await bot.text(ali, "0501234567")  # the flow starts over instead of going on
-    assert "lost track of your registration" in calls[0].text
-    assert "Before we start" in calls[0].text
+    calls = await bot.text(ali, "0501234567")  # the answers are gone: no half-flow goes on
+    assert "did not understand" in calls[0].text
+    calls = await bot.command(ali, "/register")
+    assert "Before we start" in bot.texts(calls)
+    assert bot.app.user_data[ali.id]["reg"]["_step"] == "consent"
 
 
 async def test_delete_then_register_again(bot: BotHarness) -> None:

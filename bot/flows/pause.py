@@ -6,8 +6,12 @@ A pause that has run out counts as active at once (see the volunteers section of
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import (
+    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -17,7 +21,7 @@ from telegram.ext import (
 
 from bot import db
 from bot.context import Context
-from bot.flows.volunteer_steps import NEW_MESSAGE
+from bot.flows.volunteer_steps import NEW_MESSAGE, HasDraft, start_flow
 from bot.i18n import DateInputError, _, format_date, parse_date
 from bot.volunteers import VolunteerInputError, check_pause_day, effective_status, pause_end
 
@@ -45,7 +49,7 @@ async def ask(update: Update, context: Context, *, notice: str = "") -> str:
     if notice:
         text = f"{notice}\n\n{text}"
     message = await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
-    context.user_data[DRAFT] = {"_msg": message.message_id}  # type: ignore[index]
+    start_flow(context, DRAFT, {"_msg": message.message_id})
     return UNTIL
 
 
@@ -122,13 +126,14 @@ async def cancel(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
-def build() -> ConversationHandler:
+def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
+    """The flow; `user_data` is the application's (messages count only while a draft exists)."""
     return ConversationHandler(
         entry_points=[CommandHandler("pause", begin, filters=filters.ChatType.PRIVATE)],
         states={
             UNTIL: [
                 CallbackQueryHandler(pressed, pattern=r"^pz:(ever|x)$"),
-                MessageHandler(NEW_MESSAGE & ~filters.COMMAND, typed),
+                MessageHandler(NEW_MESSAGE & ~filters.COMMAND & HasDraft(user_data, DRAFT), typed),
             ]
         },
         fallbacks=[CommandHandler("cancel", cancel)],
@@ -139,3 +144,7 @@ def build() -> ConversationHandler:
         per_message=False,
         allow_reentry=True,
     )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(build(app.user_data))

@@ -7,12 +7,15 @@ is complete; /cancel leaves the stored profile untouched.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
 
 from bot import db
 from bot.context import Context
-from bot.flows.volunteer_steps import FIELDS_BY_CODE, StepRunner
+from bot.flows.volunteer_steps import FIELDS_BY_CODE, StepRunner, start_flow
 from bot.handlers import volunteer as volunteer_handlers
 from bot.i18n import _
 from bot.volunteers import Profile
@@ -29,7 +32,7 @@ async def begin(update: Update, context: Context) -> object:
         await query.answer(_("This button is no longer active."), show_alert=True)
         return ConversationHandler.END
     await query.answer()
-    context.user_data[DRAFT] = found[1].to_draft()  # type: ignore[index]
+    start_flow(context, DRAFT, found[1].to_draft())
     return await runner.ask(update, context, field.first_step)
 
 
@@ -76,10 +79,11 @@ async def lost(update: Update, context: Context) -> int:
 runner = StepRunner(prefix="pe", draft_key=DRAFT, after=save, lost=lost)
 
 
-def build() -> ConversationHandler:
+def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
+    """The flow; `user_data` is the application's (messages count only while a draft exists)."""
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(begin, pattern=r"^prof:e:\w+$")],
-        states=runner.states(),
+        states=runner.states(user_data),
         fallbacks=[CommandHandler("cancel", cancel)],
         name="profile_edit",
         persistent=True,
@@ -89,3 +93,7 @@ def build() -> ConversationHandler:
         # Another Edit button in the middle of an edit switches to that field.
         allow_reentry=True,
     )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(build(app.user_data))

@@ -7,10 +7,12 @@ one transaction (and, when REQUIRE_APPROVAL is on, the coordinators' approval ca
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.ext import (
+    Application,
     CallbackQueryHandler,
     CommandHandler,
     ConversationHandler,
@@ -28,9 +30,11 @@ from bot.flows.volunteer_steps import (
     REGISTRATION_ORDER,
     STEP_KEY,
     STEPS,
+    HasDraft,
     StepRunner,
     edit_buttons,
     profile_lines,
+    start_flow,
 )
 from bot.handlers import volunteer as volunteer_handlers
 from bot.handlers import volunteers_staff
@@ -97,7 +101,7 @@ async def begin(update: Update, context: Context) -> object:
             reply_markup=keyboard,
         )
         return ConversationHandler.END
-    context.user_data[DRAFT] = {}  # type: ignore[index]
+    start_flow(context, DRAFT, {})
     return await ask_consent(update, context)
 
 
@@ -241,10 +245,11 @@ async def cancel(update: Update, context: Context) -> int:
 
 
 async def resume_here(update: Update, context: Context, *, notice: str = "") -> object:
-    """Ask the question the volunteer is on again."""
+    """Ask the question the volunteer is on again (from the start if the answers were dropped)."""
     draft = _draft(context)
     if draft is None:
-        return await lost(update, context)
+        start_flow(context, DRAFT, {})
+        return await ask_consent(update, context)
     step = draft.get(STEP_KEY)
     if step == "consent":
         return await ask_consent(update, context, notice=notice)
@@ -277,7 +282,7 @@ async def wrong_input(update: Update, context: Context) -> object:
 
 async def lost(update: Update, context: Context) -> object:
     """The answers are gone (e.g. erased with /delete_me meanwhile): start again cleanly."""
-    context.user_data[DRAFT] = {}  # type: ignore[index]
+    start_flow(context, DRAFT, {})
     return await ask_consent(
         update, context, notice=_("Sorry, I lost track of your registration. Let's start again.")
     )
@@ -286,8 +291,11 @@ async def lost(update: Update, context: Context) -> object:
 runner = StepRunner(prefix="reg", draft_key=DRAFT, after=after_step, lost=lost)
 
 
-def build() -> ConversationHandler:
-    stray_messages = MessageHandler(NEW_MESSAGE & ~filters.COMMAND, wrong_input)
+def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
+    """The flow; `user_data` is the application's (messages count only while a draft exists)."""
+    stray_messages = MessageHandler(
+        NEW_MESSAGE & ~filters.COMMAND & HasDraft(user_data, DRAFT), wrong_input
+    )
     stale_buttons = CallbackQueryHandler(stale, pattern=r"^reg:")
     return ConversationHandler(
         entry_points=[
@@ -300,7 +308,7 @@ def build() -> ConversationHandler:
                 stale_buttons,
                 stray_messages,
             ],
-            **runner.states(),
+            **runner.states(user_data),
             SUMMARY: [
                 CallbackQueryHandler(summary_pressed, pattern=r"^reg:(ok|x|ed:\w+)$"),
                 stale_buttons,
@@ -321,3 +329,7 @@ def build() -> ConversationHandler:
         per_message=False,
         allow_reentry=False,
     )
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    app.add_handler(build(app.user_data))

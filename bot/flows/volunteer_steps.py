@@ -11,7 +11,7 @@ Callback data: `<prefix>:<step code>:<value>`, e.g. `reg:lg:ur` or `pe:av:d:4` (
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -53,6 +53,32 @@ ALL_PERIODS = [p.code for p in PERIODS]
 
 # Only incoming new messages answer a question: an edited old message is not a new answer.
 NEW_MESSAGE = filters.UpdateType.MESSAGE
+# Where each volunteer flow keeps its answers in `user_data`: registration, profile edit, pause.
+FLOW_DRAFTS = ("reg", "pe", "pause")
+
+
+class HasDraft(filters.UpdateFilter):
+    """True for users with this flow's answers in progress. A flow's message handlers use it so
+    that a flow left behind for another one (its draft dropped) lets the new flow's answers by."""
+
+    __slots__ = ("_key", "_user_data")
+
+    def __init__(self, user_data: Mapping[int, dict[str, Any]], key: str) -> None:
+        super().__init__(name=f"HasDraft({key})")
+        self._user_data = user_data
+        self._key = key
+
+    def filter(self, update: Update) -> bool:
+        user = update.effective_user
+        return user is not None and self._key in self._user_data.get(user.id, {})
+
+
+def start_flow(context: Context, key: str, draft: dict[str, Any]) -> dict[str, Any]:
+    """Begin a volunteer flow with a fresh draft, leaving any other volunteer flow behind."""
+    for other in FLOW_DRAFTS:
+        context.user_data.pop(other, None)  # type: ignore[union-attr]
+    context.user_data[key] = draft  # type: ignore[index]
+    return draft
 
 
 @dataclass(frozen=True)
@@ -598,10 +624,15 @@ class StepRunner:
         today = context.now().astimezone(context.settings.timezone).date()
         return Env(settings=context.settings, today=today, prefix=self.prefix)
 
-    def states(self) -> dict[object, list[BaseHandler[Any, Any, Any]]]:
+    def states(
+        self, user_data: Mapping[int, dict[str, Any]]
+    ) -> dict[object, list[BaseHandler[Any, Any, Any]]]:
+        """One state per step; `user_data` is the application's, for the HasDraft filter."""
         handlers: list[BaseHandler[Any, Any, Any]] = [
             CallbackQueryHandler(self.pressed, pattern=rf"^{self.prefix}:"),
-            MessageHandler(NEW_MESSAGE & ~filters.COMMAND, self.answered),
+            MessageHandler(
+                NEW_MESSAGE & ~filters.COMMAND & HasDraft(user_data, self.draft_key), self.answered
+            ),
         ]
         return {self.state(key): handlers for key in STEPS}
 

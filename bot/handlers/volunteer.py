@@ -15,14 +15,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import db
 from bot.catalog import SPECIALTIES, label
 from bot.context import Context
-from bot.flows.volunteer_steps import edit_buttons, join_list, profile_lines
+from bot.flows.volunteer_steps import FLOW_DRAFTS, edit_buttons, join_list, profile_lines
 from bot.i18n import _, format_date, isolate, ngettext
 from bot.volunteers import ServiceRecord, effective_status, order_specialties
 
 PRIVATE = filters.ChatType.PRIVATE
 DELETE_MESSAGE = "delete_msg"  # user_data: the confirmation message a "Yes, delete" must come from
-# Drafts of the volunteer flows, dropped with the data they describe.
-FLOW_DRAFTS = ("reg", "pe", "pause")
 
 
 def status_text(row: db.Row, now: datetime, tz: ZoneInfo) -> str:

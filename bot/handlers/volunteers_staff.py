@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR, STAFF, requires
@@ -440,7 +440,8 @@ async def change_qualification(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("volunteers", volunteers_command))
+    # Private chats only: the results hold personal data.
+    app.add_handler(CommandHandler("volunteers", volunteers_command, filters=filters.ChatType.PRIVATE))
     app.add_handler(CallbackQueryHandler(list_page, pattern=r"^vol:(s:\d+|sp:\w+|pe):\d+$"))
     app.add_handler(CallbackQueryHandler(back_to_list, pattern=r"^vol:bk$"))
     app.add_handler(CallbackQueryHandler(open_card, pattern=r"^vol:v:\d+$"))
