@@ -397,6 +397,7 @@ async def save_scratch(tx: Tx, kind: str, owner_id: int, data: str | None) -> No
 # depends on a job having run; `expire_pauses(tx, now)` only tidies such rows back to 'active'
 # (safe to call from any scheduler tick, and called whenever the volunteer uses /pause or /resume).
 
+
 def active_volunteer_clause(alias: str = "v") -> str:
     """SQL true for volunteers who may get offers now; binds one `?` parameter: ts(now)."""
     return (

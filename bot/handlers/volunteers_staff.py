@@ -142,6 +142,8 @@ async def _notify(tx: db.Tx, context: Context, user_id: int, kind: str, *, now: 
 def _matching_specialties(query: str) -> list[str]:
     """Specialty codes whose label (in either language) or code contains the query."""
     key = search_key(query)
+    if len(key) < 3:  # "a" would match half the catalogue
+        return []
     found = []
     for item in SPECIALTIES:
         labels = [item.code.replace("_", " ")]
