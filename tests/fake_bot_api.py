@@ -91,6 +91,7 @@ class ApiCall(Call):
 
     status: int = 200
     token: str = ""
+    result: Any = None  # what the server answered (e.g. the Message of a sendMessage)
 
 
 @dataclass
@@ -295,6 +296,12 @@ class FakeBotAPI:
                          (retry_after or 1) if status == 429 else None, times)
             )
 
+    def clear(self) -> None:
+        """Forget the recorded calls and the 429 count (e.g. between benchmark rounds)."""
+        with self._lock:
+            self.calls.clear()
+            self.rate_limited = 0
+
     def sent(self, chat_id: int | None = None, method: str | None = None) -> list[ApiCall]:
         """Successful calls, optionally to one chat and/or of one method."""
         with self._lock:
@@ -451,7 +458,7 @@ class FakeBotAPI:
         return params
 
     def _record(self, call: ApiCall, status: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        call.status = status
+        call.status, call.result = status, payload.get("result")
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
