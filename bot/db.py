@@ -1364,126 +1364,16 @@ async def has_domain_data(conn: Queryable) -> bool:
     return bool(found)
 
 
-# -- demo seeding: direct inserts for records the features' flows normally create ---------------
+# -- demo seeding: what no feature's query writes yet (the demo uses the features' own inserts
+# -- for volunteers, entities and needs)
 
 
-async def demo_insert_volunteer(
-    tx: Tx,
-    *,
-    user_id: int,
-    full_name: str,
-    phone: str,
-    gender: str,
-    birth_date: str,
-    city: str,
-    status: str,
-    registered_at: datetime,
-    specialties: Sequence[str],
-    languages: Sequence[str],
-    availability: Sequence[tuple[int, str]],
-    qualifications: Sequence[str] = (),
-    approved_by: int | None = None,
-) -> None:
-    """A registered volunteer with specialties, languages, weekly availability and training."""
-    registered = ts(registered_at)
-    approved = registered if status != "pending" else None
+async def demo_close_need(tx: Tx, need_id: int) -> None:
+    """Mark a need whose shifts are all over, and those shifts, as closed."""
+    await tx.execute("UPDATE needs SET status = 'closed' WHERE id = ?", (need_id,))
     await tx.execute(
-        "INSERT INTO volunteers (user_id, full_name, phone, phone_verified, gender, birth_date,"
-        " city, status, consent_at, registered_at, approved_at, approved_by, updated_at)"
-        " VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (user_id, full_name, phone, gender, birth_date, city, status, registered, registered,
-         approved, approved_by if approved else None, registered),
+        "UPDATE shifts SET status = 'closed' WHERE need_id = ? AND status = 'open'", (need_id,)
     )
-    await tx.executemany(
-        "INSERT INTO volunteer_specialties (user_id, specialty) VALUES (?, ?)",
-        [(user_id, code) for code in specialties],
-    )
-    await tx.executemany(
-        "INSERT INTO volunteer_languages (user_id, language) VALUES (?, ?)",
-        [(user_id, code) for code in languages],
-    )
-    await tx.executemany(
-        "INSERT INTO volunteer_availability (user_id, weekday, period) VALUES (?, ?, ?)",
-        [(user_id, weekday, period) for weekday, period in availability],
-    )
-    await tx.executemany(
-        "INSERT INTO qualifications (user_id, specialty, granted_by, granted_at) VALUES (?, ?, ?, ?)",
-        [(user_id, code, approved_by, registered) for code in qualifications],
-    )
-
-
-async def demo_insert_entity(
-    tx: Tx, *, name_ar: str, name_en: str, kind: str, contact: str | None, now: datetime,
-    created_by: int | None,
-) -> int:
-    cursor = await tx.execute(
-        "INSERT INTO entities (name_ar, name_en, kind, contact, created_at, created_by)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (name_ar, name_en, kind, contact, ts(now), created_by),
-    )
-    return int(cursor.lastrowid)
-
-
-async def demo_add_entity_member(
-    tx: Tx, entity_id: int, user_id: int, *, now: datetime, added_by: int | None
-) -> None:
-    await tx.execute(
-        "INSERT INTO entity_members (entity_id, user_id, added_at, added_by) VALUES (?, ?, ?, ?)",
-        (entity_id, user_id, ts(now), added_by),
-    )
-
-
-async def demo_insert_need(
-    tx: Tx,
-    *,
-    entity_id: int,
-    created_by: int,
-    title: str,
-    specialty: str,
-    site_name: str,
-    latitude: float | None,
-    longitude: float | None,
-    first_day: str,
-    last_day: str,
-    start_time: str,
-    end_time: str,
-    slots: int,
-    gender: str,
-    requires_training: bool,
-    min_age: int | None,
-    notes: str | None,
-    status: str,
-    languages: Sequence[str],
-    submitted_at: datetime,
-    decided_at: datetime | None,
-    decided_by: int | None,
-) -> int:
-    """A need as its entity submitted it (and, when decided, as a coordinator decided it)."""
-    cursor = await tx.execute(
-        "INSERT INTO needs (entity_id, created_by, title, specialty, site_name, latitude,"
-        " longitude, first_day, last_day, start_time, end_time, slots, gender,"
-        " requires_training, min_age, notes, status, submitted_at, decided_at, decided_by)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (entity_id, created_by, title, specialty, site_name, latitude, longitude, first_day,
-         last_day, start_time, end_time, slots, gender, int(requires_training), min_age, notes,
-         status, ts(submitted_at), ts(decided_at), decided_by),
-    )
-    need_id = int(cursor.lastrowid)
-    await tx.executemany(
-        "INSERT INTO need_languages (need_id, language) VALUES (?, ?)",
-        [(need_id, code) for code in languages],
-    )
-    return need_id
-
-
-async def demo_insert_shift(
-    tx: Tx, need_id: int, *, starts_at: datetime, ends_at: datetime, slots: int, status: str
-) -> int:
-    cursor = await tx.execute(
-        "INSERT INTO shifts (need_id, starts_at, ends_at, slots, status) VALUES (?, ?, ?, ?, ?)",
-        (need_id, ts(starts_at), ts(ends_at), slots, status),
-    )
-    return int(cursor.lastrowid)
 
 
 async def demo_insert_past_assignment(

@@ -17,6 +17,8 @@ from bot import db
 from bot.catalog import PERIODS, SPECIALTIES
 from bot.config import Settings
 from bot.db import Database
+from bot.needs import shift_windows
+from bot.volunteers import Profile
 
 SEED = 1447
 VOLUNTEERS = 200
@@ -166,7 +168,7 @@ LATIN_ORIGINS = (
     ("en", ("Idris", "Yahya", "Adam"), ("Hana", "Safiya", "Maryam"),
      ("Carter", "Brooks", "Thompson")),
     ("ru", ("Ruslan", "Shamil"), ("Amina", "Madina"), ("Aliev", "Kadyrov")),
-    ("zh", ("Ma Jun", "Yusuf Ma"), ("Ma Lan", "Fatima Ma"), ("Ma", "Bai")),
+    ("zh", ("Jun", "Yusuf"), ("Lan", "Fatima"), ("Ma", "Bai")),
 )
 SPECIALTY_WEIGHTS = {
     "guidance": 8, "crowd_management": 6, "healthcare": 5, "translation": 5,
@@ -189,7 +191,8 @@ class DemoVolunteer:
     language_code: str
     specialties: tuple[str, ...]
     languages: tuple[str, ...]
-    availability: tuple[tuple[int, str], ...]
+    weekdays: tuple[int, ...]
+    periods: tuple[str, ...]
     qualifications: tuple[str, ...]
     registered_days_ago: int
 
@@ -251,7 +254,8 @@ def build_volunteers(rng: random.Random, cities: tuple[str, ...], today: date, *
                 language_code=language_code,
                 specialties=tuple(specialties),
                 languages=tuple(languages),
-                availability=tuple((d, p) for d in weekdays for p in sorted(periods)),
+                weekdays=tuple(weekdays),
+                periods=tuple(p.code for p in PERIODS if p.code in periods),
                 qualifications=qualifications,
                 registered_days_ago=rng.randint(2, 120),
             )
@@ -281,7 +285,12 @@ class DemoSummary:
 
 async def seed(database: Database, settings: Settings, *, now: datetime,
                seed_value: int = SEED) -> DemoSummary:
-    """Fill a fresh database (the caller checks it is fresh) in one transaction."""
+    """Fill a fresh database (the caller checks it is fresh) in one transaction.
+
+    Records go in through the features' own query functions (register_volunteer, create_entity,
+    insert_need, decide_need ...), so they look exactly like what the flows store; only what no
+    feature writes yet (past, finished shifts) uses the demo functions of bot/db.py.
+    """
     rng = random.Random(seed_value)
     tz = settings.timezone
     today = now.astimezone(tz).date()
@@ -297,32 +306,21 @@ async def seed(database: Database, settings: Settings, *, now: datetime,
 
         rep_ids = []
         for number, entity in enumerate(ENTITIES, start=1):
-            entity_id = await db.demo_insert_entity(
+            joined = now - timedelta(days=30)
+            entity_id = await db.create_entity(
                 tx, name_ar=entity.name_ar, name_en=entity.name_en, kind=entity.kind,
-                contact=entity.contact, now=now - timedelta(days=30), created_by=admin_id,
+                contact=entity.contact, created_by=admin_id, now=joined,
             )
             rep_id = persona_id(rep_persona(number))
             await db.touch_user(tx, rep_id, now=now, first_name=entity.rep_name.split()[1],
                                 language_code="ar")
             await db.set_user_role(tx, rep_id, "entity_rep")
-            await db.demo_add_entity_member(tx, entity_id, rep_id, now=now - timedelta(days=30),
-                                            added_by=admin_id)
+            await db.add_entity_member(tx, entity_id, rep_id, added_by=admin_id, now=joined)
             rep_ids.append((entity_id, rep_id))
 
         for volunteer in volunteers:
-            registered = now - timedelta(days=volunteer.registered_days_ago)
-            await db.touch_user(tx, volunteer.user_id, now=registered,
-                                first_name=volunteer.full_name.split()[0],
-                                language_code=volunteer.language_code)
-            await db.demo_insert_volunteer(
-                tx, user_id=volunteer.user_id, full_name=volunteer.full_name,
-                phone=volunteer.phone, gender=volunteer.gender,
-                birth_date=volunteer.birth_date.isoformat(), city=volunteer.city,
-                status=volunteer.status, registered_at=registered,
-                specialties=volunteer.specialties, languages=volunteer.languages,
-                availability=volunteer.availability, qualifications=volunteer.qualifications,
-                approved_by=admin_id,
-            )
+            await _seed_volunteer(tx, volunteer, now=now, approver=coordinator_id,
+                                  require_approval=settings.require_approval, rng=rng)
 
         active = [v.user_id for v in volunteers if v.status == "active"]
         approved = submitted = upcoming = 0
@@ -334,41 +332,40 @@ async def seed(database: Database, settings: Settings, *, now: datetime,
             submitted_at = now - timedelta(hours=rng.randint(5, 48))
             if need.first_day < 0:
                 submitted_at = datetime.combine(first_day, time(9), tz) - timedelta(days=5)
-            decided = need.status != "submitted"
-            need_id = await db.demo_insert_need(
-                tx, entity_id=entity_id, created_by=rep_id, title=need.title,
-                specialty=need.specialty, site_name=need.site, latitude=need.latitude,
-                longitude=need.longitude, first_day=first_day.isoformat(),
-                last_day=final_day.isoformat(), start_time=need.start.strftime("%H:%M"),
-                end_time=need.end.strftime("%H:%M"), slots=need.slots, gender=need.gender,
-                requires_training=need.requires_training, min_age=need.min_age,
-                notes=need.notes, status=need.status, languages=need.languages,
-                submitted_at=submitted_at,
-                decided_at=submitted_at + timedelta(hours=2) if decided else None,
-                decided_by=coordinator_id if decided else None,
+            windows = shift_windows(first_day, final_day, need.start, need.end, tz)
+            need_id, shift_ids = await db.insert_need(
+                tx, entity_id=entity_id, created_by=rep_id, now=submitted_at,
+                fields={
+                    "title": need.title, "specialty": need.specialty, "site_name": need.site,
+                    "latitude": need.latitude, "longitude": need.longitude,
+                    "checkin_radius_m": 300, "first_day": first_day.isoformat(),
+                    "last_day": final_day.isoformat(), "start_time": need.start.strftime("%H:%M"),
+                    "end_time": need.end.strftime("%H:%M"), "slots": need.slots,
+                    "gender": need.gender, "requires_training": int(need.requires_training),
+                    "min_age": need.min_age, "notes": need.notes,
+                },
+                languages=need.languages,
+                windows=windows,
             )
-            approved += need.status == "approved"
-            submitted += need.status == "submitted"
-            for offset in range(need.days):
-                day = first_day + timedelta(days=offset)
-                starts = datetime.combine(day, need.start, tz)
-                ends_day = day + timedelta(days=1) if need.end <= need.start else day
-                ends = datetime.combine(ends_day, need.end, tz)
-                past = ends <= now
-                shift_id = await db.demo_insert_shift(
-                    tx, need_id, starts_at=starts, ends_at=ends, slots=need.slots,
-                    status="closed" if past else "open",
-                )
-                if past:
+            if need.status == "submitted":
+                submitted += 1
+                continue
+            await db.decide_need(tx, need_id, "approved", by=coordinator_id,
+                                 now=submitted_at + timedelta(hours=2))
+            if need.status == "closed":
+                # Last week's need: served, with a no-show, so /stats and /export show hours.
+                await db.demo_close_need(tx, need_id)
+                for offset, (shift_id, (starts, ends)) in enumerate(zip(shift_ids, windows, strict=True)):
                     for index, volunteer_id in enumerate(rng.sample(active, need.slots)):
                         await db.demo_insert_past_assignment(
                             tx, shift_id, volunteer_id,
                             status="no_show" if index == 0 and offset == 1 else "completed",
                             offered_at=starts - timedelta(days=2), starts_at=starts, ends_at=ends,
                         )
-                elif need.status == "approved":
-                    upcoming += 1
-                    last_day = max(last_day, day)
+                continue
+            approved += 1
+            upcoming += len(shift_ids)
+            last_day = max(last_day, final_day)
     return DemoSummary(
         entities=len(ENTITIES),
         representatives=len(rep_ids),
@@ -378,3 +375,38 @@ async def seed(database: Database, settings: Settings, *, now: datetime,
         shifts_upcoming=upcoming,
         last_day=last_day,
     )
+
+
+async def _seed_volunteer(tx: db.Tx, volunteer: DemoVolunteer, *, now: datetime, approver: int,
+                          require_approval: bool, rng: random.Random) -> None:
+    """Register one volunteer as the registration flow would, then approve, pause, train."""
+    registered = now - timedelta(days=volunteer.registered_days_ago)
+    await db.touch_user(tx, volunteer.user_id, now=registered,
+                        first_name=volunteer.full_name.split()[0],
+                        language_code=volunteer.language_code)
+    profile = Profile(
+        full_name=volunteer.full_name,
+        phone=volunteer.phone,
+        phone_verified=True,
+        gender=volunteer.gender,
+        birth_date=volunteer.birth_date,
+        city=volunteer.city,
+        languages=list(volunteer.languages),
+        specialties=list(volunteer.specialties),
+        periods=list(volunteer.periods),
+        weekdays=list(volunteer.weekdays),
+    )
+    waiting = require_approval or volunteer.status == "pending"
+    await db.register_volunteer(
+        tx, volunteer.user_id, profile, status="pending" if waiting else "active",
+        consent_at=registered, now=registered,
+    )
+    if waiting and volunteer.status != "pending":
+        await db.approve_volunteer(tx, volunteer.user_id, approved_by=approver,
+                                   now=registered + timedelta(hours=rng.randint(1, 30)))
+    if volunteer.status == "paused":
+        until = None if rng.random() < 0.5 else now + timedelta(days=rng.randint(3, 20))
+        await db.pause_volunteer(tx, volunteer.user_id, until=until, now=now)
+    for specialty in volunteer.qualifications:
+        await db.grant_qualification(tx, volunteer.user_id, specialty, granted_by=approver,
+                                     now=registered + timedelta(days=1))

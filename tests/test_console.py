@@ -83,6 +83,7 @@ class Typist:
         self.output = output
         self._lines: queue.Queue[str] = queue.Queue()
         self._waiting = threading.Event()
+        self._start = 0
 
     def readline(self) -> str:  # called by the console's input thread
         self._waiting.set()
@@ -101,11 +102,16 @@ class Typist:
     async def type(self, line: str) -> str:
         """Type a line; return everything the console printed in reply."""
         await self._prompt()
-        start = len(self.output.getvalue())
+        start = self._start = len(self.output.getvalue())
         self._waiting.clear()
         self._lines.put(line + "\n")
         await self._prompt()
         return self.output.getvalue()[start:]
+
+    @property
+    def last_reply(self) -> str:
+        """What the console printed since the last line was typed."""
+        return self.output.getvalue()[self._start:]
 
     async def quit(self) -> None:
         await self._prompt()
@@ -508,6 +514,20 @@ async def test_demo_has_volunteers_waiting_when_the_office_approves_them(
     assert 0 < pending < 30
 
 
+def test_demo_people_pass_the_registration_checks() -> None:
+    import random
+    from datetime import date
+
+    from bot.volunteers import normalize_phone, validate_name
+
+    volunteers = demo_data.build_volunteers(random.Random(demo_data.SEED), ("quba",), date(2026, 5, 10))
+    for volunteer in volunteers:
+        assert validate_name(volunteer.full_name) == volunteer.full_name
+        assert normalize_phone(volunteer.phone) == volunteer.phone
+        assert 17 <= (date(2026, 5, 10) - volunteer.birth_date).days // 365 <= 62
+    assert len({v.user_id for v in volunteers}) == len(volunteers)
+
+
 async def test_demo_is_reproducible(tmp_path: Path, clock: ManualClock) -> None:
     names = []
     for folder in ("one", "two"):
@@ -537,3 +557,111 @@ async def test_demo_refuses_a_database_with_data(session: Session) -> None:
         assert await database.fetchval("SELECT COUNT(*) FROM entities") == 0
     finally:
         await database.close()
+
+
+# -- the issue's scenario ---------------------------------------------------------------------------
+
+SCENARIO_MODULES = ("bot.flows.registration", "bot.flows.need_intake", "bot.scheduler")
+MISSING = [name for name in SCENARIO_MODULES if importlib.util.find_spec(name) is None]
+
+
+async def register_post_and_approve(typist: Typist) -> None:
+    """The scenario up to the approved need: entity, representative, volunteer, need, approval."""
+    type_, press = typist.type, typist.press
+
+    # The office adds a partner entity and invites its representative, who opens the link.
+    await type_("/as admin en")
+    added = await press(await type_("/entities"), "Add an entity")
+    assert "name in Arabic" in added
+    await type_("جمعية هدية الحاج والمعتمر")
+    await press(await type_("Hadiyat Al-Haj Society"), "Charity")
+    entity = await type_("+966 14 847 2222")
+    assert "Added." in entity
+    invite = await press(entity, "Invite a representative")
+    link = re.search(r"https://t\.me/\S+?start=rep_[\w-]+", invite).group(0)
+    await type_("/as fahd en")
+    welcome = await type_(link)
+    assert "Hadiyat Al-Haj Society" in welcome and "/need" in welcome
+    assert "→ [admin]" in welcome  # the admin is told the link was used
+
+    # A volunteer registers.
+    await type_("/as sara en")
+    consent = await press(await type_("/start"), "Register as a volunteer")
+    asked = await press(consent, "I agree")
+    assert "What is your full name?" in asked
+    phone = await type_("Sara Ahmed Khan")
+    assert "Share my phone number → /share_contact" in phone
+    await press(await type_("/share_contact"), "Female")
+    city = await type_("1995-10-14")
+    languages = await press(city, "Quba")
+    languages = await press(languages, "Arabic")
+    languages = await press(languages, "English")
+    specialties = await press(languages, "Done")
+    specialties = await press(specialties, "Wayfinding")
+    availability = await press(specialties, "Done")
+    season = await press(availability, "Any time")
+    summary = await press(season, "No date limits")
+    assert "Please check your details:" in summary
+    registered = await press(summary, "Confirm")
+    assert "You are now registered as a volunteer" in registered
+
+    # The representative posts a need: two guides at Quba Mosque the day after tomorrow.
+    await type_("/as fahd")
+    assert "What is the need called?" in await type_("/need")
+    specialty = await type_("Guides at Quba Mosque")
+    await press(specialty, "Wayfinding")
+    assert "Share the site's location" in await type_("Quba Mosque, north gate")
+    radius = await type_("/share_location 24.439345 39.617226")
+    assert "What is the first day?" in await press(radius, "300 m")
+    await press(await type_("2026-05-12"), "Same day")
+    await type_("08:00")
+    await type_("14:00")
+    languages = await press(await type_("2"), "Men or women")
+    training = await press(languages, "Done")
+    min_age = await press(training, "No")
+    notes = await press(min_age, "No minimum")
+    summary = await press(notes, "Skip")
+    assert "Volunteers per shift: 2" in summary
+    submitted = await press(summary, "Submit")
+    assert "Need #1 was submitted with 1 shift" in submitted
+    assert "→ [admin] 📋 A need is waiting for approval (#1)" in submitted
+
+    # The admin approves it from the card the outbox delivered.
+    await type_("/as admin")
+    approved = await press(submitted, "Approve")
+    assert "💬 Approved" in approved
+    assert "→ [fahd]" in approved and "was approved" in approved
+
+
+async def test_scenario_register_post_and_approve(session: Session, clock: ManualClock) -> None:
+    """The issue's scenario as far as this build goes: every step typed into the console."""
+    typist, running, console = await start_console(session.settings, clock)
+    await register_post_and_approve(typist)
+    await typist.quit()
+    assert await running == 0 and not console.app.running
+    database = await session.database()
+    try:
+        volunteer = await db.get_volunteer(database, persona_id("sara"))
+        need = await db.get_need(database, 1)
+        rep_of = await db.rep_memberships(database, persona_id("fahd"))
+    finally:
+        await database.close()
+    assert volunteer["full_name"] == "Sara Ahmed Khan" and volunteer["status"] == "active"
+    assert volunteer["phone"] == f"+9665{persona_id('sara') % 100_000_000:08d}"
+    assert need["status"] == "approved" and need["decided_by"] == persona_id("admin")
+    assert need["created_by"] == persona_id("fahd")
+    assert [e["name_en"] for e in rep_of] == ["Hadiyat Al-Haj Society"]
+
+
+@pytest.mark.skipif(bool(MISSING), reason=f"needs the dispatch issue's scheduler in main; missing: {MISSING}")
+async def test_scenario_register_post_approve_offer_accept(session: Session, clock: ManualClock) -> None:
+    """The whole scenario of the issue: ... then time moves, the offer arrives, Accept."""
+    typist, running, console = await start_console(session.settings, clock)
+    await register_post_and_approve(typist)
+    offered = await typist.type("/clock +2m")
+    assert "→ [sara]" in offered
+    await typist.type("/as sara")
+    accepted = await typist.press(offered, "Accept")
+    assert "Accept" in accepted
+    await typist.quit()
+    assert await running == 0 and not console.app.running
