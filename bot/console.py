@@ -194,6 +194,18 @@ def parse_forward(text: str) -> timedelta | None:
     return delta if delta > timedelta() else None
 
 
+def describe_report(report: object) -> str:
+    """`offers made 3, reminders sent 1` from a dataclass of counts (e.g. a TickReport)."""
+    if not dataclasses.is_dataclass(report) or isinstance(report, type):
+        return "done."
+    counts = [
+        f"{name.replace('_', ' ')} {value}"
+        for name, value in dataclasses.asdict(report).items()
+        if isinstance(value, int) and not isinstance(value, bool) and value
+    ]
+    return ", ".join(counts) + "." if counts else "nothing was due."
+
+
 def _utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
@@ -581,10 +593,12 @@ class Console:
             self._say("(this build has no scheduler yet: nothing is due to happen)")
             return
         try:
-            await scheduler.tick(self.app)
+            report = await scheduler.tick(self.app)
         except Exception:
             log.exception("scheduler tick failed")
             self._say("(the scheduler failed; the details are in the log above)")
+            return
+        self._say(f"⚙ Scheduler: {describe_report(report)}")
 
     async def settle(self) -> None:
         """Let the outbox deliver what is due, so its messages show before the next prompt."""

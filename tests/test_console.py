@@ -8,6 +8,7 @@ database.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import importlib.util
 import io
 import logging
@@ -27,7 +28,14 @@ from bot import db, delivery
 from bot import demo as demo_data
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.console import CONSOLE_TOKEN, DEFAULT_DATABASE, Console, console_settings, parse_forward
+from bot.console import (
+    CONSOLE_TOKEN,
+    DEFAULT_DATABASE,
+    Console,
+    console_settings,
+    describe_report,
+    parse_forward,
+)
 from bot.demo import persona_id
 from tests.harness import DEFAULT_START, make_settings
 
@@ -358,6 +366,12 @@ async def test_clock_runs_a_scheduler_tick_and_delivers_the_outbox(
     """The call path as the scheduler module will take it: tick(app), then the outbox drains."""
     ticks = []
 
+    @dataclasses.dataclass
+    class Report:
+        offers_made: int = 0
+        reminders_sent: int = 0
+        seconds: float = 0.25
+
     async def tick(app, now=None):  # type: ignore[no-untyped-def]
         ticks.append(app.bot_data["clock"].now())
         async with app.bot_data["db"].transaction() as tx:
@@ -365,12 +379,17 @@ async def test_clock_runs_a_scheduler_tick_and_delivers_the_outbox(
                 tx, chat_id=persona_id("sara"), dedupe_key=f"test:{len(ticks)}",
                 now=app.bot_data["clock"].now(), text="Reminder: your shift starts in 2 hours.",
             )
+        return Report(reminders_sent=1)
 
     monkeypatch.setitem(sys.modules, "bot.scheduler", types.SimpleNamespace(tick=tick))
     await session.run(script("/as sara en", "/start", "/as admin", "/clock +2h", "/quit"))
 
     assert ticks == [DEFAULT_START + timedelta(hours=2)]
-    assert "→ [sara] Reminder: your shift starts in 2 hours." in session.after("/clock +2h")
+    moved = session.after("/clock +2h")
+    assert "⚙ Scheduler: reminders sent 1." in moved
+    assert "→ [sara] Reminder: your shift starts in 2 hours." in moved
+    assert describe_report(Report()) == "nothing was due."
+    assert describe_report(None) == "done."
 
 
 @pytest.mark.skipif(not HAS_SCHEDULER, reason="bot.scheduler (dispatch issue) is not merged yet")
@@ -525,7 +544,8 @@ def test_demo_people_pass_the_registration_checks() -> None:
         assert validate_name(volunteer.full_name) == volunteer.full_name
         assert normalize_phone(volunteer.phone) == volunteer.phone
         assert 17 <= (date(2026, 5, 10) - volunteer.birth_date).days // 365 <= 62
-    assert len({v.user_id for v in volunteers}) == len(volunteers)
+    names = ["guest", "admin", "coord", *(f"rep{n}" for n in range(1, 8)), *(v.persona for v in volunteers)]
+    assert len({persona_id(name) for name in names}) == len(names)
 
 
 async def test_demo_is_reproducible(tmp_path: Path, clock: ManualClock) -> None:
