@@ -467,6 +467,26 @@ def test_python_m_bot_console(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert (tmp_path / "data" / "console.sqlite3").is_file()
 
 
+def test_a_real_process_with_piped_input(tmp_path: Path) -> None:
+    """`python -m bot console --demo` as someone would start it, with no token and no network."""
+    import os
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"BOT_TOKEN", "DATABASE_PATH", "ADMIN_IDS", "LOG_LEVEL"}}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--demo"],
+        input="/as admin en\n/stats\n/quit\n", capture_output=True, text=True, cwd=tmp_path,
+        env=env, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "200 volunteers" in result.stdout
+    assert "👥 Volunteers: 200 registered" in result.stdout
+    assert "Traceback" not in result.stderr and "Warning" not in result.stderr, result.stderr
+    assert (tmp_path / "data" / "console.sqlite3").is_file()
+
+
 # -- --demo --------------------------------------------------------------------------------------------
 
 
