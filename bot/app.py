@@ -14,7 +14,9 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.handlers import common, errors, staff
+from bot.delivery import Sender
+from bot.flows import broadcast
+from bot.handlers import common, errors, membership, staff
 from bot.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,15 @@ class AounApplication(Application):  # type: ignore[type-arg]
                 tx, settings.admin_ids, now=self.bot_data["clock"].now()
             )
         await super().initialize()
+
+    async def start(self) -> None:
+        await super().start()
+        self.bot_data["sender"].start()
+
+    async def stop(self) -> None:
+        # Let the sends in flight be recorded before the database closes.
+        await self.bot_data["sender"].stop()
+        await super().stop()
 
     async def shutdown(self) -> None:
         await super().shutdown()
@@ -67,10 +78,20 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    clock = clock or SystemClock()
     services: dict[str, Any] = {
         "db": database,
         "settings": settings,
-        "clock": clock or SystemClock(),
+        "clock": clock,
+        # The one outbox sender: started with the application (start), stopped before shutdown.
+        "sender": Sender(
+            app.bot,
+            database,
+            rate=settings.send_rate,
+            max_attempts=settings.send_max_attempts,
+            clock=clock,
+            default_locale=settings.default_locale,
+        ),
     }
     app.bot_data.update(services)
 
@@ -79,6 +100,9 @@ def build_application(
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
     staff.register(app)
+    app.add_handler(broadcast.build())
+    broadcast.register(app)
+    membership.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)

@@ -400,6 +400,292 @@ async def save_scratch(tx: Tx, kind: str, owner_id: int, data: str | None) -> No
 # outbox, sender and broadcasts (delivery issue)
 # ================================================================================================
 
+# Imported here rather than at the top so that this section merges on its own.
+from bot.audience import ON_SHIFT_STATES, Audience  # noqa: E402
+from bot.audience import REPRESENTATIVES as AUDIENCE_REPS  # noqa: E402
+from bot.audience import STAFF as AUDIENCE_STAFF  # noqa: E402
+
+OUTBOX_FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
+
+
+async def next_due_outbox(
+    conn: Queryable,
+    *,
+    now: datetime,
+    exclude_chats: Iterable[int] = (),
+    exclude_ids: Iterable[int] = (),
+) -> Row | None:
+    """The next pending row due at `now`, urgent first, then oldest; with the recipient's
+    `reachable` flag (NULL for chats that are not users). Busy chats are skipped."""
+    chats, ids = list(exclude_chats), list(exclude_ids)
+    sql = (
+        "SELECT o.*, u.reachable AS user_reachable FROM outbox o"
+        " LEFT JOIN users u ON u.id = o.chat_id"
+        " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+    )
+    if chats:
+        sql += f" AND o.chat_id NOT IN ({','.join('?' for _ in chats)})"
+    if ids:
+        sql += f" AND o.id NOT IN ({','.join('?' for _ in ids)})"
+    sql += " ORDER BY o.priority, o.id LIMIT 1"
+    return await conn.fetchone(sql, (ts(now), *chats, *ids))
+
+
+async def has_due_outbox(conn: Queryable, *, now: datetime) -> bool:
+    row = await conn.fetchone(
+        "SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
+        (ts(now),),
+    )
+    return row is not None
+
+
+async def get_outbox(conn: Queryable, outbox_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+
+
+async def finish_outbox(
+    tx: Tx,
+    outbox_id: int,
+    *,
+    status: str,
+    now: datetime,
+    message_id: int | None = None,
+    error: str | None = None,
+    attempted: bool = True,
+) -> None:
+    """Record a row's final state (sent, failed, unreachable); only a pending row changes."""
+    if status not in OUTBOX_FINAL_STATES:
+        raise ValueError(f"not a final outbox state: {status!r}")
+    await tx.execute(
+        "UPDATE outbox SET status = ?, message_id = ?, error = ?, sent_at = ?,"
+        " attempts = attempts + ? WHERE id = ? AND status = 'pending'",
+        (status, message_id, error, ts(now) if status == "sent" else None, int(attempted), outbox_id),
+    )
+
+
+async def retry_outbox_later(
+    tx: Tx, outbox_id: int, *, next_attempt_at: datetime, error: str, attempted: bool = True
+) -> None:
+    """Keep a row pending for another try at `next_attempt_at`."""
+    await tx.execute(
+        "UPDATE outbox SET next_attempt_at = ?, error = ?, attempts = attempts + ?"
+        " WHERE id = ? AND status = 'pending'",
+        (ts(next_attempt_at), error, int(attempted), outbox_id),
+    )
+
+
+def audience_select(audience: Audience, *, now: datetime) -> tuple[str, list[Any]]:
+    """`SELECT chat_id ...` of everyone in an audience who can still be reached."""
+    params: list[Any] = []
+
+    def marks(values: Sequence[Any]) -> str:
+        params.extend(values)
+        return ",".join("?" for _ in values)
+
+    if audience.kind == AUDIENCE_STAFF:
+        return (
+            "SELECT u.id AS chat_id FROM users u"
+            " WHERE u.role IN ('coordinator', 'admin') AND u.reachable = 1",
+            params,
+        )
+    if audience.kind == AUDIENCE_REPS:
+        sql = (
+            "SELECT DISTINCT u.id AS chat_id FROM users u"
+            " JOIN entity_members m ON m.user_id = u.id JOIN entities e ON e.id = m.entity_id"
+            " WHERE m.removed_at IS NULL AND e.active = 1 AND u.reachable = 1"
+        )
+        if audience.entity_ids:
+            sql += f" AND m.entity_id IN ({marks(audience.entity_ids)})"
+        return sql, params
+    # Volunteers holding a shift still hear about it while they pause new offers.
+    statuses = ("active", "paused") if audience.assignment_based else ("active",)
+    sql = (
+        "SELECT v.user_id AS chat_id FROM volunteers v JOIN users u ON u.id = v.user_id"
+        f" WHERE u.reachable = 1 AND v.status IN ({marks(statuses)})"
+    )
+    if audience.specialties:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM volunteer_specialties s WHERE s.user_id = v.user_id"
+            f" AND s.specialty IN ({marks(audience.specialties)}))"
+        )
+    if audience.languages:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            f" AND l.language IN ({marks(audience.languages)}))"
+        )
+    if audience.genders:
+        sql += f" AND v.gender IN ({marks(audience.genders)})"
+    if audience.cities:
+        sql += f" AND v.city IN ({marks(audience.cities)})"
+    holding = (
+        " AND EXISTS (SELECT 1 FROM assignments a JOIN shifts sh ON sh.id = a.shift_id"
+        " WHERE a.volunteer_id = v.user_id AND a.status IN ({states})"
+        " AND sh.status <> 'cancelled'{extra})"
+    )
+    if audience.shift_id is not None:
+        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.id = ?")
+        params.append(audience.shift_id)
+    elif audience.need_id is not None:
+        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.need_id = ?")
+        params.append(audience.need_id)
+    if audience.on_shift_now:
+        sql += holding.format(
+            states=marks(ON_SHIFT_STATES), extra=" AND sh.starts_at <= ? AND sh.ends_at > ?"
+        )
+        params.extend((ts(now), ts(now)))
+    return sql, params
+
+
+async def count_audience(conn: Queryable, audience: Audience, *, now: datetime) -> int:
+    sql, params = audience_select(audience, now=now)
+    return int(await conn.fetchval(f"SELECT COUNT(*) FROM ({sql})", params))
+
+
+async def create_broadcast(
+    tx: Tx,
+    *,
+    created_by: int,
+    audience: Audience,
+    text: str,
+    parse_mode: str | None,
+    priority: int,
+    now: datetime,
+) -> tuple[int, int]:
+    """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
+    Outbox rows carry an empty payload: the sender reads the text from the broadcast."""
+    cursor = await tx.execute(
+        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority),
+    )
+    broadcast_id = int(cursor.lastrowid)
+    select, params = audience_select(audience, now=now)
+    cursor = await tx.execute(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id)"
+        " SELECT r.chat_id, 'sendMessage', '{}', 'bc:' || ? || ':' || r.chat_id, ?, ?, ?, ?"
+        f" FROM ({select}) AS r WHERE 1 ORDER BY r.chat_id"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (broadcast_id, priority, ts(now), ts(now), broadcast_id, *params),
+    )
+    recipients = int(cursor.rowcount)
+    await tx.execute(
+        "UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id)
+    )
+    return broadcast_id, recipients
+
+
+async def get_broadcast(conn: Queryable, broadcast_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+
+
+async def recent_broadcasts(conn: Queryable, *, limit: int = 5) -> list[Row]:
+    return await conn.fetchall("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+
+
+async def broadcast_progress(conn: Queryable, broadcast_id: int) -> dict[str, int]:
+    """Rows of a broadcast by status: pending, sent, failed, unreachable, cancelled."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    counts = dict.fromkeys(("pending", *OUTBOX_FINAL_STATES), 0)
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+async def broadcast_has_pending(conn: Queryable, broadcast_id: int) -> bool:
+    row = await conn.fetchone(
+        "SELECT 1 FROM outbox WHERE broadcast_id = ? AND status = 'pending' LIMIT 1",
+        (broadcast_id,),
+    )
+    return row is not None
+
+
+async def mark_broadcast_finished(tx: Tx, broadcast_id: int, *, now: datetime) -> bool:
+    """True the first time only, so the summary is sent once."""
+    cursor = await tx.execute(
+        "UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+        (ts(now), broadcast_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def stop_broadcast(tx: Tx, broadcast_id: int, *, by: int, now: datetime) -> int:
+    """Cancel what is still queued of a broadcast; returns how many rows were cancelled."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled', error = 'stopped by a coordinator'"
+        " WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+    await tx.execute(
+        "UPDATE broadcasts SET stopped_at = ?, stopped_by = ? WHERE id = ? AND stopped_at IS NULL",
+        (ts(now), by, broadcast_id),
+    )
+    return int(cursor.rowcount)
+
+
+async def outbox_queue_ahead(conn: Queryable, broadcast_id: int) -> int:
+    """Pending rows the sender takes before the last pending row of a broadcast, that one
+    included: the basis of its estimated finish time."""
+    last = await conn.fetchone(
+        "SELECT priority, MAX(id) AS last_id FROM outbox"
+        " WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+    if last is None or last["last_id"] is None:
+        return 0
+    return int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+            " AND (priority < ? OR (priority = ? AND id <= ?))",
+            (last["priority"], last["priority"], last["last_id"]),
+        )
+    )
+
+
+async def broadcast_need_choices(conn: Queryable, *, now: datetime, limit: int = 20) -> list[Row]:
+    """Approved needs with a shift not yet over, newest first, for the audience picker."""
+    return await conn.fetchall(
+        "SELECT n.id, n.title, n.site_name FROM needs n WHERE n.status = 'approved'"
+        " AND EXISTS (SELECT 1 FROM shifts s WHERE s.need_id = n.id AND s.status <> 'cancelled'"
+        " AND s.ends_at > ?) ORDER BY n.id DESC LIMIT ?",
+        (ts(now), limit),
+    )
+
+
+async def broadcast_need(conn: Queryable, need_id: int) -> Row | None:
+    return await conn.fetchone(
+        "SELECT id, title, site_name, status FROM needs WHERE id = ?", (need_id,)
+    )
+
+
+async def broadcast_shift_choices(
+    conn: Queryable, need_id: int, *, now: datetime, limit: int = 20
+) -> list[Row]:
+    """Shifts of a need not yet over, soonest first."""
+    return await conn.fetchall(
+        "SELECT id, starts_at, ends_at FROM shifts WHERE need_id = ? AND status <> 'cancelled'"
+        " AND ends_at > ? ORDER BY starts_at, id LIMIT ?",
+        (need_id, ts(now), limit),
+    )
+
+
+async def broadcast_shift(conn: Queryable, shift_id: int) -> Row | None:
+    return await conn.fetchone(
+        "SELECT id, need_id, starts_at, ends_at, status FROM shifts WHERE id = ?", (shift_id,)
+    )
+
+
+async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
+    """Active entities that have at least one representative."""
+    return await conn.fetchall(
+        "SELECT e.id, e.name_ar, e.name_en FROM entities e WHERE e.active = 1"
+        " AND EXISTS (SELECT 1 FROM entity_members m WHERE m.entity_id = e.id"
+        " AND m.removed_at IS NULL) ORDER BY e.name_en, e.id"
+    )
+
+
 
 # ================================================================================================
 # assignments, matching pre-filter, offers and reminders (dispatch issue)
