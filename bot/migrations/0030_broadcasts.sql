@@ -19,5 +19,8 @@ CREATE INDEX broadcasts_created ON broadcasts (created_at);
 -- 100,000-recipient broadcast stores its text once.
 
 -- The sender asks for the next pending row in (priority, id) order; this walks exactly that,
--- however many sent rows the table holds.
+-- however many sent rows the table holds. outbox_due (status, priority, next_attempt_at, id) is
+-- replaced: SQLite preferred it for that query and then sorted every pending row of a priority
+-- to find the oldest (25 ms a message with 100,000 queued, against 0.1 ms with this one).
+DROP INDEX outbox_due;
 CREATE INDEX outbox_pending ON outbox (priority, id) WHERE status = 'pending';
