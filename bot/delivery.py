@@ -117,7 +117,7 @@ def notify_enqueued(tx: Tx) -> None:
 
 def broadcast_summary_text(broadcast_id: int, counts: dict[str, int]) -> str:
     """What the coordinator reads when their broadcast has finished (current locale)."""
-    lines = [_("Your broadcast #{id} has finished.").format(id=ltr(broadcast_id)), ""]
+    lines = [_("Your broadcast {ref} has finished.").format(ref=ltr(f"#{broadcast_id}")), ""]
     lines.append(_("Delivered: {count}").format(count=ltr(counts.get("sent", 0))))
     if counts.get("unreachable"):
         lines.append(

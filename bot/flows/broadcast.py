@@ -204,7 +204,13 @@ async def _progress_text(context: Context) -> tuple[str, InlineKeyboardMarkup | 
             ),
         ]
         if row["stopped_at"]:
-            lines.append(_("Stopped on {when}.").format(when=format_datetime(db.parse_ts(row["stopped_at"]), tz)))
+            lines.append(
+                ngettext(
+                    "Stopped on {when}; {count} message was not sent.",
+                    "Stopped on {when}; {count} messages were not sent.",
+                    counts["cancelled"],
+                ).format(when=format_datetime(db.parse_ts(row["stopped_at"]), tz), count=ltr(counts["cancelled"]))
+            )
         elif row["finished_at"]:
             lines.append(_("Finished on {when}.").format(when=format_datetime(db.parse_ts(row["finished_at"]), tz)))
         elif counts["pending"]:
@@ -449,7 +455,11 @@ async def _shifts_view(context: Context, need_id: int) -> tuple[str, InlineKeybo
     ]
     buttons.insert(0, [_button(_("All shifts of this need"), "bc:fs:0")])
     buttons.append([_button(_("◀ Back to the filters"), "bc:f")])
-    return await _need_label(context, need_id) + "\n" + _("Which shift?"), InlineKeyboardMarkup(buttons)
+    need = await db.broadcast_need(context.db, need_id)
+    text = _("Need {ref} {title}: volunteers of which shift?").format(
+        ref=ltr(f"#{need_id}"), title=isolate(need["title"]) if need else ""
+    )
+    return text, InlineKeyboardMarkup(buttons)
 
 
 async def _select_need(context: Context, need_id: int) -> str | None:
