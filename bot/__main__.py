@@ -96,7 +96,24 @@ def main(argv: list[str] | None = None) -> int:
         from bot import console
 
         return console.main(settings, demo=args.demo)
-    run(settings)
+    from telegram.error import InvalidToken, NetworkError
+
+    try:
+        run(settings)
+    except InvalidToken:
+        print(
+            "configuration error: BOT_TOKEN was rejected by the Bot API server at "
+            f"{settings.bot_api_base_url}",
+            file=sys.stderr,
+        )
+        return 2
+    except NetworkError as exc:  # only start-up gets here: PTB retries once it is polling
+        print(
+            f"error: cannot reach the Bot API server at {settings.bot_api_base_url}"
+            f" (BOT_API_BASE_URL): {exc}",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 

@@ -15,9 +15,10 @@ from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
 from bot.delivery import Sender
-from bot.flows import broadcast
-from bot.handlers import common, errors, membership, staff
+from bot.flows import broadcast, entity_edit, need_intake, need_reject, need_slots
+from bot.handlers import common, entities, errors, membership, needs, reports, staff
 from bot.persistence import SqlitePersistence
+from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ def build_application(
         .context_types(ContextTypes(context=Context))
         .persistence(SqlitePersistence(database, update_interval=persistence_interval))
         .post_init(_post_init)
-        # Conversations need updates of one user in order; never concurrent_updates here.
-        .concurrent_updates(False)
+        # Different users side by side, one user's updates strictly in order (bot/updates.py).
+        .concurrent_updates(PerUserUpdateProcessor(64))
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
@@ -99,9 +100,17 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
+    # Entities and needs flows; when several are open (Reject pressed on a card in the middle
+    # of /need), bot/flows/focus.py gives typed text to the one started last.
+    entity_edit.register(app)
+    need_reject.register(app)
+    need_slots.register(app)
+    need_intake.register(app)
     staff.register(app)
-    app.add_handler(broadcast.build())
     broadcast.register(app)
+    entities.register(app)  # its /start rep_<token> must come before common's /start
+    needs.register(app)
+    reports.register(app)
     membership.register(app)
     common.register(app)
     common.register_fallbacks(app)

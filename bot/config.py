@@ -89,16 +89,29 @@ def _parse_url(raw: str) -> str:
 
 
 def _parse_positive_int(raw: str) -> int:
-    value = int(raw)
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = 0
     if value <= 0:
-        raise ValueError("expected a positive whole number")
+        raise ValueError(f"{raw.strip()!r} is not a positive whole number")
     return value
 
 
 def _parse_positive_float(raw: str) -> float:
-    value = float(raw)
-    if value <= 0:
-        raise ValueError("expected a positive number")
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        value = 0.0
+    if not value > 0 or value == float("inf"):
+        raise ValueError(f"{raw.strip()!r} is not a positive number")
+    return value
+
+
+def _parse_log_level(raw: str) -> str:
+    value = raw.strip().upper()
+    if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ValueError("expected DEBUG, INFO, WARNING, ERROR or CRITICAL")
     return value
 
 
@@ -132,7 +145,7 @@ class Settings:
         "ADMIN_IDS", _parse_ids, frozenset(), doc="comma-separated Telegram ids of bootstrap admins"
     )
     default_locale: str = _setting(
-        "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar|en)"
+        "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar or en)"
     )
     timezone: ZoneInfo = _setting(
         "TIMEZONE", _parse_timezone, ZoneInfo("Asia/Riyadh"), doc="the office's time zone"
@@ -150,7 +163,7 @@ class Settings:
         "WEBHOOK_SECRET", str.strip, "", doc="secret_token Telegram sends with each webhook call"
     )
     port: int = _setting("PORT", _parse_positive_int, 8443, doc="port of the webhook server")
-    log_level: str = _setting("LOG_LEVEL", str.upper, "INFO", doc="logging level")
+    log_level: str = _setting("LOG_LEVEL", _parse_log_level, "INFO", doc="logging level")
     # Registration
     min_volunteer_age: int = _setting(
         "MIN_VOLUNTEER_AGE", _parse_positive_int, 15, doc="youngest age accepted at registration"
@@ -241,11 +254,24 @@ class Settings:
         """(name, default, description) of every variable, for --help and the README."""
         rows = []
         for f in fields(cls):
-            default = f.default
-            if isinstance(default, (tuple, frozenset)):
-                default = ",".join(str(d) for d in default)
-            rows.append((f.metadata["env"], str(default), f.metadata["doc"]))
+            values = f.default if isinstance(f.default, (tuple, frozenset)) else (f.default,)
+            shown = ",".join(_show(v) for v in values)
+            rows.append((f.metadata["env"], shown, f.metadata["doc"]))
         return rows
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, timedelta):
+        seconds = int(value.total_seconds())
+        for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+            if seconds % size == 0:
+                return f"{seconds // size}{unit}"
+        return f"{seconds}s"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def load_dotenv_file(path: str | os.PathLike[str] = ".env") -> None:

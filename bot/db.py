@@ -100,6 +100,7 @@ class Database(_QueryMixin):
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
+        self._writing_task: asyncio.Task[Any] | None = None
 
     @property
     def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
@@ -143,15 +144,23 @@ class Database(_QueryMixin):
         """`BEGIN IMMEDIATE` ... `COMMIT`, one writer at a time; rolls back on any exception."""
         if self._writer is None:
             raise RuntimeError("database is not open")
+        task = asyncio.current_task()
+        if task is not None and task is self._writing_task:
+            # Waiting for our own lock would hang the bot for good; fail loudly instead.
+            raise RuntimeError("a transaction is already open in this task: pass its Tx down")
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
-            tx = Tx(self._writer, self)
+            self._writing_task = task
             try:
-                yield tx
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+                await self._writer.execute("BEGIN IMMEDIATE")
+                tx = Tx(self._writer, self)
+                try:
+                    yield tx
+                except BaseException:
+                    await self._writer.execute("ROLLBACK")
+                    raise
+                await self._writer.execute("COMMIT")
+            finally:
+                self._writing_task = None
         for callback in tx._after_commit:
             callback()
 
@@ -300,8 +309,9 @@ async def audit(
     target_type: str | None = None,
     target_id: int | str | None = None,
     details: dict[str, Any] | None = None,
-) -> None:
-    await tx.execute(
+) -> int:
+    """Record one staff action; returns the entry's id."""
+    cursor = await tx.execute(
         "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, details)"
         " VALUES (?, ?, ?, ?, ?, ?)",
         (
@@ -313,11 +323,16 @@ async def audit(
             dumps(details or {}),
         ),
     )
+    return int(cursor.lastrowid or 0)
 
 
 async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> list[Row]:
+    """Newest first, with the actor's `actor_name` and `actor_username` when known."""
     return await conn.fetchall(
-        "SELECT * FROM audit_log ORDER BY id DESC LIMIT ? OFFSET ?", (limit, offset)
+        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
+        " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
     )
 
 
@@ -345,6 +360,139 @@ async def claim_staff_invite(tx: Tx, token: str, *, user_id: int, now: datetime)
         (user_id, ts(now), token),
     )
     return row
+
+
+async def revoke_staff_invite(tx: Tx, token: str, *, now: datetime) -> Row | None:
+    """Revoke an invite nobody has used yet; None when unknown, used, revoked or expired."""
+    row = await tx.fetchone(
+        "SELECT * FROM staff_invites WHERE token = ? AND used_by IS NULL AND revoked_at IS NULL"
+        " AND expires_at > ?",
+        (token, ts(now)),
+    )
+    if row is None:
+        return None
+    await tx.execute("UPDATE staff_invites SET revoked_at = ? WHERE token = ?", (ts(now), token))
+    return row
+
+
+async def get_staff_invite(conn: Queryable, token: str) -> Row | None:
+    return await conn.fetchone("SELECT * FROM staff_invites WHERE token = ?", (token,))
+
+
+# ================================================================================================
+# reports: /stats and /export (read-only aggregates over every feature's tables)
+# ================================================================================================
+
+
+async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int]:
+    """Volunteers by status, and how many registered since `since`."""
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM volunteers GROUP BY status")
+    counts = {row["status"]: int(row["n"]) for row in rows}
+    counts["new"] = int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM volunteers WHERE status != 'deleted' AND registered_at >= ?",
+            (ts(since),),
+        )
+    )
+    counts["unreachable"] = int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM volunteers v JOIN users u ON u.id = v.user_id"
+            " WHERE v.status != 'deleted' AND u.reachable = 0"
+        )
+    )
+    return counts
+
+
+async def stats_specialties(conn: Queryable) -> list[Row]:
+    """Active volunteers per specialty, most first."""
+    return await conn.fetchall(
+        "SELECT s.specialty, COUNT(*) AS n FROM volunteer_specialties s"
+        " JOIN volunteers v ON v.user_id = s.user_id WHERE v.status IN ('active', 'paused')"
+        " GROUP BY s.specialty ORDER BY n DESC, s.specialty"
+    )
+
+
+async def stats_needs(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM needs GROUP BY status")
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: datetime) -> Row:
+    """Open shifts of approved needs starting in [now, until): count, slots, accepted, unfilled."""
+    return await conn.fetchone(
+        "SELECT COUNT(*) AS shifts, COALESCE(SUM(slots), 0) AS slots,"
+        " COALESCE(SUM(accepted), 0) AS accepted,"
+        " COALESCE(SUM(CASE WHEN accepted < slots THEN 1 ELSE 0 END), 0) AS unfilled"
+        " FROM (SELECT s.id, s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        "        AND a.status IN ('accepted', 'checked_in', 'completed')) AS accepted"
+        "       FROM shifts s JOIN needs n ON n.id = s.need_id"
+        "       WHERE n.status = 'approved' AND s.status = 'open'"
+        "       AND s.starts_at >= ? AND s.starts_at < ?)",
+        (ts(now), ts(until)),
+    )
+
+
+async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
+    """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
+    plus offers outstanding now."""
+    return await conn.fetchone(
+        "SELECT"
+        " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
+        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
+        " (SELECT COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
+        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'no_show' AND s.starts_at >= ? AND s.starts_at < ?) AS no_shows,"
+        " (SELECT COUNT(*) FROM assignments WHERE late_cancel = 1 AND cancelled_at >= ?)"
+        "   AS late_cancels",
+        (ts(since), ts(now), ts(since), ts(now), ts(since), ts(now), ts(since)),
+    )
+
+
+async def stats_outbox(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def export_volunteers(conn: Queryable) -> list[Row]:
+    """Every volunteer not deleted, with languages and specialties joined as code lists."""
+    return await conn.fetchall(
+        "SELECT v.user_id, v.full_name, v.phone, v.phone_verified, v.gender, v.birth_date, v.city,"
+        " v.status, v.registered_at,"
+        " (SELECT GROUP_CONCAT(language, ',') FROM volunteer_languages l WHERE l.user_id = v.user_id)"
+        "   AS languages,"
+        " (SELECT GROUP_CONCAT(specialty, ',') FROM volunteer_specialties p"
+        "   WHERE p.user_id = v.user_id) AS specialties,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.volunteer_id = v.user_id"
+        "   AND a.status = 'completed') AS completed,"
+        " (SELECT COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.volunteer_id = v.user_id AND a.status = 'completed') AS hours"
+        " FROM volunteers v WHERE v.status != 'deleted' ORDER BY v.user_id"
+    )
+
+
+async def export_shifts(conn: Queryable) -> list[Row]:
+    """Every shift with its need and entity, and how many accepted."""
+    return await conn.fetchall(
+        "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
+        " n.site_name, n.status AS need_status, s.status AS shift_status, s.starts_at, s.ends_at,"
+        " s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        "   AND a.status IN ('accepted', 'checked_in', 'completed')) AS accepted"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
+        " ORDER BY s.starts_at, s.id"
+    )
+
+
+async def export_assignments(conn: Queryable) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, a.status, a.source, a.offered_at,"
+        " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
+        " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
+    )
 
 
 # ================================================================================================
@@ -394,6 +542,470 @@ async def save_scratch(tx: Tx, kind: str, owner_id: int, data: str | None) -> No
 # ================================================================================================
 # entities, needs and shifts (needs issue)
 # ================================================================================================
+
+ENTITY_FIELDS = {"name_ar", "name_en", "kind", "contact"}
+ACTIVE_NEED_STATUSES = ("submitted", "approved")
+
+
+async def create_entity(
+    tx: Tx, *, name_ar: str, name_en: str, kind: str, contact: str | None, created_by: int,
+    now: datetime,
+) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO entities (name_ar, name_en, kind, contact, created_at, created_by)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (name_ar, name_en, kind, contact, ts(now), created_by),
+    )
+    return int(cursor.lastrowid)
+
+
+async def get_entity(conn: Queryable, entity_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM entities WHERE id = ?", (entity_id,))
+
+
+async def update_entity_field(
+    tx: Tx, entity_id: int, field: str, value: str | None, *, now: datetime
+) -> None:
+    if field not in ENTITY_FIELDS:
+        raise ValueError(f"unknown entity field {field!r}")
+    await tx.execute(
+        f"UPDATE entities SET {field} = ?, updated_at = ? WHERE id = ?", (value, ts(now), entity_id)
+    )
+
+
+async def set_entity_active(tx: Tx, entity_id: int, active: bool, *, now: datetime) -> bool:
+    """Change the flag; False when it already had that value."""
+    cursor = await tx.execute(
+        "UPDATE entities SET active = ?, updated_at = ? WHERE id = ? AND active <> ?",
+        (int(active), ts(now), entity_id, int(active)),
+    )
+    return cursor.rowcount == 1
+
+
+async def list_entities(
+    conn: Queryable, *, active_only: bool = False, limit: int = 10, offset: int = 0
+) -> list[Row]:
+    """Entities with their count of current representatives, active ones first."""
+    where = "WHERE e.active = 1" if active_only else ""
+    return await conn.fetchall(
+        "SELECT e.*, (SELECT COUNT(*) FROM entity_members m WHERE m.entity_id = e.id"
+        " AND m.removed_at IS NULL) AS reps"
+        f" FROM entities e {where} ORDER BY e.active DESC, e.name_en, e.id LIMIT ? OFFSET ?",
+        (limit, offset),
+    )
+
+
+async def count_entities(conn: Queryable, *, active_only: bool = False) -> int:
+    where = " WHERE active = 1" if active_only else ""
+    return int(await conn.fetchval(f"SELECT COUNT(*) FROM entities{where}"))
+
+
+async def entity_name_taken(
+    conn: Queryable, field: str, name: str, *, except_id: int | None = None
+) -> bool:
+    if field not in ("name_ar", "name_en"):
+        raise ValueError(field)
+    return (
+        await conn.fetchval(
+            f"SELECT 1 FROM entities WHERE LOWER({field}) = LOWER(?) AND id <> ?",
+            (name, except_id or 0),
+        )
+        is not None
+    )
+
+
+async def entity_reps(conn: Queryable, entity_id: int) -> list[Row]:
+    """The entity's current representatives (users rows, with added_at)."""
+    return await conn.fetchall(
+        "SELECT u.*, m.added_at FROM entity_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.entity_id = ? AND m.removed_at IS NULL ORDER BY m.added_at, u.id",
+        (entity_id,),
+    )
+
+
+async def rep_memberships(conn: Queryable, user_id: int) -> list[Row]:
+    """The entities this user currently represents (entities rows)."""
+    return await conn.fetchall(
+        "SELECT e.* FROM entity_members m JOIN entities e ON e.id = m.entity_id"
+        " WHERE m.user_id = ? AND m.removed_at IS NULL ORDER BY e.id",
+        (user_id,),
+    )
+
+
+async def is_entity_rep(conn: Queryable, user_id: int, entity_id: int) -> bool:
+    return (
+        await conn.fetchval(
+            "SELECT 1 FROM entity_members WHERE user_id = ? AND entity_id = ?"
+            " AND removed_at IS NULL",
+            (user_id, entity_id),
+        )
+        is not None
+    )
+
+
+async def add_entity_member(
+    tx: Tx, entity_id: int, user_id: int, *, added_by: int | None, now: datetime
+) -> None:
+    await tx.execute(
+        "INSERT INTO entity_members (entity_id, user_id, added_at, added_by) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (entity_id, user_id) DO UPDATE SET added_at = excluded.added_at,"
+        " added_by = excluded.added_by, removed_at = NULL",
+        (entity_id, user_id, ts(now), added_by),
+    )
+
+
+async def remove_entity_member(tx: Tx, entity_id: int, user_id: int, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE entity_members SET removed_at = ? WHERE entity_id = ? AND user_id = ?"
+        " AND removed_at IS NULL",
+        (ts(now), entity_id, user_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def create_entity_invite(
+    tx: Tx, *, token: str, entity_id: int, created_by: int, now: datetime, expires_at: datetime
+) -> int:
+    cursor = await tx.execute(
+        "INSERT INTO entity_invites (token, entity_id, created_by, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (token, entity_id, created_by, ts(now), ts(expires_at)),
+    )
+    return int(cursor.lastrowid)
+
+
+async def get_entity_invite(conn: Queryable, *, token: str | None = None,
+                            invite_id: int | None = None) -> Row | None:
+    if token is not None:
+        return await conn.fetchone("SELECT * FROM entity_invites WHERE token = ?", (token,))
+    return await conn.fetchone("SELECT * FROM entity_invites WHERE id = ?", (invite_id,))
+
+
+async def claim_entity_invite(tx: Tx, token: str, *, user_id: int, now: datetime) -> bool:
+    """Use an invite once (check-and-set); False when used, revoked or expired meanwhile."""
+    cursor = await tx.execute(
+        "UPDATE entity_invites SET used_by = ?, used_at = ? WHERE token = ? AND used_by IS NULL"
+        " AND revoked_at IS NULL AND expires_at > ?",
+        (user_id, ts(now), token, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def revoke_entity_invite(tx: Tx, invite_id: int, *, by: int, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE entity_invites SET revoked_by = ?, revoked_at = ? WHERE id = ?"
+        " AND used_by IS NULL AND revoked_at IS NULL",
+        (by, ts(now), invite_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def open_entity_invites(conn: Queryable, entity_id: int, *, now: datetime) -> list[Row]:
+    """Invites of an entity that could still be used."""
+    return await conn.fetchall(
+        "SELECT * FROM entity_invites WHERE entity_id = ? AND used_by IS NULL"
+        " AND revoked_at IS NULL AND expires_at > ? ORDER BY id",
+        (entity_id, ts(now)),
+    )
+
+
+async def insert_need(
+    tx: Tx,
+    *,
+    entity_id: int,
+    created_by: int,
+    now: datetime,
+    fields: dict[str, Any],
+    languages: Sequence[str],
+    windows: Sequence[tuple[datetime, datetime]],
+) -> tuple[int, list[int]]:
+    """A submitted need, its languages and one shift per window; returns (need id, shift ids)."""
+    columns = (
+        "title", "specialty", "site_name", "latitude", "longitude", "checkin_radius_m",
+        "first_day", "last_day", "start_time", "end_time", "slots", "gender",
+        "requires_training", "min_age", "notes",
+    )
+    cursor = await tx.execute(
+        f"INSERT INTO needs (entity_id, created_by, status, submitted_at, {', '.join(columns)})"
+        f" VALUES (?, ?, 'submitted', ?, {', '.join('?' for _ in columns)})",
+        (entity_id, created_by, ts(now), *(fields[c] for c in columns)),
+    )
+    need_id = int(cursor.lastrowid)
+    await tx.executemany(
+        "INSERT INTO need_languages (need_id, language) VALUES (?, ?)",
+        [(need_id, language) for language in languages],
+    )
+    shift_ids = []
+    for starts_at, ends_at in windows:
+        cursor = await tx.execute(
+            "INSERT INTO shifts (need_id, starts_at, ends_at, slots) VALUES (?, ?, ?, ?)",
+            (need_id, ts(starts_at), ts(ends_at), fields["slots"]),
+        )
+        shift_ids.append(int(cursor.lastrowid))
+    return need_id, shift_ids
+
+
+_NEED_SELECT = (
+    "SELECT n.*, e.name_ar AS entity_name_ar, e.name_en AS entity_name_en,"
+    " e.active AS entity_active FROM needs n JOIN entities e ON e.id = n.entity_id"
+)
+
+
+async def get_need(conn: Queryable, need_id: int) -> Row | None:
+    """A need with its entity's names."""
+    return await conn.fetchone(f"{_NEED_SELECT} WHERE n.id = ?", (need_id,))
+
+
+async def need_languages(conn: Queryable, need_id: int) -> list[str]:
+    rows = await conn.fetchall(
+        "SELECT language FROM need_languages WHERE need_id = ? ORDER BY language", (need_id,)
+    )
+    return [r[0] for r in rows]
+
+
+async def decide_need(
+    tx: Tx,
+    need_id: int,
+    status: str,
+    *,
+    by: int,
+    now: datetime,
+    reason: str | None = None,
+) -> bool:
+    """Approve or reject a submitted need: check-and-set, so the first decision wins."""
+    if status not in ("approved", "rejected"):
+        raise ValueError(status)
+    cursor = await tx.execute(
+        "UPDATE needs SET status = ?, decided_at = ?, decided_by = ?, reject_reason = ?"
+        " WHERE id = ? AND status = 'submitted'",
+        (status, ts(now), by, reason, need_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_need_slots(tx: Tx, need_id: int, slots: int, *, now: datetime) -> None:
+    """New volunteers-per-shift for the need and its open shifts that have not started."""
+    await tx.execute(
+        "UPDATE needs SET requested_slots = COALESCE(requested_slots, slots), slots = ?"
+        " WHERE id = ?",
+        (slots, need_id),
+    )
+    await tx.execute(
+        "UPDATE shifts SET slots = ? WHERE need_id = ? AND status = 'open' AND starts_at > ?",
+        (slots, need_id, ts(now)),
+    )
+
+
+_FILLED = "('accepted', 'checked_in', 'completed')"
+
+
+async def most_accepted_on_future_shifts(conn: Queryable, need_id: int, *, now: datetime) -> int:
+    value = await conn.fetchval(
+        "SELECT MAX(c) FROM (SELECT (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f" AND a.status IN {_FILLED}) AS c FROM shifts s WHERE s.need_id = ?"
+        " AND s.status = 'open' AND s.starts_at > ?) counts",
+        (need_id, ts(now)),
+    )
+    return int(value or 0)
+
+
+async def cancel_need(tx: Tx, need_id: int, *, by: int, now: datetime) -> list[int]:
+    """Cancel a submitted or approved need and its shifts that have not started.
+
+    Returns the ids of the shifts cancelled; raises LookupError if the need was not active."""
+    cursor = await tx.execute(
+        "UPDATE needs SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?"
+        " WHERE id = ? AND status IN ('submitted', 'approved')",
+        (ts(now), by, need_id),
+    )
+    if cursor.rowcount != 1:
+        raise LookupError(need_id)
+    return await cancel_open_shifts(tx, need_id, reason="need_cancelled", by=by, now=now)
+
+
+async def cancel_open_shifts(
+    tx: Tx, need_id: int, *, reason: str, by: int, now: datetime
+) -> list[int]:
+    """Cancel a need's open shifts that have not started; returns their ids."""
+    rows = await tx.fetchall(
+        "SELECT id FROM shifts WHERE need_id = ? AND status = 'open' AND starts_at > ?",
+        (need_id, ts(now)),
+    )
+    shift_ids = [int(r[0]) for r in rows]
+    await tx.executemany(
+        "UPDATE shifts SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?,"
+        " cancel_reason = ? WHERE id = ?",
+        [(ts(now), by, reason, shift_id) for shift_id in shift_ids],
+    )
+    return shift_ids
+
+
+async def cancel_shift(tx: Tx, shift_id: int, *, by: int, now: datetime) -> bool:
+    """Cancel one open shift that has not started (check-and-set)."""
+    cursor = await tx.execute(
+        "UPDATE shifts SET status = 'cancelled', cancelled_at = ?, cancelled_by = ?,"
+        " cancel_reason = 'shift_cancelled' WHERE id = ? AND status = 'open' AND starts_at > ?",
+        (ts(now), by, shift_id, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def cancel_shift_assignments(
+    tx: Tx, shift_ids: Sequence[int], *, reason: str, now: datetime
+) -> list[Row]:
+    """Cancel the offered, accepted and waitlisted assignments of these shifts; returns them
+    (assignment id, shift_id, volunteer_id, previous status)."""
+    if not shift_ids:
+        return []
+    marks = ",".join("?" for _ in shift_ids)
+    rows = await tx.fetchall(
+        "SELECT id, shift_id, volunteer_id, status FROM assignments"
+        f" WHERE shift_id IN ({marks}) AND status IN ('offered', 'accepted', 'waitlisted')"
+        " ORDER BY volunteer_id, shift_id",
+        tuple(shift_ids),
+    )
+    await tx.executemany(
+        "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?"
+        " WHERE id = ?",
+        [(ts(now), reason, row["id"]) for row in rows],
+    )
+    return rows
+
+
+async def count_assignments_to_notify(conn: Queryable, shift_ids: Sequence[int]) -> int:
+    if not shift_ids:
+        return 0
+    marks = ",".join("?" for _ in shift_ids)
+    return int(
+        await conn.fetchval(
+            "SELECT COUNT(DISTINCT volunteer_id) FROM assignments"
+            f" WHERE shift_id IN ({marks}) AND status IN ('offered', 'accepted', 'waitlisted')",
+            tuple(shift_ids),
+        )
+    )
+
+
+async def future_open_shift_ids(conn: Queryable, need_id: int, *, now: datetime) -> list[int]:
+    rows = await conn.fetchall(
+        "SELECT id FROM shifts WHERE need_id = ? AND status = 'open' AND starts_at > ?",
+        (need_id, ts(now)),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def list_staff_needs(
+    conn: Queryable, *, now: datetime, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """Needs waiting for approval (oldest first), then approved needs with shifts still ahead."""
+    where = (
+        " WHERE n.status = 'submitted' OR (n.status = 'approved' AND EXISTS (SELECT 1 FROM shifts s"
+        " WHERE s.need_id = n.id AND s.status = 'open' AND s.ends_at > ?))"
+    )
+    rows = await conn.fetchall(
+        f"{_NEED_SELECT}{where} ORDER BY CASE n.status WHEN 'submitted' THEN 0 ELSE 1 END,"
+        " CASE n.status WHEN 'submitted' THEN n.submitted_at ELSE n.first_day END, n.id"
+        " LIMIT ? OFFSET ?",
+        (ts(now), limit, offset),
+    )
+    total = await conn.fetchval(
+        f"SELECT COUNT(*) FROM needs n{where}", (ts(now),)
+    )
+    return rows, int(total)
+
+
+async def count_needs_by_status(conn: Queryable, status: str) -> int:
+    return int(await conn.fetchval("SELECT COUNT(*) FROM needs WHERE status = ?", (status,)))
+
+
+async def list_entity_needs(
+    conn: Queryable, entity_ids: Sequence[int], *, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """An entity's needs: waiting and approved first, newest first within each group."""
+    if not entity_ids:
+        return [], 0
+    marks = ",".join("?" for _ in entity_ids)
+    rows = await conn.fetchall(
+        f"{_NEED_SELECT} WHERE n.entity_id IN ({marks}) ORDER BY"
+        " CASE WHEN n.status IN ('submitted', 'approved') THEN 0 ELSE 1 END,"
+        " n.first_day DESC, n.id DESC LIMIT ? OFFSET ?",
+        (*entity_ids, limit, offset),
+    )
+    total = await conn.fetchval(
+        f"SELECT COUNT(*) FROM needs WHERE entity_id IN ({marks})", tuple(entity_ids)
+    )
+    return rows, int(total)
+
+
+async def shifts_with_fill(
+    conn: Queryable, need_ids: Sequence[int], *, limit: int = 10_000, offset: int = 0
+) -> list[Row]:
+    """Shifts of these needs in time order, each with `accepted` (places taken)."""
+    if not need_ids:
+        return []
+    marks = ",".join("?" for _ in need_ids)
+    return await conn.fetchall(
+        "SELECT s.*, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f" AND a.status IN {_FILLED}) AS accepted FROM shifts s WHERE s.need_id IN ({marks})"
+        " ORDER BY s.need_id, s.starts_at, s.id LIMIT ? OFFSET ?",
+        (*need_ids, limit, offset),
+    )
+
+
+async def get_shift(conn: Queryable, shift_id: int) -> Row | None:
+    """A shift with its need's entity, title, site and status."""
+    return await conn.fetchone(
+        "SELECT s.*, n.entity_id, n.title, n.site_name, n.status AS need_status,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f" AND a.status IN {_FILLED}) AS accepted"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id WHERE s.id = ?",
+        (shift_id,),
+    )
+
+
+async def shift_roster(
+    conn: Queryable, shift_id: int, *, limit: int, offset: int
+) -> list[Row]:
+    """Volunteers holding a place on the shift: name, phone, status."""
+    return await conn.fetchall(
+        "SELECT a.volunteer_id, a.status, v.full_name, v.phone, u.first_name"
+        " FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+        f" WHERE a.shift_id = ? AND a.status IN {_FILLED}"
+        " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
+        (shift_id, limit, offset),
+    )
+
+
+async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" for _ in user_ids)
+    rows = await conn.fetchall(
+        f"SELECT user_id, language FROM volunteer_languages WHERE user_id IN ({marks})"
+        " ORDER BY user_id, language",
+        tuple(user_ids),
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), []).append(row[1])
+    return found
+
+
+async def approval_cards(conn: Queryable, need_id: int) -> list[Row]:
+    """The outbox rows of a need's approval cards (dedupe key `needcard:<need>:<user>`)."""
+    # A range on the unique dedupe_key index (';' sorts right after ':'), not a LIKE scan.
+    return await conn.fetchall(
+        "SELECT * FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? ORDER BY id",
+        (f"needcard:{need_id}:", f"needcard:{need_id};"),
+    )
+
+
+async def cancel_pending_outbox_row(tx: Tx, outbox_id: int) -> bool:
+    """Withdraw a message that has not been sent yet (e.g. an approval card already decided)."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'", (outbox_id,)
+    )
+    return cursor.rowcount == 1
 
 
 # ================================================================================================

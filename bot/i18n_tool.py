@@ -11,6 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
 
@@ -73,11 +74,27 @@ def update() -> int:
     return check()
 
 
+def _source_messages() -> set[str]:
+    """Every msgid the code uses now (singular ids for plurals)."""
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2)}
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT / "bot"), keywords=keywords
+    ):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
 def check() -> int:
     missing = 0
+    in_code = _source_messages()
     for locale, path in _catalogs():
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
+        known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
+        for msgid in sorted(in_code - known):
+            missing += 1
+            print(f"{locale}: not in the catalog (run `python -m bot i18n update`): {msgid!r}")
         for message in catalog:
             if not message.id:
                 continue

@@ -44,6 +44,7 @@ class Call:
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    files: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # uploads: name -> (filename, content)
 
     @property
     def chat_id(self) -> int | None:
@@ -83,6 +84,16 @@ class _Failure:
     chat_id: int | None
     retry_after: int | None
     times: int
+
+
+def _uploads(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:
+    if request_data is None or not request_data.contains_files:
+        return {}
+    uploads = {}
+    for name, (filename, content, _mimetype) in request_data.multipart_data.items():
+        data = content if isinstance(content, bytes) else content.read()
+        uploads[name] = (filename, data)
+    return uploads
 
 
 class OfflineBotAPI(BaseRequest):
@@ -162,7 +173,7 @@ class OfflineBotAPI(BaseRequest):
             await asyncio.sleep(0.05)
             return self._ok([])
         failure = self._scripted_failure(api_method, params)
-        call = Call(api_method, params)
+        call = Call(api_method, params, files=_uploads(request_data))
         if failure is not None:
             call.params = {**params, "_failed": failure.status}
             self.calls.append(call)

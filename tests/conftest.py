@@ -31,8 +31,8 @@ async def make_bot(
         return harness
 
     yield factory
-    for harness in started:
-        with contextlib.suppress(Exception):  # already stopped by a restart in the test
+    for harness in [member for first in started for member in first.family]:
+        with contextlib.suppress(Exception):
             await harness.stop()
 
 

@@ -54,6 +54,8 @@ class BotHarness:
         self.app = build_application(settings, request=self.api, clock=clock)
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100000)
+        # Every harness of one test (restarts included), so the fixture can stop them all.
+        self.family: list[BotHarness] = [self]
 
     async def start(self) -> BotHarness:
         await self.app.initialize()
@@ -64,7 +66,8 @@ class BotHarness:
     async def stop(self) -> None:
         if self.app.running:
             await self.app.stop()
-        await self.app.shutdown()
+        if self.db.is_open:  # not already stopped, nor killed by restart(graceful=False)
+            await self.app.shutdown()
 
     async def restart(self, *, graceful: bool = True) -> BotHarness:
         """A new process on the same database. graceful=False is kill -9: no shutdown flush
@@ -75,6 +78,8 @@ class BotHarness:
             await self.app.update_persistence()  # what the periodic writer had saved
             await self.app.bot_data["db"].close()
         fresh = BotHarness(self.settings, self.clock)
+        fresh.family = self.family
+        self.family.append(fresh)
         return await fresh.start()
 
     @property

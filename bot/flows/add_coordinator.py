@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import db
 from bot.auth import ADMIN, COORDINATOR, STAFF, requires
 from bot.context import Context
-from bot.handlers.common import on_role_changed
+from bot.handlers.common import announce_role_change, refresh_menu_of
 from bot.i18n import _, ltr
 
 WAITING_FOR_PERSON = "add_coordinator.person"
@@ -66,11 +66,13 @@ def _person_from(update: Update) -> tuple[int | None, str | None]:
     origin = message.forward_origin
     if origin is not None:
         sender = getattr(origin, "sender_user", None)
-        if sender is None:
+        if sender is None and origin.type == "hidden_user":
             return None, _(
                 "Their privacy settings hide who sent that message. Ask them for their numeric "
                 "id, or send them an invite link from /staff instead."
             )
+        if sender is None:
+            return None, _("That message came from a group or a channel, not from a person.")
         if sender.is_bot:
             return None, _("That message came from a bot. Please choose a person.")
         return sender.id, None
@@ -94,10 +96,11 @@ async def receive_person(update: Update, context: Context) -> str | int:
         already = target["role"] in STAFF
         if not already:
             await db.set_user_role(tx, user_id, COORDINATOR)
-            await db.audit(
+            event_id = await db.audit(
                 tx, actor_id=actor, action="staff.add", now=context.now(),
                 target_type="user", target_id=user_id,
             )
+            await announce_role_change(tx, context, user_id, removed=False, event_id=event_id)
     if already:
         await update.effective_message.reply_text(
             _("{id} is already on the office staff.").format(id=ltr(user_id)),
@@ -108,7 +111,7 @@ async def receive_person(update: Update, context: Context) -> str | int:
         _("Done: {id} is now a coordinator.").format(id=ltr(user_id)),
         reply_markup=ReplyKeyboardRemove(),
     )
-    await on_role_changed(context, user_id, removed=False)
+    await refresh_menu_of(context, user_id)
     return ConversationHandler.END
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,6 +34,7 @@ from bot.audience import REPRESENTATIVES, STAFF, VOLUNTEERS, Audience
 from bot.auth import STAFF as STAFF_ROLES
 from bot.auth import requires
 from bot.context import Context
+from bot.flows import focus
 from bot.i18n import (
     _,
     format_datetime,
@@ -48,6 +50,7 @@ from bot.richtext import SHOWN_TAGS, FormattingError, normalize_html
 
 log = logging.getLogger(__name__)
 
+NAME = "broadcast"
 AUDIENCE = "broadcast.audience"
 FILTERS = "broadcast.filters"
 REPS = "broadcast.reps"
@@ -251,6 +254,7 @@ def _audience_menu() -> tuple[str, InlineKeyboardMarkup]:
 async def start(update: Update, context: Context) -> str:
     """Show recent broadcasts with their progress, then ask who the new one is for."""
     context.user_data[KEY] = {"audience": Audience().to_dict(), "urgent": False}
+    focus.enter(context.user_data, NAME, resumable=True)
     progress, progress_keyboard = await _progress_text(context)
     if progress:
         await update.effective_message.reply_text(progress, reply_markup=progress_keyboard)
@@ -706,11 +710,11 @@ async def send(update: Update, context: Context) -> int:
             urgent=urgent, now=context.now(),
         )
     except NobodyToSend:
-        context.user_data.pop(KEY, None)
+        _end(context)
         await query.answer()
         await query.edit_message_text(_("Nobody in this audience can be reached right now. Nothing was sent."))
         return ConversationHandler.END
-    context.user_data.pop(KEY, None)
+    _end(context)
     await query.answer(_("Queued."))
     await query.edit_message_text(
         ngettext(
@@ -751,10 +755,17 @@ async def send_broadcast(
     return broadcast_id, count
 
 
+def _end(context: Context) -> bool:
+    """Forget the draft; True when another flow is open underneath and takes text again."""
+    context.user_data.pop(KEY, None)
+    return focus.leave(context.user_data, NAME)
+
+
 async def cancel(update: Update, context: Context) -> int:
     """Stop without sending anything (/cancel or the Cancel button)."""
-    context.user_data.pop(KEY, None)
     text = _("Cancelled. Nothing was sent.")
+    if _end(context):
+        text += "\n\n" + _("You can now go on with what you were doing before.")
     if update.callback_query:
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(text)
@@ -836,8 +847,11 @@ async def stale(update: Update, context: Context) -> None:
     await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
 
 
-def build() -> ConversationHandler:
-    menu_text = filters.TEXT & ~filters.COMMAND
+def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
+    # Typed messages reach this flow only while it has the focus (bot/flows/focus.py).
+    mine = focus.Focused(NAME, all_user_data)
+    menu_text = filters.TEXT & ~filters.COMMAND & mine
+    other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & mine
     return ConversationHandler(
         entry_points=[CommandHandler("broadcast", start)],
         states={
@@ -860,7 +874,7 @@ def build() -> ConversationHandler:
             ],
             TEXT: [
                 MessageHandler(menu_text, receive_text),
-                MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, not_text),
+                MessageHandler(other, not_text),
             ],
             CONFIRM: [
                 CallbackQueryHandler(send, pattern=r"^bc:send$"),
@@ -870,11 +884,11 @@ def build() -> ConversationHandler:
             ],
         },
         fallbacks=[
-            CommandHandler("cancel", cancel),
+            CommandHandler("cancel", cancel, filters=mine),
             CallbackQueryHandler(cancel, pattern=r"^bc:x$"),
-            MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, use_buttons),
+            MessageHandler((filters.TEXT & ~filters.COMMAND & mine) | other, use_buttons),
         ],
-        name="broadcast",
+        name=NAME,
         persistent=True,
         # One coordinator in their private chat: the flow follows the person, not one message.
         per_chat=True,
@@ -885,7 +899,9 @@ def build() -> ConversationHandler:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    """One-step buttons of the progress list, and a check on any other broadcast button."""
+    """The flow, the one-step buttons of the progress list, and a check on any other
+    broadcast button."""
+    app.add_handler(build(app.user_data))
     app.add_handler(CallbackQueryHandler(refresh_list, pattern=r"^bc:list$"))
     app.add_handler(CallbackQueryHandler(ask_stop, pattern=r"^bc:stop:\d+$"))
     app.add_handler(CallbackQueryHandler(confirm_stop, pattern=r"^bc:stopok:\d+$"))

@@ -22,11 +22,11 @@ from telegram.ext import (
     filters,
 )
 
-from bot import db
+from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, VOLUNTEER
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale
+from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale, user_locale
 
 log = logging.getLogger(__name__)
 
@@ -116,40 +116,50 @@ def display_name(row: db.Row) -> str:
 
 
 
-async def on_role_changed(
-    context: Context, user_id: int, *, removed: bool, inviter_id: int | None = None
+async def announce_role_change(
+    tx: db.Tx,
+    context: Context,
+    user_id: int,
+    *,
+    removed: bool,
+    event_id: int,
+    inviter_id: int | None = None,
 ) -> None:
-    """Switch the person's menu and tell them (and the inviting admin) what changed."""
-    row = await db.get_user(context.db, user_id)
+    """Queue the notices of a role change in the transaction that makes it, each in its
+    recipient's language: to the person (unless they caused it themselves with an invite link)
+    and to the admin whose invite they used."""
+    row = await db.get_user(tx, user_id)
     if row is None:
         return
-    await refresh_user_menu(context.bot, row, context.settings.default_locale)
+    default = context.settings.default_locale
     notices = []
-    locale = resolve_locale(row["locale"], row["language_code"], context.settings.default_locale)
-    with use_locale(locale):
+    with use_locale(user_locale(row, default)):
         if removed:
             notices.append((user_id, _("You are no longer a coordinator of the volunteer office.")))
         elif inviter_id is None:
             notices.append(
                 (user_id, _("You are now a coordinator of the volunteer office. Send /help to see your commands."))
             )
-    if inviter_id is not None:
-        inviter = await db.get_user(context.db, inviter_id)
-        if inviter is not None:
-            with use_locale(
-                resolve_locale(inviter["locale"], inviter["language_code"], context.settings.default_locale)
-            ):
-                notices.append(
-                    (inviter_id, _("{name} used your invite link and is now a coordinator.").format(
-                        name=display_name(row)
-                    ))
-                )
+    inviter = await db.get_user(tx, inviter_id) if inviter_id is not None else None
+    if inviter is not None:
+        with use_locale(user_locale(inviter, default)):
+            notices.append(
+                (inviter["id"], _("{name} used your invite link and is now a coordinator.").format(
+                    name=display_name(row)
+                ))
+            )
     for chat_id, text in notices:
-        try:
-            await context.bot.send_message(chat_id, text)
-        except TelegramError:
-            log.info("could not tell user %s about a role change", chat_id)
+        await delivery.enqueue(
+            tx, chat_id=chat_id, dedupe_key=f"role:{event_id}:{chat_id}", now=context.now(),
+            text=text, priority=delivery.URGENT,
+        )
 
+
+async def refresh_menu_of(context: Context, user_id: int) -> None:
+    """After a role change: the person's command menu, for their new role and in their language."""
+    row = await db.get_user(context.db, user_id)
+    if row is not None:
+        await refresh_user_menu(context.bot, row, context.settings.default_locale)
 
 
 # -- group -1: who is this, and in which language do we answer -----------------------------------
@@ -165,6 +175,9 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
     blocked_us = bool(
         update.my_chat_member and update.my_chat_member.new_chat_member.status in {"kicked", "left"}
     )
+    if blocked_us and row is not None and row["reachable"]:
+        async with context.db.transaction() as tx:
+            await db.set_user_reachable(tx, user.id, False)
     if not blocked_us and (
         row is None
         or not row["reachable"]
@@ -329,5 +342,11 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
 
 def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
     """Register last: they take whatever no other handler in group 0 took."""
-    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL, not_understood))
+    # New private messages only: an edited message or a service message needs no hint.
+    app.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.ChatType.PRIVATE & ~filters.StatusUpdate.ALL,
+            not_understood,
+        )
+    )
     app.add_handler(CallbackQueryHandler(stale_button))

@@ -19,10 +19,14 @@ async def on_error(update: object, context: Context) -> None:
     if not isinstance(update, Update):
         return
     text = _("Sorry, something went wrong on our side. Please try again in a moment.")
-    try:
-        if update.callback_query:
+    if update.callback_query:
+        try:
             await update.callback_query.answer(text, show_alert=True)
-        elif update.effective_chat:
+            return
+        except TelegramError:  # already answered before the failure: say it in the chat
+            log.info("could not answer the callback query; apologising in the chat instead")
+    if update.effective_chat:
+        try:
             await context.bot.send_message(update.effective_chat.id, text)
-    except TelegramError:
-        log.warning("could not deliver the apology", exc_info=True)
+        except TelegramError:
+            log.warning("could not deliver the apology", exc_info=True)

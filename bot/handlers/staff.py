@@ -11,8 +11,8 @@ from bot import db
 from bot.auth import ADMIN, ADMIN_ROLE, COORDINATOR, STAFF, requires
 from bot.context import Context
 from bot.flows import add_coordinator
-from bot.handlers.common import display_name, on_role_changed
-from bot.i18n import _, format_datetime, ltr
+from bot.handlers.common import announce_role_change, display_name, refresh_menu_of
+from bot.i18n import N_, _, format_datetime, isolate, ltr
 
 AUDIT_PAGE = 15
 
@@ -81,7 +81,7 @@ async def confirm_remove(update: Update, context: Context) -> None:
             target = None
         else:
             await db.set_user_role(tx, target_id, "volunteer")
-            await db.audit(
+            event_id = await db.audit(
                 tx,
                 actor_id=query.from_user.id,
                 action="staff.remove",
@@ -89,13 +89,14 @@ async def confirm_remove(update: Update, context: Context) -> None:
                 target_type="user",
                 target_id=target_id,
             )
+            await announce_role_change(tx, context, target_id, removed=True, event_id=event_id)
     if target is None:
         await query.answer(_("This person is not a coordinator any more."), show_alert=True)
         return
     await query.answer(_("Removed."))
     text, keyboard = await staff_overview(context)
     await query.edit_message_text(text, reply_markup=keyboard)
-    await on_role_changed(context, target_id, removed=True)
+    await refresh_menu_of(context, target_id)
 
 
 @requires(ADMIN)
@@ -131,12 +132,42 @@ async def create_invite(update: Update, context: Context) -> None:
             target_id=token,
         )
     await query.answer()
+    # On a line of its own and never wrapped in bidi marks: they could become part of the URL.
     link = f"https://t.me/{context.bot.username}?start=staff_{token}"
     await query.message.reply_text(
         _(
             "Send this link to the new coordinator. It works once and expires on {date}:\n{link}"
-        ).format(date=format_datetime(expires_at, context.settings.timezone), link=ltr(link))
+        ).format(date=format_datetime(expires_at, context.settings.timezone), link=link),
+        reply_markup=InlineKeyboardMarkup(
+            [[InlineKeyboardButton(_("Revoke this link"), callback_data=f"staff:invrv:{token}")]]
+        ),
     )
+
+
+@requires(ADMIN)
+async def revoke_invite(update: Update, context: Context) -> None:
+    """Make an unused invite link useless, and audit it."""
+    query = update.callback_query
+    token = query.data.split(":", 2)[2]
+    now = context.now()
+    async with context.db.transaction() as tx:
+        invite = await db.revoke_staff_invite(tx, token, now=now)
+        if invite is not None:
+            await db.audit(
+                tx,
+                actor_id=query.from_user.id,
+                action="staff.invite_revoked",
+                now=now,
+                target_type="invite",
+                target_id=token,
+            )
+    if invite is None:
+        await query.answer(
+            _("This invite link was already used, revoked or has expired."), show_alert=True
+        )
+        return
+    await query.answer(_("Revoked."))
+    await query.edit_message_text(_("This invite link was revoked: it no longer works."))
 
 
 async def accept_invite(update: Update, context: Context) -> None:
@@ -153,7 +184,7 @@ async def accept_invite(update: Update, context: Context) -> None:
             invite = await db.claim_staff_invite(tx, token, user_id=user.id, now=context.now())
             if invite is not None:
                 await db.set_user_role(tx, user.id, COORDINATOR)
-                await db.audit(
+                event_id = await db.audit(
                     tx,
                     actor_id=user.id,
                     action="staff.invite_used",
@@ -161,6 +192,10 @@ async def accept_invite(update: Update, context: Context) -> None:
                     target_type="user",
                     target_id=user.id,
                     details={"invited_by": invite["created_by"]},
+                )
+                await announce_role_change(
+                    tx, context, user.id, removed=False, event_id=event_id,
+                    inviter_id=invite["created_by"],
                 )
     if already:
         await update.effective_message.reply_text(_("You are already on the office staff."))
@@ -174,10 +209,33 @@ async def accept_invite(update: Update, context: Context) -> None:
     await update.effective_message.reply_text(
         _("Welcome to the office staff. You are now a coordinator: send /help to see your commands.")
     )
-    await on_role_changed(context, user.id, removed=False, inviter_id=invite["created_by"])
+    await refresh_menu_of(context, user.id)
 
 
 # -- /audit ----------------------------------------------------------------------------------------
+
+# What the foundation's actions read like; other actions are shown by their code.
+AUDIT_ACTIONS = {
+    "staff.add": N_("{actor} made {target} a coordinator"),
+    "staff.remove": N_("{actor} removed {target} from the coordinators"),
+    "staff.invite": N_("{actor} created a staff invite link"),
+    "staff.invite_used": N_("{actor} joined the staff with an invite link"),
+    "staff.invite_revoked": N_("{actor} revoked a staff invite link"),
+}
+
+
+def _audit_line(row: db.Row) -> str:
+    actor_name = " ".join(
+        part for part in (row["actor_name"], row["actor_username"] and f"@{row['actor_username']}")
+        if part
+    )
+    actor = isolate(f"{actor_name} ({row['actor_id']})" if actor_name else str(row["actor_id"]))
+    target = ltr(row["target_id"] or "")
+    label = AUDIT_ACTIONS.get(row["action"])
+    if label is not None:
+        return _(label).format(actor=actor, target=target)
+    suffix = f" → {row['target_type']} {target}" if row["target_type"] else ""
+    return f"{actor}: {ltr(row['action'])}{suffix}"
 
 
 @requires(STAFF)
@@ -196,8 +254,7 @@ async def audit_command(update: Update, context: Context) -> None:
         lines = [_("Recent staff actions:"), ""]
         for row in rows:
             when = format_datetime(db.parse_ts(row["at"]), context.settings.timezone)
-            target = f" → {row['target_type']} {ltr(row['target_id'])}" if row["target_type"] else ""
-            lines.append(f"• {when}\n  {ltr(row['actor_id'])}: {ltr(row['action'])}{target}")
+            lines.append(f"• {when}\n  {_audit_line(row)}")
         text = "\n".join(lines)
     nav = []
     if offset > 0:
@@ -221,5 +278,6 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(confirm_remove, pattern=r"^staff:rmok:\d+$"))
     app.add_handler(CallbackQueryHandler(show_list, pattern=r"^staff:list$"))
     app.add_handler(CallbackQueryHandler(create_invite, pattern=r"^staff:inv$"))
+    app.add_handler(CallbackQueryHandler(revoke_invite, pattern=r"^staff:invrv:[\w-]+$"))
     app.add_handler(CommandHandler("audit", audit_command))
     app.add_handler(CallbackQueryHandler(audit_command, pattern=r"^audit:p:\d+$"))

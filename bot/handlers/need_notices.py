@@ -1,0 +1,234 @@
+"""Messages about needs that the bot sends on its own initiative, through the outbox.
+
+Each function runs inside the caller's transaction, so a need's change and the messages that
+announce it commit together; each recipient reads the message in their own language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot import db, delivery
+from bot.auth import ADMIN_ROLE, COORDINATOR
+from bot.config import Settings
+from bot.db import Row, Tx
+from bot.handlers.common import display_name
+from bot.handlers.need_views import entity_name, need_details, shift_when
+from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
+
+
+def approval_keyboard(need_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(_("✅ Approve"), callback_data=f"apr:ok:{need_id}"),
+                InlineKeyboardButton(_("⛔ Reject"), callback_data=f"apr:rj:{need_id}"),
+            ],
+            [InlineKeyboardButton(_("✏️ Change slots and approve"), callback_data=f"apr:sl:{need_id}")],
+        ]
+    )
+
+
+def card_text(
+    need: Mapping[str, Any], languages: list[str], submitter: Row | None, settings: Settings
+) -> str:
+    """The approval card: the need in full and who submitted it."""
+    by = display_name(submitter) if submitter is not None else ltr(need["created_by"])
+    return "\n".join(
+        [
+            _("📋 A need is waiting for approval ({id})").format(id=ltr(f"#{need['id']}")),
+            "",
+            need_details(need, languages, entity=entity_name(need, "entity_"), with_status=False),
+            "",
+            _("Submitted by {name} on {when}.").format(
+                name=by,
+                when=format_datetime(db.parse_ts(need["submitted_at"]), settings.timezone),  # type: ignore[arg-type]
+            ),
+        ]
+    )
+
+
+def outcome_line(need: Mapping[str, Any], actor: Row | None, settings: Settings) -> str:
+    """Who decided what, for a card that is no longer waiting."""
+    name = display_name(actor) if actor is not None else "—"
+    status = need["status"]
+    if status == "approved":
+        when = format_datetime(db.parse_ts(need["decided_at"]), settings.timezone)  # type: ignore[arg-type]
+        line = _("✅ Approved by {name} on {when}.").format(name=name, when=when)
+        if need["requested_slots"] and need["requested_slots"] != need["slots"]:
+            line += "\n" + _("Volunteers per shift changed from {old} to {new}.").format(
+                old=ltr(need["requested_slots"]), new=ltr(need["slots"])
+            )
+        return line
+    if status == "rejected":
+        when = format_datetime(db.parse_ts(need["decided_at"]), settings.timezone)  # type: ignore[arg-type]
+        return _("⛔ Not approved by {name} on {when}. Reason: {reason}").format(
+            name=name, when=when, reason=isolate(need["reject_reason"] or "—")
+        )
+    if status == "cancelled":
+        when = format_datetime(db.parse_ts(need["cancelled_at"]), settings.timezone)  # type: ignore[arg-type]
+        return _("✖ Cancelled by {name} on {when}.").format(name=name, when=when)
+    return ""
+
+
+async def _card_parts(conn: db.Queryable, need_id: int) -> tuple[Row, list[str], Row | None, Row | None]:
+    need = await db.get_need(conn, need_id)
+    assert need is not None
+    languages = await db.need_languages(conn, need_id)
+    submitter = await db.get_user(conn, need["created_by"])
+    actor_id = need["decided_by"] if need["status"] in ("approved", "rejected") else need["cancelled_by"]
+    actor = await db.get_user(conn, actor_id) if actor_id else None
+    return need, languages, submitter, actor
+
+
+async def decided_card_text(conn: db.Queryable, need_id: int, settings: Settings) -> str:
+    """The card as it reads once decided, in the current locale."""
+    need, languages, submitter, actor = await _card_parts(conn, need_id)
+    return f"{card_text(need, languages, submitter, settings)}\n\n{outcome_line(need, actor, settings)}"
+
+
+async def send_approval_cards(tx: Tx, need_id: int, *, settings: Settings, now: datetime) -> int:
+    """One approval card per coordinator and admin; returns how many were enqueued."""
+    need, languages, submitter, _actor = await _card_parts(tx, need_id)
+    count = 0
+    for user in await db.list_users_by_role(tx, (COORDINATOR, ADMIN_ROLE)):
+        with use_locale(user_locale(user, settings.default_locale)):
+            text = card_text(need, languages, submitter, settings)
+            keyboard = approval_keyboard(need_id)
+        count += await delivery.enqueue(
+            tx,
+            chat_id=user["id"],
+            dedupe_key=f"needcard:{need_id}:{user['id']}",
+            now=now,
+            text=text,
+            reply_markup=keyboard,
+        )
+    return count
+
+
+async def close_approval_cards(
+    tx: Tx,
+    need_id: int,
+    *,
+    settings: Settings,
+    now: datetime,
+    skip_message: tuple[int, int] | None = None,
+) -> None:
+    """Every card of a decided need says who acted: sent cards are edited (through the outbox),
+    cards not sent yet are withdrawn. `skip_message` (chat, message id) is the card the actor
+    pressed, which the handler edits itself."""
+    need, languages, submitter, actor = await _card_parts(tx, need_id)
+    for card in await db.approval_cards(tx, need_id):
+        if skip_message and (card["chat_id"], card["message_id"]) == skip_message:
+            continue
+        if card["status"] == "pending":
+            await db.cancel_pending_outbox_row(tx, card["id"])
+            continue
+        if card["status"] != "sent" or not card["message_id"]:
+            continue
+        recipient = await db.get_user(tx, card["chat_id"])
+        with use_locale(user_locale(recipient, settings.default_locale)):
+            text = f"{card_text(need, languages, submitter, settings)}\n\n{outcome_line(need, actor, settings)}"
+        await delivery.enqueue(
+            tx,
+            chat_id=card["chat_id"],
+            dedupe_key=f"needcard-done:{need_id}:{card['chat_id']}",
+            now=now,
+            method="editMessageText",
+            params={"message_id": card["message_id"]},
+            text=text,
+        )
+
+
+async def notify_reps(
+    tx: Tx,
+    entity_id: int,
+    *,
+    dedupe: str,
+    render: Callable[[], str],
+    settings: Settings,
+    now: datetime,
+    skip_user: int | None = None,
+) -> None:
+    """Tell the entity's current representatives something (rendered in each one's language)."""
+    for rep in await db.entity_reps(tx, entity_id):
+        if rep["id"] == skip_user:
+            continue
+        with use_locale(user_locale(rep, settings.default_locale)):
+            text = render()
+        await delivery.enqueue(
+            tx, chat_id=rep["id"], dedupe_key=f"{dedupe}:{rep['id']}", now=now, text=text
+        )
+
+
+async def notify_decision(tx: Tx, need_id: int, *, settings: Settings, now: datetime) -> None:
+    """Tell the entity's representatives that their need was approved or not (with the reason)."""
+    need = await db.get_need(tx, need_id)
+    assert need is not None
+
+    def render() -> str:
+        title, number = isolate(need["title"]), ltr(f"#{need['id']}")
+        if need["status"] == "rejected":
+            return _(
+                "Your need {id} “{title}” was not approved.\nReason: {reason}\n\n"
+                "You can post a corrected need with /need."
+            ).format(id=number, title=title, reason=isolate(need["reject_reason"] or "—"))
+        text = _(
+            "Good news: your need {id} “{title}” was approved. The office will now find "
+            "volunteers; follow the rosters with /myneeds."
+        ).format(id=number, title=title)
+        if need["requested_slots"] and need["requested_slots"] != need["slots"]:
+            text += "\n" + _(
+                "Volunteers per shift: {new} (you asked for {old})."
+            ).format(new=ltr(need["slots"]), old=ltr(need["requested_slots"]))
+        return text
+
+    await notify_reps(
+        tx, need["entity_id"], dedupe=f"needdecision:{need_id}", render=render,
+        settings=settings, now=now,
+    )
+
+
+async def cancel_assignments_and_notify(
+    tx: Tx,
+    need: Mapping[str, Any],
+    shift_ids: Sequence[int],
+    *,
+    scope: str,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Cancel the assignments of cancelled shifts and tell each volunteer once, listing their
+    shifts; returns how many volunteers were told."""
+    reason = f"{scope.split(':')[0]}_cancelled"  # need_cancelled | shift_cancelled
+    rows = await db.cancel_shift_assignments(tx, shift_ids, reason=reason, now=now)
+    by_volunteer: dict[int, list[int]] = {}
+    for row in rows:
+        by_volunteer.setdefault(int(row["volunteer_id"]), []).append(int(row["shift_id"]))
+    for volunteer_id, their_shifts in by_volunteer.items():
+        user = await db.get_user(tx, volunteer_id)
+        shifts = [await db.get_shift(tx, shift_id) for shift_id in their_shifts]
+        with use_locale(user_locale(user, settings.default_locale)):
+            lines = [
+                _(
+                    "We are sorry: the organisers cancelled “{title}” at {site} for the shifts "
+                    "below. You do not need to come."
+                ).format(title=isolate(need["title"]), site=isolate(need["site_name"])),
+                "",
+            ]
+            lines += [f"• {shift_when(s, settings.timezone)}" for s in shifts if s is not None]
+            lines += ["", _("Thank you for your readiness to serve. We will send you other offers.")]
+            text = "\n".join(lines)
+        await delivery.enqueue(
+            tx,
+            chat_id=volunteer_id,
+            dedupe_key=f"cancel:{scope}:{volunteer_id}",
+            now=now,
+            text=text,
+            priority=delivery.URGENT,
+        )
+    return len(by_volunteer)

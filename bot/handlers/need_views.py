@@ -1,0 +1,205 @@
+"""How entities, needs and shifts read in messages (current locale, RTL-safe, both calendars)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot import catalog, db
+from bot.i18n import (
+    _,
+    format_date,
+    format_short_date,
+    format_time,
+    get_locale,
+    isolate,
+    ltr,
+    ngettext,
+)
+from bot.needs import Fill, is_overnight
+
+STATUS_LABELS = {
+    "submitted": "🕓",
+    "approved": "✅",
+    "rejected": "⛔",
+    "cancelled": "✖",
+    "closed": "☑",
+}
+
+
+def entity_name(row: Mapping[str, Any], prefix: str = "") -> str:
+    """The entity's name in the reader's language (Arabic name for Arabic readers)."""
+    key = f"{prefix}name_ar" if get_locale() == "ar" else f"{prefix}name_en"
+    other = f"{prefix}name_en" if key.endswith("_ar") else f"{prefix}name_ar"
+    return isolate(row[key] or row[other])
+
+
+def entity_kind(code: str) -> str:
+    return catalog.label(catalog.ENTITY_KINDS, code)
+
+
+def need_status(status: str) -> str:
+    labels = {
+        "submitted": _("waiting for approval"),
+        "approved": _("approved"),
+        "rejected": _("not approved"),
+        "cancelled": _("cancelled"),
+        "closed": _("closed"),
+    }
+    return labels.get(status, status)
+
+
+def gender_label(code: str) -> str:
+    if code == "male":
+        return _("men only")
+    if code == "female":
+        return _("women only")
+    return _("men or women")
+
+
+def languages_label(codes: list[str]) -> str:
+    if not codes:
+        return _("any language")
+    separator = "، " if get_locale() == "ar" else ", "
+    return separator.join(catalog.label(catalog.LANGUAGES, c) for c in codes)
+
+
+def parse_hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+def window_label(start: str, end: str) -> str:
+    """`08:00–14:00`, or with a note when the window runs past midnight."""
+    start_t, end_t = parse_hhmm(start), parse_hhmm(end)
+    text = _("{start} to {end}").format(start=format_time(start_t), end=format_time(end_t))
+    if is_overnight(start_t, end_t):
+        text = _("{window} (ends the next day)").format(window=text)
+    return text
+
+
+def days_label(first: str, last: str) -> str:
+    first_d, last_d = date.fromisoformat(first), date.fromisoformat(last)
+    if first_d == last_d:
+        return format_date(first_d)
+    count = (last_d - first_d).days + 1
+    return _("from {first} to {last} ({count})").format(
+        first=format_date(first_d),
+        last=format_date(last_d),
+        count=ngettext("{n} day", "{n} days", count).format(n=count),
+    )
+
+
+def location_label(latitude: float | None, longitude: float | None, radius: int) -> str:
+    if latitude is None or longitude is None:
+        return _("not given")
+    # The URL ends the line and has no isolate marks, which clients would take into the link.
+    link = f"https://maps.google.com/?q={latitude:.6f},{longitude:.6f}"
+    return _("check-in within {radius} m: {link}").format(link=link, radius=ltr(radius))
+
+
+def need_details(
+    need: Mapping[str, Any],
+    languages: list[str],
+    *,
+    entity: str | None = None,
+    with_status: bool = True,
+) -> str:
+    """Every field of a need (from the database or from the intake's answers)."""
+    lines = []
+    if entity:
+        lines.append(_("Entity: {name}").format(name=entity))
+    lines += [
+        _("Title: {title}").format(title=isolate(need["title"])),
+        _("Specialty: {specialty}").format(
+            specialty=catalog.label(catalog.SPECIALTIES, need["specialty"])
+        ),
+        _("Site: {site}").format(site=isolate(need["site_name"])),
+        _("Location: {location}").format(
+            location=location_label(
+                need["latitude"], need["longitude"], need["checkin_radius_m"]
+            )
+        ),
+        _("Days: {days}").format(days=days_label(need["first_day"], need["last_day"])),
+        _("Daily time: {window}").format(window=window_label(need["start_time"], need["end_time"])),
+        _("Volunteers per shift: {slots}").format(slots=ltr(need["slots"])),
+        _("Gender: {gender}").format(gender=gender_label(need["gender"])),
+        _("Languages: {languages}").format(languages=languages_label(languages)),
+        _("Training required: {answer}").format(
+            answer=_("yes") if need["requires_training"] else _("no")
+        ),
+        _("Minimum age: {age}").format(
+            age=ltr(need["min_age"]) if need["min_age"] else _("no minimum")
+        ),
+        _("Notes: {notes}").format(notes=isolate(need["notes"]) if need["notes"] else "—"),
+    ]
+    if with_status and "status" in need.keys():  # noqa: SIM118 (sqlite Row has keys(), not in)
+        lines.append(_("Status: {status}").format(status=need_status(need["status"])))
+        if need["status"] == "rejected" and need["reject_reason"]:
+            lines.append(_("Reason: {reason}").format(reason=isolate(need["reject_reason"])))
+    return "\n".join(lines)
+
+
+def need_heading(need: Mapping[str, Any]) -> str:
+    return _("{icon} Need {id}: {title}").format(
+        icon=STATUS_LABELS.get(need["status"], ""),
+        id=ltr(f"#{need['id']}"),
+        title=isolate(need["title"]),
+    )
+
+
+def fill_of(shift: Mapping[str, Any]) -> Fill:
+    return Fill(
+        accepted=int(shift["accepted"]),
+        slots=int(shift["slots"]),
+        starts_at=db.parse_ts(shift["starts_at"]),  # type: ignore[arg-type]
+        status=shift["status"],
+    )
+
+
+def shift_line(shift: Mapping[str, Any], tz: ZoneInfo, now: datetime) -> str:
+    """`• 7 Dhu al-Hijjah (24 May) 08:00 — 14/20 ⚠️ at risk`."""
+    starts = db.parse_ts(shift["starts_at"]).astimezone(tz)  # type: ignore[union-attr]
+    fill = fill_of(shift)
+    text = _("{day} {time} — {accepted}/{slots}").format(
+        day=format_short_date(starts.date()),
+        time=format_time(starts),
+        accepted=fill.accepted,
+        slots=fill.slots,
+    )
+    if shift["status"] == "cancelled":
+        text = _("{shift} (cancelled)").format(shift=text)
+    elif fill.at_risk(now):
+        text = _("{shift} ⚠️ at risk").format(shift=text)
+    return f"• {text}"
+
+
+def fill_summary(shifts: list[Mapping[str, Any]], now: datetime) -> str:
+    """`Filled 120/200 over 10 shifts, 2 at risk`, counting shifts that are not cancelled."""
+    live = [s for s in shifts if s["status"] != "cancelled"]
+    accepted = sum(int(s["accepted"]) for s in live)
+    slots = sum(int(s["slots"]) for s in live)
+    at_risk = sum(1 for s in live if fill_of(s).at_risk(now))
+    text = ngettext(
+        "Filled {accepted}/{slots} over {n} shift",
+        "Filled {accepted}/{slots} over {n} shifts",
+        len(live),
+    ).format(accepted=accepted, slots=slots, n=len(live))
+    if at_risk:
+        text += " · " + ngettext("⚠️ {n} at risk", "⚠️ {n} at risk", at_risk).format(n=at_risk)
+    return text
+
+
+def shift_when(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
+    starts = db.parse_ts(shift["starts_at"]).astimezone(tz)  # type: ignore[union-attr]
+    ends = db.parse_ts(shift["ends_at"]).astimezone(tz)  # type: ignore[union-attr]
+    return _("{day}, {start} to {end}").format(
+        day=format_date(starts.date()), start=format_time(starts), end=format_time(ends)
+    )
+
+
+def short_day(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
+    starts = db.parse_ts(shift["starts_at"]).astimezone(tz)  # type: ignore[union-attr]
+    return format_short_date(starts.date())

@@ -1,0 +1,213 @@
+"""Storage: connection settings, migrations, transactions, and the foundation's queries."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from bot import db
+from bot.db import Database, load_migrations
+
+NOW = datetime(2026, 5, 24, 5, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def database(tmp_path: Path) -> AsyncIterator[Database]:
+    opened = await Database.open(tmp_path / "a" / "b" / "aoun.sqlite3")
+    await opened.migrate()
+    yield opened
+    await opened.close()
+
+
+async def test_folder_is_created_and_pragmas_are_set(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "aoun.sqlite3"
+    database = await Database.open(path)
+    try:
+        assert path.is_file()
+        assert await database.fetchval("PRAGMA journal_mode") == "wal"
+        assert await database.fetchval("PRAGMA foreign_keys") == 1
+        assert await database.fetchval("PRAGMA busy_timeout") == 5000
+        async with database.transaction() as tx:
+            assert await tx.fetchval("PRAGMA foreign_keys") == 1
+            assert await tx.fetchval("PRAGMA busy_timeout") == 5000
+    finally:
+        await database.close()
+    assert not database.is_open
+
+
+async def test_migrations_apply_once_and_record_the_version(tmp_path: Path) -> None:
+    database = await Database.open(tmp_path / "aoun.sqlite3")
+    try:
+        expected = [version for version, _name, _sql in load_migrations()]
+        assert await database.migrate() == expected
+        assert await database.schema_version() == expected[-1]
+        assert await database.fetchval("PRAGMA user_version") == expected[-1]
+        rows = await database.fetchall("SELECT version, name, applied_at FROM schema_migrations")
+        assert [r["version"] for r in rows] == expected
+        assert rows[0]["name"] == "foundation" and db.parse_ts(rows[0]["applied_at"])
+        tables = {r[0] for r in await database.fetchall(
+            "SELECT name FROM sqlite_master WHERE type = 'table'"
+        )}
+        assert {"users", "audit_log", "staff_invites", "ptb_conversations", "ptb_data"} <= tables
+        # Twice in a row is a no-op, and so is a fresh connection to the same file.
+        assert await database.migrate() == []
+    finally:
+        await database.close()
+    again = await Database.open(tmp_path / "aoun.sqlite3")
+    try:
+        assert await again.migrate() == []
+        assert await again.fetchval("SELECT COUNT(*) FROM schema_migrations") == len(expected)
+    finally:
+        await again.close()
+
+
+async def test_foreign_keys_are_enforced(database: Database) -> None:
+    with pytest.raises(Exception, match="FOREIGN KEY"):
+        async with database.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO volunteers (user_id, full_name, phone, gender, birth_date, city,"
+                " status, consent_at, registered_at) VALUES (999, 'x', '+966', 'male',"
+                " '2000-01-01', 'quba', 'active', ?, ?)",
+                (db.ts(NOW), db.ts(NOW)),
+            )
+
+
+async def test_two_coroutines_never_interleave_inside_a_transaction(database: Database) -> None:
+    events: list[str] = []
+
+    async def writer(name: str, user_id: int) -> None:
+        async with database.transaction() as tx:
+            events.append(f"{name}:begin")
+            await db.ensure_user(tx, user_id, now=NOW)
+            for _ in range(5):
+                await asyncio.sleep(0)  # give the other coroutine every chance to cut in
+            await db.set_user_role(tx, user_id, "coordinator")
+            events.append(f"{name}:end")
+
+    await asyncio.gather(writer("a", 1), writer("b", 2), writer("c", 3))
+    pairs = [events[i:i + 2] for i in range(0, len(events), 2)]
+    assert all(p[0].split(":")[0] == p[1].split(":")[0] for p in pairs), events
+    assert await database.fetchval("SELECT COUNT(*) FROM users WHERE role = 'coordinator'") == 3
+
+
+async def test_an_error_rolls_back_only_that_transaction(database: Database) -> None:
+    async def failing() -> None:
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, 10, now=NOW)
+            await asyncio.sleep(0)
+            raise RuntimeError("boom")
+
+    async def succeeding() -> None:
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, 20, now=NOW)
+
+    results = await asyncio.gather(failing(), succeeding(), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError) and results[1] is None
+    ids = [r["id"] for r in await database.fetchall("SELECT id FROM users ORDER BY id")]
+    assert ids == [20]
+    # The lock was released: the next transaction runs.
+    async with database.transaction() as tx:
+        await db.ensure_user(tx, 30, now=NOW)
+    assert await database.fetchval("SELECT COUNT(*) FROM users") == 2
+
+
+async def test_reads_outside_see_only_committed_data_and_after_commit_runs_last(
+    database: Database,
+) -> None:
+    ran: list[str] = []
+    async with database.transaction() as tx:
+        await db.ensure_user(tx, 5, now=NOW)
+        tx.after_commit(lambda: ran.append("committed"))
+        assert await db.get_user(tx, 5) is not None  # the transaction sees its own write
+        assert await db.get_user(database, 5) is None  # others do not, yet
+        assert ran == []
+    assert ran == ["committed"]
+    assert await db.get_user(database, 5) is not None
+
+    with pytest.raises(ValueError):
+        async with database.transaction() as tx:
+            tx.after_commit(lambda: ran.append("never"))
+            raise ValueError
+    assert ran == ["committed"]
+
+
+async def test_cancelled_transaction_rolls_back(database: Database) -> None:
+    started = asyncio.Event()
+
+    async def slow() -> None:
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, 77, now=NOW)
+            started.set()
+            await asyncio.Event().wait()
+
+    task = asyncio.create_task(slow())
+    await started.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await db.get_user(database, 77) is None
+    async with database.transaction() as tx:
+        await db.ensure_user(tx, 78, now=NOW)
+
+
+def test_times_are_stored_as_utc_text() -> None:
+    riyadh = timezone(timedelta(hours=3))
+    stored = db.ts(datetime(2026, 5, 24, 8, 0, tzinfo=riyadh))
+    assert stored == "2026-05-24T05:00:00+00:00"
+    assert db.parse_ts(stored) == NOW
+    assert db.ts(None) is None and db.parse_ts(None) is None
+    assert db.parse_ts("2026-05-24T05:00:00") == NOW  # naive text is read as UTC
+    with pytest.raises(ValueError):
+        db.ts(datetime(2026, 5, 24))
+
+
+async def test_users_roles_and_audit(database: Database) -> None:
+    async with database.transaction() as tx:
+        row = await db.touch_user(tx, 1, now=NOW, first_name="Ali", language_code="ar")
+        assert row["role"] == "volunteer" and row["locale"] is None and row["reachable"] == 1
+        await db.set_user_reachable(tx, 1, False)
+        row = await db.touch_user(tx, 1, now=NOW, first_name="Ali H", username="alih")
+        assert row["reachable"] == 1 and row["first_name"] == "Ali H"
+        await db.set_user_locale(tx, 1, "en")
+        await db.bootstrap_admins(tx, [1, 2], now=NOW)
+        await db.set_user_role(tx, 1, "admin")
+        with pytest.raises(ValueError):
+            await db.set_user_role(tx, 1, "overlord")
+        await db.audit(tx, actor_id=1, action="staff.add", now=NOW, target_type="user",
+                       target_id=2, details={"why": "تجربة"})
+    admins = await db.list_users_by_role(database, ["admin"])
+    assert [r["id"] for r in admins] == [1, 2]
+    assert (await db.get_user(database, 1))["locale"] == "en"
+    entries = await db.recent_audit(database)
+    assert len(entries) == 1
+    assert entries[0]["target_id"] == "2" and "تجربة" in entries[0]["details"]
+
+
+async def test_staff_invites_are_single_use_and_expire(database: Database) -> None:
+    async with database.transaction() as tx:
+        await db.ensure_user(tx, 1, now=NOW)
+        await db.create_staff_invite(tx, token="tok", role="coordinator", created_by=1, now=NOW,
+                                     expires_at=NOW + timedelta(days=1))
+        await db.create_staff_invite(tx, token="old", role="coordinator", created_by=1, now=NOW,
+                                     expires_at=NOW + timedelta(hours=1))
+    async with database.transaction() as tx:
+        assert await db.claim_staff_invite(tx, "old", user_id=5, now=NOW + timedelta(hours=2)) is None
+        assert await db.claim_staff_invite(tx, "nope", user_id=5, now=NOW) is None
+        claimed = await db.claim_staff_invite(tx, "tok", user_id=5, now=NOW)
+        assert claimed is not None and claimed["created_by"] == 1
+        assert await db.claim_staff_invite(tx, "tok", user_id=6, now=NOW) is None
+
+
+async def test_a_nested_transaction_fails_loudly_instead_of_hanging(database: Database) -> None:
+    with pytest.raises(RuntimeError, match="already open"):
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, 1, now=NOW)
+            async with database.transaction():
+                pass
+    assert await db.get_user(database, 1) is None  # the outer one rolled back
+    async with database.transaction() as tx:  # and the lock is free again
+        await db.ensure_user(tx, 2, now=NOW)
