@@ -237,11 +237,16 @@ class Sender:
     def running(self) -> bool:
         return self._task is not None and not self._task.done()
 
-    def start(self) -> None:
-        """Run in the background until `stop()`; woken by every commit that enqueues."""
+    def start(self, *, pause: float | None = None) -> None:
+        """Run in the background until `stop()`; woken by every commit that enqueues.
+
+        The first send waits `pause` seconds (default: the per-chat interval): after a crash a
+        quick restart may resend the message that was in flight, and Telegram counts both."""
         if self.running:
             return
         self._stop.clear()
+        wait = self.per_chat_interval if pause is None else pause
+        self._paused_until = max(self._paused_until, self._now() + wait)
         _wakers[self.database] = self.wake
         self._task = asyncio.create_task(self._pump(pace=True, forever=True), name="aoun-sender")
 

@@ -391,7 +391,7 @@ async def test_a_commit_wakes_the_running_sender_at_once(bot: BotHarness) -> Non
     sender = Sender(
         bot.app.bot, bot.db, clock=ManualClock(DEFAULT_START, running=True), poll_interval=60
     )
-    sender.start()
+    sender.start(pause=0)
     delivered = asyncio.Event()
     bot.api.listeners.append(lambda call: call.chat_id == 5001 and delivered.set())
     await asyncio.sleep(0.05)  # idle, waiting up to a minute for the next poll
