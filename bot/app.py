@@ -15,8 +15,27 @@ from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
 from bot.delivery import Sender
-from bot.flows import broadcast, entity_edit, need_intake, need_reject, need_slots
-from bot.handlers import common, entities, errors, membership, needs, reports, staff
+from bot.flows import (
+    broadcast,
+    entity_edit,
+    need_intake,
+    need_reject,
+    need_slots,
+    pause,
+    profile_edit,
+    registration,
+)
+from bot.handlers import (
+    common,
+    entities,
+    errors,
+    membership,
+    needs,
+    reports,
+    staff,
+    volunteer,
+    volunteers_staff,
+)
 from bot.persistence import SqlitePersistence
 from bot.updates import PerUserUpdateProcessor
 
@@ -100,18 +119,27 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
+    # Volunteers' flows: registration, profile edits and pause (each takes typed text only while
+    # its own answers are in progress).
+    registration.register(app)
+    profile_edit.register(app)
+    pause.register(app)
     # Entities and needs flows; when several are open (Reject pressed on a card in the middle
     # of /need), bot/flows/focus.py gives typed text to the one started last.
     entity_edit.register(app)
     need_reject.register(app)
     need_slots.register(app)
     need_intake.register(app)
-    staff.register(app)
+    # Coordinators' /broadcast (also on focus.py), with its progress list's buttons.
     broadcast.register(app)
+    # One-step commands and buttons.
+    staff.register(app)
     entities.register(app)  # its /start rep_<token> must come before common's /start
     needs.register(app)
     reports.register(app)
-    membership.register(app)
+    volunteer.register(app)
+    volunteers_staff.register(app)
+    membership.register(app)  # my_chat_member: blocked the bot
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)

@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.volunteers import Profile, ServiceRecord, order_specialties, search_key
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -537,6 +539,325 @@ async def save_scratch(tx: Tx, kind: str, owner_id: int, data: str | None) -> No
 # ================================================================================================
 # volunteers and profiles (registration issue)
 # ================================================================================================
+
+# A pause ends by itself. Readers treat a volunteer whose `paused_until` has passed as active
+# (`active_volunteer_clause()` in SQL, `volunteers.effective_status()` in Python), so nothing
+# depends on a job having run; `expire_pauses(tx, now)` only tidies such rows back to 'active'
+# (safe to call from any scheduler tick, and called whenever the volunteer uses /pause or /resume).
+
+
+def active_volunteer_clause(alias: str = "v") -> str:
+    """SQL true for volunteers who may get offers now; binds one `?` parameter: ts(now)."""
+    return (
+        f"({alias}.status = 'active' OR ({alias}.status = 'paused'"
+        f" AND {alias}.paused_until IS NOT NULL AND {alias}.paused_until <= ?))"
+    )
+
+
+async def get_volunteer(conn: Queryable, user_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM volunteers WHERE user_id = ?", (user_id,))
+
+
+async def get_volunteer_profile(conn: Queryable, user_id: int) -> tuple[Row, Profile] | None:
+    """The volunteers row and the profile with its lists; None when absent or deleted."""
+    row = await get_volunteer(conn, user_id)
+    if row is None or row["status"] == "deleted":
+        return None
+    languages = await conn.fetchall(
+        "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
+    )
+    specialties = await conn.fetchall(
+        "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
+    )
+    slots = await conn.fetchall(
+        "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
+    )
+    profile = Profile.from_stored(
+        row,
+        languages=[r[0] for r in languages],
+        specialties=[r[0] for r in specialties],
+        slots=[(int(r["weekday"]), r["period"]) for r in slots],
+    )
+    return row, profile
+
+
+async def _write_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetime) -> None:
+    """Profile columns and the language/specialty/availability rows (replaced as a whole)."""
+    await tx.execute(
+        "UPDATE volunteers SET full_name = ?, search_name = ?, phone = ?, phone_verified = ?,"
+        " gender = ?, birth_date = ?, city = ?, available_from = ?, available_until = ?,"
+        " updated_at = ? WHERE user_id = ?",
+        (
+            profile.full_name,
+            search_key(profile.full_name),
+            profile.phone,
+            int(profile.phone_verified),
+            profile.gender,
+            profile.birth_date.isoformat(),
+            profile.city,
+            profile.available_from.isoformat() if profile.available_from else None,
+            profile.available_until.isoformat() if profile.available_until else None,
+            ts(now),
+            user_id,
+        ),
+    )
+    for table in ("volunteer_languages", "volunteer_specialties", "volunteer_availability"):
+        await tx.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+    await tx.executemany(
+        "INSERT INTO volunteer_languages (user_id, language) VALUES (?, ?)",
+        [(user_id, code) for code in dict.fromkeys(profile.languages)],
+    )
+    await tx.executemany(
+        "INSERT INTO volunteer_specialties (user_id, specialty) VALUES (?, ?)",
+        [(user_id, code) for code in dict.fromkeys(profile.specialties)],
+    )
+    await tx.executemany(
+        "INSERT INTO volunteer_availability (user_id, weekday, period) VALUES (?, ?, ?)",
+        [
+            (user_id, weekday, period)
+            for weekday in sorted(set(profile.weekdays))
+            for period in dict.fromkeys(profile.periods)
+        ],
+    )
+
+
+async def register_volunteer(
+    tx: Tx, user_id: int, profile: Profile, *, status: str, consent_at: datetime, now: datetime
+) -> bool:
+    """Store a confirmed registration (a deleted volunteer starts again from scratch).
+
+    False, and nothing written, when the user already has a live volunteer record."""
+    existing = await get_volunteer(tx, user_id)
+    if existing is not None and existing["status"] != "deleted":
+        return False
+    if existing is None:
+        await tx.execute(
+            "INSERT INTO volunteers (user_id, status, consent_at, registered_at)"
+            " VALUES (?, ?, ?, ?)",
+            (user_id, status, ts(consent_at), ts(now)),
+        )
+    else:
+        await tx.execute(
+            "UPDATE volunteers SET status = ?, consent_at = ?, registered_at = ?,"
+            " paused_until = NULL, approved_at = NULL, approved_by = NULL, deleted_at = NULL"
+            " WHERE user_id = ?",
+            (status, ts(consent_at), ts(now), user_id),
+        )
+        await tx.execute("DELETE FROM qualifications WHERE user_id = ?", (user_id,))
+    await _write_profile(tx, user_id, profile, now=now)
+    return True
+
+
+async def update_volunteer_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetime) -> bool:
+    """Save an edited profile; False when the volunteer is gone (deleted meanwhile)."""
+    existing = await get_volunteer(tx, user_id)
+    if existing is None or existing["status"] == "deleted":
+        return False
+    await _write_profile(tx, user_id, profile, now=now)
+    return True
+
+
+async def set_volunteer_status(
+    tx: Tx, user_id: int, status: str, *, expected: Sequence[str], now: datetime
+) -> bool:
+    """Move a volunteer from one of `expected` to `status` (a pause is cleared); False if not."""
+    marks = ",".join("?" for _ in expected)
+    cursor = await tx.execute(
+        f"UPDATE volunteers SET status = ?, paused_until = NULL, updated_at = ?"
+        f" WHERE user_id = ? AND status IN ({marks})",
+        (status, ts(now), user_id, *expected),
+    )
+    return cursor.rowcount == 1
+
+
+async def approve_volunteer(tx: Tx, user_id: int, *, approved_by: int, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE volunteers SET status = 'active', approved_at = ?, approved_by = ?, updated_at = ?"
+        " WHERE user_id = ? AND status = 'pending'",
+        (ts(now), approved_by, ts(now), user_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def pause_volunteer(tx: Tx, user_id: int, *, until: datetime | None, now: datetime) -> bool:
+    """Pause offers until a moment (None: until /resume); only an active or paused volunteer."""
+    cursor = await tx.execute(
+        "UPDATE volunteers SET status = 'paused', paused_until = ?, updated_at = ?"
+        " WHERE user_id = ? AND status IN ('active', 'paused')",
+        (ts(until), ts(now), user_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def expire_pauses(tx: Tx, now: datetime, *, user_id: int | None = None) -> int:
+    """Turn paused volunteers whose pause has run out back to active; returns how many."""
+    sql = (
+        "UPDATE volunteers SET status = 'active', paused_until = NULL, updated_at = ?"
+        " WHERE status = 'paused' AND paused_until IS NOT NULL AND paused_until <= ?"
+    )
+    params: tuple[Any, ...] = (ts(now), ts(now))
+    if user_id is not None:
+        sql += " AND user_id = ?"
+        params += (user_id,)
+    cursor = await tx.execute(sql, params)
+    return cursor.rowcount
+
+
+async def erase_volunteer(tx: Tx, user_id: int, *, now: datetime) -> bool:
+    """Erase personal data and mark the volunteer deleted; the users row and assignments stay
+    (anonymous service history), and open offers and upcoming bookings are cancelled."""
+    existing = await get_volunteer(tx, user_id)
+    if existing is None or existing["status"] == "deleted":
+        return False
+    for table in (
+        "volunteer_languages", "volunteer_specialties", "volunteer_availability", "qualifications"
+    ):
+        await tx.execute(f"DELETE FROM {table} WHERE user_id = ?", (user_id,))
+    await tx.execute(
+        "UPDATE volunteers SET full_name = NULL, search_name = NULL, phone = NULL,"
+        " phone_verified = 0, gender = NULL, birth_date = NULL, city = NULL,"
+        " available_from = NULL, available_until = NULL, paused_until = NULL,"
+        " status = 'deleted', deleted_at = ?, updated_at = ? WHERE user_id = ?",
+        (ts(now), ts(now), user_id),
+    )
+    await tx.execute(
+        "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?"
+        " WHERE volunteer_id = ? AND status IN ('offered', 'accepted', 'waitlisted')"
+        " AND shift_id IN (SELECT id FROM shifts WHERE starts_at > ?)",
+        (ts(now), "volunteer_deleted", user_id, ts(now)),
+    )
+    return True
+
+
+async def volunteer_qualifications(conn: Queryable, user_id: int) -> list[str]:
+    rows = await conn.fetchall(
+        "SELECT specialty FROM qualifications WHERE user_id = ?", (user_id,)
+    )
+    return order_specialties([r[0] for r in rows])
+
+
+async def grant_qualification(
+    tx: Tx, user_id: int, specialty: str, *, granted_by: int, now: datetime
+) -> bool:
+    cursor = await tx.execute(
+        "INSERT INTO qualifications (user_id, specialty, granted_by, granted_at)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (user_id, specialty) DO NOTHING",
+        (user_id, specialty, granted_by, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def revoke_qualification(tx: Tx, user_id: int, specialty: str) -> bool:
+    cursor = await tx.execute(
+        "DELETE FROM qualifications WHERE user_id = ? AND specialty = ?", (user_id, specialty)
+    )
+    return cursor.rowcount == 1
+
+
+def _like(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_volunteers(
+    conn: Queryable,
+    *,
+    name: str | None = None,
+    phone_digits: str | None = None,
+    specialties: Sequence[str] = (),
+    status: str | None = None,
+    limit: int,
+    offset: int = 0,
+) -> list[Row]:
+    """Volunteers (never deleted ones) whose name, phone or specialty matches any criterion
+    given; with only `status`, all volunteers in that status. Pending first, then by name."""
+    where, params = [], []
+    if name:
+        where.append("v.search_name LIKE ? ESCAPE '\\' OR v.full_name LIKE ? ESCAPE '\\'")
+        params += [_like(search_key(name)), _like(name.strip())]
+    if phone_digits:
+        where.append("v.phone LIKE ? ESCAPE '\\'")
+        params.append(_like(phone_digits))
+    if specialties:
+        marks = ",".join("?" for _ in specialties)
+        where.append(
+            f"v.user_id IN (SELECT user_id FROM volunteer_specialties WHERE specialty IN ({marks}))"
+        )
+        params += list(specialties)
+    sql = "SELECT v.* FROM volunteers v WHERE v.status <> 'deleted'"
+    if where:
+        sql += " AND (" + " OR ".join(f"({w})" for w in where) + ")"
+    if status:
+        sql += " AND v.status = ?"
+        params.append(status)
+    sql += (
+        " ORDER BY CASE v.status WHEN 'pending' THEN 0 ELSE 1 END, v.full_name, v.user_id"
+        " LIMIT ? OFFSET ?"
+    )
+    return await conn.fetchall(sql, (*params, limit, offset))
+
+
+async def count_volunteers_by_status(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) FROM volunteers GROUP BY status")
+    return {r[0]: int(r[1]) for r in rows}
+
+
+async def volunteers_specialties(conn: Queryable, user_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" for _ in user_ids)
+    rows = await conn.fetchall(
+        f"SELECT user_id, specialty FROM volunteer_specialties WHERE user_id IN ({marks})",
+        tuple(user_ids),
+    )
+    found: dict[int, list[str]] = {uid: [] for uid in user_ids}
+    for row in rows:
+        found[int(row[0])].append(row[1])
+    return {uid: order_specialties(codes) for uid, codes in found.items()}
+
+
+async def service_records(
+    conn: Queryable, user_ids: Sequence[int], *, now: datetime
+) -> dict[int, ServiceRecord]:
+    """Completed shifts and their hours, no-shows, late cancellations and upcoming bookings."""
+    if not user_ids:
+        return {}
+    marks = ",".join("?" for _ in user_ids)
+    rows = await conn.fetchall(
+        "SELECT a.volunteer_id, a.status, a.late_cancel, s.starts_at, s.ends_at"
+        " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        f" WHERE a.volunteer_id IN ({marks})"
+        " AND (a.status IN ('completed', 'no_show') OR a.late_cancel = 1"
+        " OR (a.status IN ('accepted', 'checked_in') AND s.ends_at > ?))",
+        (*user_ids, ts(now)),
+    )
+    tally: dict[int, dict[str, float]] = {
+        uid: {"completed": 0, "hours": 0.0, "no_shows": 0, "late": 0, "upcoming": 0}
+        for uid in user_ids
+    }
+    for row in rows:
+        counts = tally[int(row["volunteer_id"])]
+        if row["status"] == "completed":
+            counts["completed"] += 1
+            span = parse_ts(row["ends_at"]) - parse_ts(row["starts_at"])  # type: ignore[operator]
+            counts["hours"] += span.total_seconds() / 3600
+        elif row["status"] == "no_show":
+            counts["no_shows"] += 1
+        elif row["status"] in ("accepted", "checked_in"):
+            counts["upcoming"] += 1
+        if row["late_cancel"]:
+            counts["late"] += 1
+    return {
+        uid: ServiceRecord(
+            completed=int(c["completed"]),
+            hours=round(c["hours"], 1),
+            no_shows=int(c["no_shows"]),
+            late_cancels=int(c["late"]),
+            upcoming=int(c["upcoming"]),
+        )
+        for uid, c in tally.items()
+    }
+
 
 
 # ================================================================================================

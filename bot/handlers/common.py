@@ -26,6 +26,7 @@ from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, VOLUNTEER
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
+from bot.handlers.volunteer import registered_greeting
 from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale, user_locale
 
 log = logging.getLogger(__name__)
@@ -232,6 +233,10 @@ async def start(update: Update, context: Context) -> None:
             "Post a need for volunteers with /need and follow your needs and rosters with "
             "/myneeds. /help lists everything."
         ).format(name=name)
+    elif (
+        greeting := await _volunteer_greeting(context, user.id, user.first_name)
+    ) is not None:
+        text = greeting
     else:
         text = _(
             "Peace be upon you, {name}, and welcome to Aoun, the volunteer desk of the Hajj, "
@@ -244,6 +249,14 @@ async def start(update: Update, context: Context) -> None:
             [[InlineKeyboardButton(_("📝 Register as a volunteer"), callback_data="menu:register")]]
         )
     await update.effective_message.reply_text(text, reply_markup=keyboard)
+
+
+async def _volunteer_greeting(context: Context, user_id: int, first_name: str) -> str | None:
+    """A registered volunteer's welcome (their status and next steps), else None."""
+    row = await db.get_volunteer(context.db, user_id)
+    if row is None:
+        return None
+    return registered_greeting(row, first_name, context.now(), context.settings.timezone)
 
 
 async def help_command(update: Update, context: Context) -> None:
