@@ -10,11 +10,13 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import BaseRequest
 
 from bot import db as queries
+from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.handlers import common, errors, staff
+from bot.flows import shift_reasons
+from bot.handlers import common, errors, shifts, staff
 from bot.persistence import SqlitePersistence
 
 log = logging.getLogger(__name__)
@@ -79,7 +81,13 @@ def build_application(
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
     staff.register(app)
+    # Typed reasons for declines and late cancellations: after the other flows, so that a
+    # running flow's question gets the user's text first.
+    app.add_handler(shift_reasons.build())
+    shifts.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
+    # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.
+    scheduler.register(app)
     return app
