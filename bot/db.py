@@ -427,6 +427,17 @@ _ASSIGNMENT_SELECT = (
 )
 
 
+# Bits of volunteers.availability_mask (migration 0040): weekday * 4 + the period's index.
+PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
+
+
+def availability_mask(periods: Iterable[tuple[int, str]]) -> int:
+    mask = 0
+    for weekday, period in periods:
+        mask |= 1 << (weekday * 4 + PERIOD_BITS[period])
+    return mask
+
+
 def _marks(values: Sequence[Any]) -> str:
     return ",".join("?" for _ in values)
 
@@ -558,11 +569,17 @@ async def matching_candidates(
     periods: Sequence[tuple[int, str]],
     requires_training: bool,
     site_languages: Sequence[str] = (),
+    stats_since: datetime | None = None,
+    limit: int | None = None,
 ) -> list[Row]:
     """Volunteers who plausibly fit a shift, from the specialty index outwards: status, reachable,
     gender, age (born_by), season (first_day, last_day: ISO dates), required languages,
-    availability, training, and not already asked. Columns `site_lang_<i>` say whether they
-    speak site_languages[i]."""
+    availability, training, and not already asked.
+
+    With each: `site_lang_<i>` (speaks site_languages[i]), and what ranking needs: `hours`
+    served since `stats_since` (rounded as matching.rank_key rounds), `no_shows` and
+    `late_cancels`. With `limit`, only the first `limit` in matching.rank_key's order, so that a
+    wave ranks its best few without loading thousands of candidates into Python."""
     columns = [
         "v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
         " v.available_until, v.registered_at, u.reachable, u.locale, u.language_code"
@@ -570,20 +587,38 @@ async def matching_candidates(
     params: list[Any] = []
     for index, language in enumerate(site_languages):
         columns.append(
-            "EXISTS (SELECT 1 FROM volunteer_languages sl WHERE sl.user_id = v.user_id"
-            f" AND sl.language = ?) AS site_lang_{index}"
+            "CASE WHEN EXISTS (SELECT 1 FROM volunteer_languages sl WHERE sl.user_id = v.user_id"
+            f" AND sl.language = ?) THEN 1 ELSE 0 END AS site_lang_{index}"
         )
         params.append(language)
+    columns.append(
+        # julianday() is SQLite's; on PostgreSQL: EXTRACT(EPOCH FROM ends - starts) / 3600.
+        "ROUND(COALESCE((SELECT SUM((julianday(hs.ends_at) - julianday(hs.starts_at)) * 24)"
+        " FROM assignments ha JOIN shifts hs ON hs.id = ha.shift_id"
+        f" WHERE ha.volunteer_id = v.user_id AND ha.status IN ({_marks(SERVED_STATUSES)})"
+        " AND hs.starts_at >= ? AND hs.starts_at <= ?), 0), 6) AS hours"
+    )
+    params += [*SERVED_STATUSES, ts(stats_since or now), ts(now)]
+    columns.append(
+        "(SELECT COUNT(*) FROM assignments na WHERE na.volunteer_id = v.user_id"
+        " AND na.status = 'no_show') AS no_shows"
+    )
+    columns.append(
+        "(SELECT COUNT(*) FROM assignments la WHERE la.volunteer_id = v.user_id"
+        " AND la.late_cancel = 1) AS late_cancels"
+    )
+    # Cheap tests on the volunteer's own row first, then index lookups, in the order written.
+    mask = availability_mask(periods)
     where = [
         "vs.specialty = ?",
         "(v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
         " AND v.paused_until <= ?))",
-        "u.reachable = 1",
+        "(v.availability_mask & ?) = ?",
         "v.birth_date IS NOT NULL AND v.birth_date <= ?",
         "(v.available_from IS NULL OR v.available_from <= ?)",
         "(v.available_until IS NULL OR v.available_until >= ?)",
     ]
-    params += [specialty, ts(now), born_by, first_day, last_day]
+    params += [specialty, ts(now), mask, mask, born_by, first_day, last_day]
     if gender != "any":
         where.append("v.gender = ?")
         params.append(gender)
@@ -593,12 +628,6 @@ async def matching_candidates(
             " AND l.language = ?)"
         )
         params.append(language)
-    for weekday, period in sorted(periods):
-        where.append(
-            "EXISTS (SELECT 1 FROM volunteer_availability va WHERE va.user_id = v.user_id"
-            " AND va.weekday = ? AND va.period = ?)"
-        )
-        params += [weekday, period]
     if requires_training:
         where.append(
             "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
@@ -609,14 +638,22 @@ async def matching_candidates(
         "NOT EXISTS (SELECT 1 FROM assignments a WHERE a.shift_id = ? AND a.volunteer_id = v.user_id)"
     )
     params.append(shift_id)
+    where.append("u.reachable = 1")
     # CROSS JOIN keeps SQLite on the specialty index first (it is the most selective start).
-    return await conn.fetchall(
+    sql = (
         f"SELECT {', '.join(columns)} FROM volunteer_specialties vs"
         " CROSS JOIN volunteers v ON v.user_id = vs.user_id"
         " CROSS JOIN users u ON u.id = v.user_id"
-        f" WHERE {' AND '.join(where)}",
-        tuple(params),
+        f" WHERE {' AND '.join(where)}"
     )
+    if limit is not None:
+        spoken = " + ".join(f"c.site_lang_{i}" for i in range(len(site_languages)))
+        sql = (
+            f"SELECT * FROM ({sql}) c ORDER BY c.hours, c.no_shows + c.late_cancels,"
+            f"{f' {spoken} DESC,' if spoken else ''} c.registered_at, c.user_id LIMIT ?"
+        )
+        params.append(limit)
+    return await conn.fetchall(sql, tuple(params))
 
 
 async def volunteer_stats(

@@ -111,9 +111,11 @@ class Busy:
 
     def of(self, user_id: int, shift_id: int) -> tuple[tuple[matching.Window, ...], tuple[matching.Window, ...]]:
         """(held, pending) windows of a volunteer, leaving out the shift being matched."""
-        held = tuple(w for s, w in self.held.get(user_id, ()) if s != shift_id)
-        pending = tuple(w for s, w in self.pending.get(user_id, ()) if s != shift_id)
-        return held, pending
+        held, pending = self.held.get(user_id), self.pending.get(user_id)
+        return (
+            tuple(w for s, w in held if s != shift_id) if held else (),
+            tuple(w for s, w in pending if s != shift_id) if pending else (),
+        )
 
     def add_offer(self, user_id: int, shift_id: int, window: matching.Window) -> None:
         self.pending.setdefault(user_id, []).append((shift_id, window))
@@ -213,82 +215,102 @@ async def ranked_candidates(
     shift: matching.ShiftSpec,
     *,
     now: datetime,
+    limit: int | None = None,
     busy: Busy | None = None,
-    stats_cache: dict[int, tuple[float, int, int]] | None = None,
 ) -> list[matching.Candidate]:
-    """Everyone who may be offered the shift, best first: the SQL pre-filter narrows the
+    """The volunteers who may be offered the shift, best first: the SQL pre-filter narrows the
     volunteers, matching re-checks them (including overlaps and the weekly cap) and ranks them.
-    `busy` and `stats_cache` let a tick load those facts once for many shifts."""
+
+    With `limit`, only the best `limit`: the pre-filter returns candidates already in ranking
+    order, a few more than asked for, and asks again for more when the re-check turned too many
+    away (overlaps and weekly caps are rare), so a wave never loads thousands of rows. `busy`
+    lets a tick load everyone's shifts once for many shifts."""
     office = rules(settings)
     first_day, last_day = matching.local_days(shift, office.tz)
     periods = matching.periods_needed(shift.starts_at, shift.ends_at, office.tz)
     site = sorted(shift.site_languages)
-    rows = await db.matching_candidates(
-        conn,
-        shift_id=shift.shift_id,
-        specialty=shift.specialty,
-        now=now,
-        gender=shift.gender,
-        born_by=matching.born_on_or_before(first_day, matching.minimum_age(shift, office)).isoformat(),
-        first_day=first_day.isoformat(),
-        last_day=last_day.isoformat(),
-        languages=sorted(shift.languages),
-        periods=sorted(periods),
-        requires_training=shift.requires_training,
-        site_languages=site,
-    )
-    if not rows:
-        return []
-    ids = [row["user_id"] for row in rows]
-    if stats_cache is None:
-        stats = await db.volunteer_stats(conn, ids, since=now - STATS_WINDOW, now=now)
-    else:
-        missing = [i for i in ids if i not in stats_cache]
-        if missing:
-            found = await db.volunteer_stats(conn, missing, since=now - STATS_WINDOW, now=now)
-            for user_id in missing:
-                stats_cache[user_id] = found.get(user_id, (0.0, 0, 0))
-        stats = stats_cache
-    if busy is None:
-        busy = Busy.from_rows(
-            await db.busy_windows(
-                conn, start=shift.starts_at - BUSY_MARGIN, end=shift.ends_at + BUSY_MARGIN,
-                user_ids=ids,
-            )
+    fetch = None if limit is None else max(2 * limit, limit + 10)
+    while True:
+        rows = await db.matching_candidates(
+            conn,
+            shift_id=shift.shift_id,
+            specialty=shift.specialty,
+            now=now,
+            gender=shift.gender,
+            born_by=matching.born_on_or_before(
+                first_day, matching.minimum_age(shift, office)
+            ).isoformat(),
+            first_day=first_day.isoformat(),
+            last_day=last_day.isoformat(),
+            languages=sorted(shift.languages),
+            periods=sorted(periods),
+            requires_training=shift.requires_training,
+            site_languages=site,
+            stats_since=now - STATS_WINDOW,
+            limit=fetch,
         )
+        window_busy = busy
+        if window_busy is None:
+            window_busy = Busy.from_rows(
+                await db.busy_windows(
+                    conn, start=shift.starts_at - BUSY_MARGIN, end=shift.ends_at + BUSY_MARGIN,
+                    user_ids=[row["user_id"] for row in rows],
+                )
+            )
+        ranked = matching.best_candidates(
+            _prefiltered(rows, shift, site, periods, window_busy), shift, office, now
+        )
+        if limit is None:
+            return ranked
+        if len(ranked) >= limit or fetch is None or len(rows) < fetch:
+            return ranked[:limit]
+        fetch *= 4  # too many turned away by the re-check: look further down the list
+
+
+def _prefiltered(
+    rows: Sequence[Row],
+    shift: matching.ShiftSpec,
+    site: list[str],
+    periods: frozenset[tuple[int, str]],
+    busy: Busy,
+) -> list[matching.Candidate]:
+    """Candidates from pre-filter rows. The pre-filter checked specialty, training, languages and
+    availability: each candidate carries just those facts, all matching needs for this shift."""
     specialties = frozenset({shift.specialty})
     qualifications = specialties if shift.requires_training else frozenset()
+    languages_by_flags: dict[tuple[int, ...], frozenset[str]] = {}
     candidates = []
     for row in rows:
         user_id = row["user_id"]
-        spoken = {lang for index, lang in enumerate(site) if row[f"site_lang_{index}"]}
-        hours, no_shows, late = stats.get(user_id, (0.0, 0, 0))
+        flags = tuple(row[f"site_lang_{index}"] for index in range(len(site)))
+        languages = languages_by_flags.get(flags)
+        if languages is None:
+            spoken = {lang for lang, flag in zip(site, flags, strict=True) if flag}
+            languages = languages_by_flags[flags] = shift.languages | spoken
         held, pending = busy.of(user_id, shift.shift_id)
-        # The pre-filter checked specialty, training, languages and availability: the candidate
-        # carries just those facts, which is all that matching needs for this one shift.
         candidates.append(
             matching.Candidate(
                 user_id=user_id,
-                registered_at=db.parse_ts(row["registered_at"]),  # type: ignore[arg-type]
+                registered_at=datetime.fromisoformat(row["registered_at"]),
                 status=row["status"],
-                paused_until=db.parse_ts(row["paused_until"]),
+                paused_until=db.parse_ts(row["paused_until"]) if row["paused_until"] else None,
                 reachable=bool(row["reachable"]),
                 gender=row["gender"],
-                birth_date=_date(row["birth_date"]),
+                birth_date=date.fromisoformat(row["birth_date"]),
                 specialties=specialties,
-                languages=shift.languages | spoken,
+                languages=languages,
                 qualifications=qualifications,
                 availability=periods,
                 available_from=_date(row["available_from"]),
                 available_until=_date(row["available_until"]),
-                hours_30d=hours,
-                no_shows=no_shows,
-                late_cancels=late,
+                hours_30d=row["hours"],
+                no_shows=row["no_shows"],
+                late_cancels=row["late_cancels"],
                 held=held,
                 pending=pending,
             )
         )
-    return matching.best_candidates(candidates, shift, office, now)
+    return candidates
 
 
 # -- messages ------------------------------------------------------------------------------------

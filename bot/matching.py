@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.catalog import PERIOD_HOURS
@@ -51,9 +52,10 @@ class ShiftSpec:
     requires_training: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Candidate:
-    """A volunteer as matching sees them."""
+    """A volunteer as matching sees them (not frozen: thousands are built per shift, and a frozen
+    dataclass pays for every field it sets)."""
 
     user_id: int
     registered_at: datetime
@@ -72,7 +74,7 @@ class Candidate:
     no_shows: int = 0
     late_cancels: int = 0
     held: tuple[Window, ...] = ()  # shifts they hold (accepted or served): overlap and weekly cap
-    pending: tuple[Window, ...] = field(default=())  # outstanding offers: overlap only
+    pending: tuple[Window, ...] = ()  # outstanding offers: overlap only
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,7 @@ class Rules:
 # -- time helpers --------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=4096)  # called once per candidate with the same shift: compute it once
 def periods_needed(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> frozenset[tuple[int, str]]:
     """Every (weekday, period) the shift overlaps, in local time; a night belongs to its evening."""
     start, end = starts_at.astimezone(tz), ends_at.astimezone(tz)
@@ -103,6 +106,7 @@ def periods_needed(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> froz
     return frozenset(needed)
 
 
+@lru_cache(maxsize=4096)
 def local_days(shift: ShiftSpec, tz: ZoneInfo) -> tuple[date, date]:
     """The local dates a shift starts and ends on (an end at midnight belongs to the day before)."""
     first = shift.starts_at.astimezone(tz).date()
@@ -122,6 +126,7 @@ def born_on_or_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
+@lru_cache(maxsize=4096)
 def week_start(day: date) -> date:
     """The Sunday that begins the (Saudi) week of `day`."""
     return day - timedelta(days=(day.weekday() + 1) % 7)

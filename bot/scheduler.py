@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 JOB_NAME = "dispatch-tick"
 # No new offers for a shift about to start: nobody could answer and get there in time.
 MIN_OFFER_LEAD = timedelta(minutes=30)
+# A shift that ran out of candidates is looked at again after this long (new registrations,
+# changed availability), not on every tick: ranking it again and again would find no one.
+EXHAUSTED_RETRY = timedelta(minutes=10)
 BATCH = 500
 
 
@@ -51,7 +54,8 @@ class TickReport:
     seconds: float = 0.0
 
     def busy(self) -> bool:
-        return any(v for k, v in asdict(self).items() if k != "seconds")
+        """Did this tick change anything?"""
+        return any(v for k, v in asdict(self).items() if k not in ("seconds", "shifts_considered"))
 
 
 async def tick(app: Application, now: datetime | None = None) -> TickReport:  # type: ignore[type-arg]
@@ -63,7 +67,8 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
     report = TickReport()
     started = time.perf_counter()
     await expire_offers(database, settings, now=now, report=report)
-    await dispatch_waves(database, settings, now=now, report=report)
+    exhausted = app.bot_data.setdefault("dispatch_exhausted", {})
+    await dispatch_waves(database, settings, now=now, report=report, exhausted=exhausted)
     await send_due_reminders(database, settings, now=now, report=report)
     await flag_at_risk(database, settings, now=now, report=report)
     report.seconds = time.perf_counter() - started
@@ -106,11 +111,18 @@ async def expire_offers(
 
 
 async def dispatch_waves(
-    database: Database, settings: Settings, *, now: datetime, report: TickReport
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    report: TickReport,
+    exhausted: dict[int, datetime] | None = None,
 ) -> None:
     """For each approved open shift starting within the horizon with places free: the waitlist
     first, then offers to the best-ranked eligible volunteers not asked yet, so that outstanding
-    offers stay at about open places x OVERBOOK_FACTOR."""
+    offers stay at about open places x OVERBOOK_FACTOR. `exhausted` remembers (in memory) the
+    shifts that ran out of candidates, until when not to rank them again."""
+    exhausted = {} if exhausted is None else exhausted
     horizon = now + timedelta(days=settings.offer_horizon_days)
     shifts = await db.dispatchable_shifts(database, now=now, starts_after=now, starts_before=horizon)
     wanting = [s for s in shifts if s["slots"] - s["accepted"] - s["holds"] > 0]
@@ -119,7 +131,6 @@ async def dispatch_waves(
     need_languages = await db.need_languages_by_need(database, sorted({s["need_id"] for s in wanting}))
     site_languages = await db.site_languages(database, sorted({s["site_name"] for s in wanting}))
     busy: dispatch.Busy | None = None
-    stats_cache: dict[int, tuple[float, int, int]] = {}
     for shift in wanting:
         open_slots = shift["slots"] - shift["accepted"] - shift["holds"]
         if shift["waitlisted"]:
@@ -129,6 +140,9 @@ async def dispatch_waves(
             open_slots -= len(promoted)
         wanted = matching.offers_to_make(open_slots, shift["outstanding"], settings.overbook_factor)
         if wanted <= 0 or db.parse_ts(shift["starts_at"]) < now + MIN_OFFER_LEAD:  # type: ignore[operator]
+            continue
+        retry_at = exhausted.get(shift["shift_id"])
+        if retry_at is not None and now < retry_at:
             continue
         report.shifts_considered += 1
         if busy is None:  # one load for the whole horizon, kept up to date as offers go out
@@ -141,12 +155,14 @@ async def dispatch_waves(
             shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]]
         )
         ranked = await dispatch.ranked_candidates(
-            database, settings, spec, now=now, busy=busy, stats_cache=stats_cache
+            database, settings, spec, now=now, limit=wanted, busy=busy
         )
-        if ranked:
-            report.offers_made += await _offer_shift(
-                database, settings, shift, spec, ranked, now=now, busy=busy
-            )
+        made = await _offer_shift(database, settings, shift, spec, ranked, now=now, busy=busy) if ranked else 0
+        report.offers_made += made
+        if made < wanted:
+            exhausted[shift["shift_id"]] = now + EXHAUSTED_RETRY
+        else:
+            exhausted.pop(shift["shift_id"], None)
 
 
 async def _offer_shift(

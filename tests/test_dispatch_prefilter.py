@@ -95,8 +95,31 @@ async def test_prefilter_and_pure_rules_agree(bot: BotHarness) -> None:
         assert {c.user_id for c in ranked} == {c.user_id for c in expected}, case
         # Same order as ranking the fully loaded profiles.
         assert [c.user_id for c in ranked] == [c.user_id for c in matching.rank(expected, spec)]
+        # A wave's best few, ranked in SQL first, are the same people in the same order.
+        for limit in (1, 2, 5, 50):
+            best = await dispatch.ranked_candidates(bot.db, settings, spec, now=now, limit=limit)
+            assert [c.user_id for c in best] == [c.user_id for c in ranked[:limit]], (case, limit)
         checked += len(expected)
     assert checked > 20  # the population really exercises the rules
+
+
+async def test_the_best_few_skip_those_turned_away_by_the_recheck(bot: BotHarness) -> None:
+    """The first in ranking order hold clashing shifts (only Python sees that): a wave still
+    gets the next best, asking the pre-filter for more."""
+    entity = await create_entity(bot.db)
+    for user_id in range(100, 130):
+        await create_volunteer(bot.db, user_id)
+    _other, (clash,) = await create_need(
+        bot.db, entity, first_day=TUESDAY, start=time(9), end=time(10), slots=50, site_name="Uhud"
+    )
+    for user_id in range(100, 125):  # the 25 earliest ids (ties broken by id) are busy
+        await create_assignment(bot.db, clash, user_id)
+    _need, (shift_id,) = await create_need(bot.db, entity, first_day=TUESDAY)
+    spec = await dispatch.load_spec(bot.db, await db.get_dispatch_shift(bot.db, shift_id))
+
+    best = await dispatch.ranked_candidates(bot.db, bot.settings, spec, now=bot.clock.now(), limit=3)
+
+    assert [c.user_id for c in best] == [125, 126, 127]
 
 
 async def test_query_plan_starts_from_the_specialty_index(bot: BotHarness) -> None:

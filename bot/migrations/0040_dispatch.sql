@@ -27,3 +27,40 @@ CREATE INDEX assignments_waitlist ON assignments (shift_id, status, waitlist_seq
 -- The pre-filter starts from volunteer_specialties (specialty, user_id) and looks each volunteer
 -- up by primary key; qualifications and availability are looked up by their primary keys too.
 -- Served hours and no-shows are summed per volunteer through assignments_volunteer.
+
+-- Availability as a bit mask on the volunteer row, bit (weekday * 4 + period) with periods
+-- morning 0, afternoon 1, evening 2, night 3: the pre-filter checks a shift's periods in the row
+-- it already reads instead of one index lookup per period and volunteer (a third of its time at
+-- 100,000 volunteers). volunteer_availability stays the record; these triggers keep the mask in
+-- step with it whoever writes it. (On PostgreSQL: the same triggers as plpgsql functions.)
+ALTER TABLE volunteers ADD COLUMN availability_mask INTEGER NOT NULL DEFAULT 0;
+
+UPDATE volunteers SET availability_mask = COALESCE((
+    SELECT SUM(1 << (a.weekday * 4 + CASE a.period WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1
+                                                   WHEN 'evening' THEN 2 ELSE 3 END))
+    FROM volunteer_availability a WHERE a.user_id = volunteers.user_id), 0);
+
+CREATE TRIGGER volunteer_availability_mask_insert AFTER INSERT ON volunteer_availability
+BEGIN
+    UPDATE volunteers SET availability_mask = availability_mask
+        | (1 << (NEW.weekday * 4 + CASE NEW.period WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1
+                                                   WHEN 'evening' THEN 2 ELSE 3 END))
+    WHERE user_id = NEW.user_id;
+END;
+
+CREATE TRIGGER volunteer_availability_mask_delete AFTER DELETE ON volunteer_availability
+BEGIN
+    UPDATE volunteers SET availability_mask = availability_mask
+        & ~(1 << (OLD.weekday * 4 + CASE OLD.period WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1
+                                                    WHEN 'evening' THEN 2 ELSE 3 END))
+    WHERE user_id = OLD.user_id;
+END;
+
+CREATE TRIGGER volunteer_availability_mask_update AFTER UPDATE ON volunteer_availability
+BEGIN
+    UPDATE volunteers SET availability_mask = COALESCE((
+        SELECT SUM(1 << (a.weekday * 4 + CASE a.period WHEN 'morning' THEN 0 WHEN 'afternoon' THEN 1
+                                                       WHEN 'evening' THEN 2 ELSE 3 END))
+        FROM volunteer_availability a WHERE a.user_id = volunteers.user_id), 0)
+    WHERE user_id IN (OLD.user_id, NEW.user_id);
+END;
