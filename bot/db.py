@@ -990,8 +990,8 @@ async def unconfirmed_before(
     return await conn.fetchall(
         "SELECT a.id, s.starts_at,"
         " (SELECT MIN(r.sent_at) FROM reminders r WHERE r.assignment_id = a.id) AS first_sent_at"
-        " FROM shifts s JOIN assignments a ON a.shift_id = s.id"
-        " WHERE s.status = 'open' AND s.starts_at > ? AND s.starts_at <= ?"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ? AND s.starts_at <= ?"
         " AND a.status = 'accepted' AND a.confirmed_at IS NULL AND a.at_risk_at IS NULL",
         (ts(now), ts(starts_before)),
     )

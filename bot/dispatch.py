@@ -404,7 +404,8 @@ async def notify_office(
     render: Callable[[], str],
     now: datetime,
 ) -> int:
-    """Tell the coordinators and the entity's representatives, each in their language."""
+    """Tell the coordinators and the entity's representatives, each in their language; the
+    outbox key is `<kind>:<recipient>`."""
     recipients: dict[int, Row] = {}
     for row in await db.list_users_by_role(tx, ("coordinator", "admin")):
         recipients[row["id"]] = row
@@ -414,7 +415,7 @@ async def notify_office(
         with use_locale(user_locale(row, settings.default_locale)):
             text = render()
         await delivery.enqueue(
-            tx, chat_id=user_id, dedupe_key=f"{kind}:{assignment['id']}:{user_id}", now=now,
+            tx, chat_id=user_id, dedupe_key=f"{kind}:{user_id}", now=now,
             text=text,
         )
     return len(recipients)
@@ -571,13 +572,17 @@ async def decline(
 
 async def save_decline_reason(
     database: Database, *, assignment_id: int, user_id: int, reason: str
-) -> bool:
-    """Store why an offer was declined (optional); False if it is not this volunteer's decline."""
+) -> Outcome:
+    """Store why an offer was declined (optional): DECLINED when stored."""
     async with database.transaction() as tx:
         assignment = await db.get_assignment(tx, assignment_id)
-        if assignment is None or assignment["volunteer_id"] != user_id:
-            return False
-        return await db.set_decline_reason(tx, assignment_id, reason[:500])
+        if assignment is None:
+            return Outcome(UNKNOWN)
+        if assignment["volunteer_id"] != user_id:
+            return Outcome(NOT_YOURS)
+        if not await db.set_decline_reason(tx, assignment_id, reason[:500]):
+            return Outcome(ANSWERED, assignment)
+        return Outcome(DECLINED, assignment)
 
 
 def _cancel_problem(assignment: Row | None, user_id: int, now: datetime) -> Outcome | None:
@@ -640,7 +645,7 @@ async def cancel(
                 tx,
                 settings,
                 assignment,
-                kind="latecancel",
+                kind=f"latecancel:{assignment_id}:{int(now.timestamp())}",
                 render=lambda: texts.late_cancel_notice(
                     assignment, settings.timezone, now=now, reason=reason or ""
                 ),

@@ -191,6 +191,10 @@ def promotion_expired_note() -> str:
     return _("⌛ The time to confirm has passed, so the place went to the next person on the waitlist.")
 
 
+def shift_gone_note() -> str:
+    return _("🚫 This shift was cancelled or closed by the organisers.")
+
+
 def accepted_note() -> str:
     return _("✅ You accepted this shift. Thank you! I will remind you before it starts.")
 

@@ -9,6 +9,7 @@ and loses nothing:
   <that key>:closed                               the edit saying an offer expired
   rem:<assignment>:<lead seconds>                  reminders
   atrisk:<assignment>:<recipient>                  unconfirmed-shift notices
+  latecancel:<assignment>:<time>:<recipient>       late cancellations (sent by dispatch.cancel)
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class TickReport:
     reminders_sent: int = 0
     reminders_skipped: int = 0
     at_risk: int = 0
+    errors: int = 0
     seconds: float = 0.0
 
     def busy(self) -> bool:
@@ -66,11 +68,21 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
     now = now or app.bot_data["clock"].now()
     report = TickReport()
     started = time.perf_counter()
-    await expire_offers(database, settings, now=now, report=report)
     exhausted = app.bot_data.setdefault("dispatch_exhausted", {})
-    await dispatch_waves(database, settings, now=now, report=report, exhausted=exhausted)
-    await send_due_reminders(database, settings, now=now, report=report)
-    await flag_at_risk(database, settings, now=now, report=report)
+    steps = (
+        ("expire offers", expire_offers, {}),
+        ("waves", dispatch_waves, {"exhausted": exhausted}),
+        ("reminders", send_due_reminders, {}),
+        ("at-risk", flag_at_risk, {}),
+    )
+    for name, step, extra in steps:
+        # One failing step (say, a malformed row) must not stop reminders from going out; what
+        # it did not finish is still due, so the next tick tries again.
+        try:
+            await step(database, settings, now=now, report=report, **extra)
+        except Exception:
+            report.errors += 1
+            log.exception("dispatch tick: %s failed", name)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -94,6 +106,8 @@ async def expire_offers(
                     continue
                 held = bool(row["promoted_at"])
                 note = texts.promotion_expired_note if held else texts.offer_expired_note
+                if row["shift_status"] != "open" or row["need_status"] != "approved":
+                    note = texts.shift_gone_note
                 await dispatch.close_offer_message(tx, settings, row, note=note, now=now)
                 if held:
                     report.expired_holds += 1
@@ -287,7 +301,7 @@ async def flag_at_risk(
                 tx,
                 settings,
                 assignment,
-                kind="atrisk",
+                kind=f"atrisk:{row['id']}",
                 render=lambda a=assignment: texts.at_risk_notice(a, settings.timezone, now=now),
                 now=now,
             )

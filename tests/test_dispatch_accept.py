@@ -233,3 +233,42 @@ async def test_accepting_while_paused_is_refused(bot: BotHarness) -> None:
     assert "paused" in _alert(calls)
     assert (await assignments_of(bot.db, shift))[0]["status"] == "offered"
     assert await outbox(bot.db, "rem:") == []
+
+
+async def test_someone_elses_decline_reason_is_refused(bot: BotHarness) -> None:
+    shift = await _offered(bot, range(1001, 1003), slots=1)
+    await bot.press(bot.user(1002), _button(bot, 1002, "dec"))
+    theirs = (await assignments_of(bot.db, shift, "declined"))[0]["id"]
+
+    calls = await bot.press(bot.user(1001), f"off:rsn:{theirs}:far")
+
+    assert _alert(calls) == "هذا الزر ليس موجّهًا إليك."
+    assert (await assignment(bot.db, theirs))["decline_reason"] is None
+    calls = await bot.press(bot.user(1002), f"off:rsn:{theirs}:nonsense")
+    assert _alert(calls) == "هذا الزر لم يعد صالحًا."
+
+
+async def test_an_offer_for_a_shift_cancelled_meanwhile_expires_saying_so(bot: BotHarness) -> None:
+    shift = await _offered(bot, range(1101, 1102), slots=1)
+    async with bot.db.transaction() as tx:
+        await tx.execute("UPDATE shifts SET status = 'cancelled' WHERE id = ?", (shift,))
+    bot.clock.advance(hours=3)
+
+    await scheduler.tick(bot.app)
+    [edit] = await bot.flush_outbox()
+
+    assert edit.method == "editMessageText"
+    assert "🚫 ألغى المنظمون هذه المناوبة أو أغلقوها." in edit.text
+
+
+async def test_the_reason_question_survives_a_restart(bot: BotHarness) -> None:
+    shift = await _offered(bot, range(1201, 1202), slots=1)
+    ali = bot.user(1201, language_code="en")
+    await bot.press(ali, _button(bot, 1201, "dec"))
+
+    bot = await bot.restart(graceful=False)
+    await bot.text(ali, "Exams this week")
+
+    assert (await assignments_of(bot.db, shift))[0]["decline_reason"] == "Exams this week"
+    assert "Thank you, noted." in bot.last(ali).text
+    await bot.stop()

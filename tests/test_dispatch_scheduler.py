@@ -69,3 +69,20 @@ async def test_a_shift_that_ran_out_of_candidates_is_retried_later_not_every_tic
     bot.clock.advance(minutes=10)
     assert (await scheduler.tick(bot.app)).offers_made == 1
     assert sorted(r["volunteer_id"] for r in await assignments_of(bot.db, shift)) == [301, 302]
+
+
+async def test_a_failing_step_does_not_stop_the_others(bot: BotHarness, monkeypatch) -> None:
+    entity = await create_entity(bot.db)
+    await create_volunteer(bot.db, 401)
+    _need, (shift,) = await create_need(bot.db, entity, first_day=TUESDAY, slots=1)
+    await bot.press(bot.user(401), f"shf:sig:{shift}")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(scheduler, "dispatch_waves", broken)
+    bot.clock.advance(hours=23)  # the 24-hour reminder is due
+
+    report = await scheduler.tick(bot.app)
+
+    assert report.errors == 1 and report.reminders_sent == 1

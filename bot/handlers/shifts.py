@@ -141,12 +141,16 @@ async def decline_reason_chosen(update: Update, context: Context) -> object:
     assignment_id, code = _ids(query.data)
     label = texts.reason_label(texts.DECLINE_REASONS, code)
     if code != "skip":
-        saved = label is not None and await dispatch.save_decline_reason(
-            context.db, assignment_id=int(assignment_id), user_id=query.from_user.id,
-            reason=label,
+        outcome = (
+            await dispatch.save_decline_reason(
+                context.db, assignment_id=int(assignment_id), user_id=query.from_user.id,
+                reason=label,
+            )
+            if label is not None
+            else Outcome(dispatch.UNKNOWN)
         )
-        if not saved:
-            await query.answer(_("This button is no longer active."), show_alert=True)
+        if outcome.kind != dispatch.DECLINED:
+            await query.answer(problem_text(outcome), show_alert=True)
             return END
     context.user_data.pop("shift_reason", None)
     await query.answer()
