@@ -10,6 +10,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import BaseRequest
 
 from bot import db as queries
+from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
@@ -24,6 +25,7 @@ from bot.flows import (
     pause,
     profile_edit,
     registration,
+    shift_reasons,
 )
 from bot.handlers import (
     common,
@@ -32,6 +34,7 @@ from bot.handlers import (
     membership,
     needs,
     reports,
+    shifts,
     staff,
     volunteer,
     volunteers_staff,
@@ -134,13 +137,19 @@ def build_application(
     broadcast.register(app)
     # One-step commands and buttons.
     staff.register(app)
+    # Typed reasons for declines and late cancellations: after the other flows (staff.register
+    # holds add_coordinator), so that a running flow's question gets the user's text first.
+    app.add_handler(shift_reasons.build())
     entities.register(app)  # its /start rep_<token> must come before common's /start
     needs.register(app)
     reports.register(app)
     volunteer.register(app)
     volunteers_staff.register(app)
     membership.register(app)  # my_chat_member: blocked the bot
+    shifts.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
+    # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.
+    scheduler.register(app)
     return app
