@@ -10,11 +10,14 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHand
 from telegram.request import BaseRequest
 
 from bot import db as queries
+from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
+from bot.delivery import Sender
 from bot.flows import (
+    broadcast,
     entity_edit,
     need_intake,
     need_reject,
@@ -22,13 +25,16 @@ from bot.flows import (
     pause,
     profile_edit,
     registration,
+    shift_reasons,
 )
 from bot.handlers import (
     common,
     entities,
     errors,
+    membership,
     needs,
     reports,
+    shifts,
     staff,
     volunteer,
     volunteers_staff,
@@ -52,6 +58,15 @@ class AounApplication(Application):  # type: ignore[type-arg]
                 tx, settings.admin_ids, now=self.bot_data["clock"].now()
             )
         await super().initialize()
+
+    async def start(self) -> None:
+        await super().start()
+        self.bot_data["sender"].start()
+
+    async def stop(self) -> None:
+        # Let the sends in flight be recorded before the database closes.
+        await self.bot_data["sender"].stop()
+        await super().stop()
 
     async def shutdown(self) -> None:
         await super().shutdown()
@@ -86,10 +101,20 @@ def build_application(
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
+    clock = clock or SystemClock()
     services: dict[str, Any] = {
         "db": database,
         "settings": settings,
-        "clock": clock or SystemClock(),
+        "clock": clock,
+        # The one outbox sender: started with the application (start), stopped before shutdown.
+        "sender": Sender(
+            app.bot,
+            database,
+            rate=settings.send_rate,
+            max_attempts=settings.send_max_attempts,
+            clock=clock,
+            default_locale=settings.default_locale,
+        ),
     }
     app.bot_data.update(services)
 
@@ -108,14 +133,23 @@ def build_application(
     need_reject.register(app)
     need_slots.register(app)
     need_intake.register(app)
+    # Coordinators' /broadcast (also on focus.py), with its progress list's buttons.
+    broadcast.register(app)
     # One-step commands and buttons.
     staff.register(app)
+    # Typed reasons for declines and late cancellations: after the other flows (staff.register
+    # holds add_coordinator), so that a running flow's question gets the user's text first.
+    app.add_handler(shift_reasons.build())
     entities.register(app)  # its /start rep_<token> must come before common's /start
     needs.register(app)
     reports.register(app)
     volunteer.register(app)
     volunteers_staff.register(app)
+    membership.register(app)  # my_chat_member: blocked the bot
+    shifts.register(app)
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
+    # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.
+    scheduler.register(app)
     return app

@@ -1333,10 +1333,917 @@ async def cancel_pending_outbox_row(tx: Tx, outbox_id: int) -> bool:
 # outbox, sender and broadcasts (delivery issue)
 # ================================================================================================
 
+# Imported here rather than at the top so that this section merges on its own.
+from bot.audience import ON_SHIFT_STATES, Audience  # noqa: E402
+from bot.audience import REPRESENTATIVES as AUDIENCE_REPS  # noqa: E402
+from bot.audience import STAFF as AUDIENCE_STAFF  # noqa: E402
+
+OUTBOX_FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
+
+
+async def next_due_outbox(
+    conn: Queryable,
+    *,
+    now: datetime,
+    exclude_chats: Iterable[int] = (),
+    exclude_ids: Iterable[int] = (),
+) -> Row | None:
+    """The next pending row due at `now`, urgent first, then oldest; with the recipient's
+    `reachable` flag (NULL for chats that are not users). Busy chats are skipped."""
+    chats, ids = list(exclude_chats), list(exclude_ids)
+    sql = (
+        "SELECT o.*, u.reachable AS user_reachable FROM outbox o"
+        " LEFT JOIN users u ON u.id = o.chat_id"
+        " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+    )
+    if chats:
+        sql += f" AND o.chat_id NOT IN ({','.join('?' for _ in chats)})"
+    if ids:
+        sql += f" AND o.id NOT IN ({','.join('?' for _ in ids)})"
+    sql += " ORDER BY o.priority, o.id LIMIT 1"
+    return await conn.fetchone(sql, (ts(now), *chats, *ids))
+
+
+async def has_due_outbox(conn: Queryable, *, now: datetime) -> bool:
+    row = await conn.fetchone(
+        "SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
+        (ts(now),),
+    )
+    return row is not None
+
+
+async def get_outbox(conn: Queryable, outbox_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+
+
+async def finish_outbox(
+    tx: Tx,
+    outbox_id: int,
+    *,
+    status: str,
+    now: datetime,
+    message_id: int | None = None,
+    error: str | None = None,
+    attempted: bool = True,
+) -> None:
+    """Record a row's final state (sent, failed, unreachable); only a pending row changes."""
+    if status not in OUTBOX_FINAL_STATES:
+        raise ValueError(f"not a final outbox state: {status!r}")
+    await tx.execute(
+        "UPDATE outbox SET status = ?, message_id = ?, error = ?, sent_at = ?,"
+        " attempts = attempts + ? WHERE id = ? AND status = 'pending'",
+        (status, message_id, error, ts(now) if status == "sent" else None, int(attempted), outbox_id),
+    )
+
+
+async def retry_outbox_later(
+    tx: Tx, outbox_id: int, *, next_attempt_at: datetime, error: str, attempted: bool = True
+) -> None:
+    """Keep a row pending for another try at `next_attempt_at`."""
+    await tx.execute(
+        "UPDATE outbox SET next_attempt_at = ?, error = ?, attempts = attempts + ?"
+        " WHERE id = ? AND status = 'pending'",
+        (ts(next_attempt_at), error, int(attempted), outbox_id),
+    )
+
+
+def audience_select(audience: Audience, *, now: datetime) -> tuple[str, list[Any]]:
+    """`SELECT chat_id ...` of everyone in an audience who can still be reached."""
+    params: list[Any] = []
+
+    def marks(values: Sequence[Any]) -> str:
+        params.extend(values)
+        return ",".join("?" for _ in values)
+
+    if audience.kind == AUDIENCE_STAFF:
+        return (
+            "SELECT u.id AS chat_id FROM users u"
+            " WHERE u.role IN ('coordinator', 'admin') AND u.reachable = 1",
+            params,
+        )
+    if audience.kind == AUDIENCE_REPS:
+        sql = (
+            "SELECT DISTINCT u.id AS chat_id FROM users u"
+            " JOIN entity_members m ON m.user_id = u.id JOIN entities e ON e.id = m.entity_id"
+            " WHERE m.removed_at IS NULL AND e.active = 1 AND u.reachable = 1"
+        )
+        if audience.entity_ids:
+            sql += f" AND m.entity_id IN ({marks(audience.entity_ids)})"
+        return sql, params
+    # Volunteers holding a shift still hear about it while they pause new offers.
+    statuses = ("active", "paused") if audience.assignment_based else ("active",)
+    sql = (
+        "SELECT v.user_id AS chat_id FROM volunteers v JOIN users u ON u.id = v.user_id"
+        f" WHERE u.reachable = 1 AND v.status IN ({marks(statuses)})"
+    )
+    if audience.specialties:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM volunteer_specialties s WHERE s.user_id = v.user_id"
+            f" AND s.specialty IN ({marks(audience.specialties)}))"
+        )
+    if audience.languages:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            f" AND l.language IN ({marks(audience.languages)}))"
+        )
+    if audience.genders:
+        sql += f" AND v.gender IN ({marks(audience.genders)})"
+    if audience.cities:
+        sql += f" AND v.city IN ({marks(audience.cities)})"
+    holding = (
+        " AND EXISTS (SELECT 1 FROM assignments a JOIN shifts sh ON sh.id = a.shift_id"
+        " WHERE a.volunteer_id = v.user_id AND a.status IN ({states})"
+        " AND sh.status <> 'cancelled'{extra})"
+    )
+    if audience.shift_id is not None:
+        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.id = ?")
+        params.append(audience.shift_id)
+    elif audience.need_id is not None:
+        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.need_id = ?")
+        params.append(audience.need_id)
+    if audience.on_shift_now:
+        sql += holding.format(
+            states=marks(ON_SHIFT_STATES), extra=" AND sh.starts_at <= ? AND sh.ends_at > ?"
+        )
+        params.extend((ts(now), ts(now)))
+    return sql, params
+
+
+async def count_audience(conn: Queryable, audience: Audience, *, now: datetime) -> int:
+    sql, params = audience_select(audience, now=now)
+    return int(await conn.fetchval(f"SELECT COUNT(*) FROM ({sql})", params))
+
+
+async def create_broadcast(
+    tx: Tx,
+    *,
+    created_by: int,
+    audience: Audience,
+    text: str,
+    parse_mode: str | None,
+    priority: int,
+    now: datetime,
+) -> tuple[int, int]:
+    """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
+    Outbox rows carry an empty payload: the sender reads the text from the broadcast."""
+    cursor = await tx.execute(
+        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority),
+    )
+    broadcast_id = int(cursor.lastrowid)
+    select, params = audience_select(audience, now=now)
+    cursor = await tx.execute(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id)"
+        " SELECT r.chat_id, 'sendMessage', '{}', 'bc:' || ? || ':' || r.chat_id, ?, ?, ?, ?"
+        f" FROM ({select}) AS r WHERE 1 ORDER BY r.chat_id"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (broadcast_id, priority, ts(now), ts(now), broadcast_id, *params),
+    )
+    recipients = int(cursor.rowcount)
+    await tx.execute(
+        "UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id)
+    )
+    return broadcast_id, recipients
+
+
+async def get_broadcast(conn: Queryable, broadcast_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+
+
+async def recent_broadcasts(conn: Queryable, *, limit: int = 5) -> list[Row]:
+    return await conn.fetchall("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+
+
+async def broadcast_progress(conn: Queryable, broadcast_id: int) -> dict[str, int]:
+    """Rows of a broadcast by status: pending, sent, failed, unreachable, cancelled."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    counts = dict.fromkeys(("pending", *OUTBOX_FINAL_STATES), 0)
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+async def broadcast_has_pending(conn: Queryable, broadcast_id: int) -> bool:
+    row = await conn.fetchone(
+        "SELECT 1 FROM outbox WHERE broadcast_id = ? AND status = 'pending' LIMIT 1",
+        (broadcast_id,),
+    )
+    return row is not None
+
+
+async def mark_broadcast_finished(tx: Tx, broadcast_id: int, *, now: datetime) -> bool:
+    """True the first time only, so the summary is sent once."""
+    cursor = await tx.execute(
+        "UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+        (ts(now), broadcast_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def stop_broadcast(tx: Tx, broadcast_id: int, *, by: int, now: datetime) -> int:
+    """Cancel what is still queued of a broadcast; returns how many rows were cancelled."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled', error = 'stopped by a coordinator'"
+        " WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+    await tx.execute(
+        "UPDATE broadcasts SET stopped_at = ?, stopped_by = ? WHERE id = ? AND stopped_at IS NULL",
+        (ts(now), by, broadcast_id),
+    )
+    return int(cursor.rowcount)
+
+
+async def outbox_queue_ahead(conn: Queryable, broadcast_id: int) -> int:
+    """Pending rows the sender takes before the last pending row of a broadcast, that one
+    included: the basis of its estimated finish time."""
+    last = await conn.fetchone(
+        "SELECT priority, MAX(id) AS last_id FROM outbox"
+        " WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+    if last is None or last["last_id"] is None:
+        return 0
+    return int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+            " AND (priority < ? OR (priority = ? AND id <= ?))",
+            (last["priority"], last["priority"], last["last_id"]),
+        )
+    )
+
+
+async def broadcast_need_choices(conn: Queryable, *, now: datetime, limit: int = 20) -> list[Row]:
+    """Approved needs with a shift not yet over, newest first, for the audience picker."""
+    return await conn.fetchall(
+        "SELECT n.id, n.title, n.site_name FROM needs n WHERE n.status = 'approved'"
+        " AND EXISTS (SELECT 1 FROM shifts s WHERE s.need_id = n.id AND s.status <> 'cancelled'"
+        " AND s.ends_at > ?) ORDER BY n.id DESC LIMIT ?",
+        (ts(now), limit),
+    )
+
+
+async def broadcast_need(conn: Queryable, need_id: int) -> Row | None:
+    return await conn.fetchone(
+        "SELECT id, title, site_name, status FROM needs WHERE id = ?", (need_id,)
+    )
+
+
+async def broadcast_shift_choices(
+    conn: Queryable, need_id: int, *, now: datetime, limit: int = 20
+) -> list[Row]:
+    """Shifts of a need not yet over, soonest first."""
+    return await conn.fetchall(
+        "SELECT id, starts_at, ends_at FROM shifts WHERE need_id = ? AND status <> 'cancelled'"
+        " AND ends_at > ? ORDER BY starts_at, id LIMIT ?",
+        (need_id, ts(now), limit),
+    )
+
+
+async def broadcast_shift(conn: Queryable, shift_id: int) -> Row | None:
+    return await conn.fetchone(
+        "SELECT id, need_id, starts_at, ends_at, status FROM shifts WHERE id = ?", (shift_id,)
+    )
+
+
+async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
+    """Active entities that have at least one representative."""
+    return await conn.fetchall(
+        "SELECT e.id, e.name_ar, e.name_en FROM entities e WHERE e.active = 1"
+        " AND EXISTS (SELECT 1 FROM entity_members m WHERE m.entity_id = e.id"
+        " AND m.removed_at IS NULL) ORDER BY e.name_en, e.id"
+    )
+
+
 
 # ================================================================================================
 # assignments, matching pre-filter, offers and reminders (dispatch issue)
 # ================================================================================================
+
+
+# Volunteers' assignment statuses: holding a place, and having served (hours count towards fairness).
+TAKEN_STATUSES = ("accepted", "checked_in", "completed", "no_show")
+SERVED_STATUSES = ("checked_in", "completed")
+ACTIVE_STATUSES = ("offered", "accepted", "checked_in", "completed")
+
+_SHIFT_COLUMNS = (
+    "s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.status AS shift_status, s.need_id,"
+    " n.title, n.specialty, n.site_name, n.latitude, n.longitude, n.notes, n.status AS need_status,"
+    " n.entity_id, n.gender, n.min_age, n.requires_training,"
+    " e.name_ar AS entity_name_ar, e.name_en AS entity_name_en"
+)
+_SHIFT_FROM = "shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
+_ASSIGNMENT_SELECT = (
+    f"SELECT a.*, {_SHIFT_COLUMNS},"
+    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone"
+    " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
+    " JOIN entities e ON e.id = n.entity_id JOIN users u ON u.id = a.volunteer_id"
+    " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+)
+
+
+# Bits of volunteers.availability_mask (migration 0040): weekday * 4 + the period's index.
+PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
+
+
+def availability_mask(periods: Iterable[tuple[int, str]]) -> int:
+    mask = 0
+    for weekday, period in periods:
+        mask |= 1 << (weekday * 4 + PERIOD_BITS[period])
+    return mask
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+# -- shifts as dispatch sees them -----------------------------------------------------------------
+
+
+async def get_dispatch_shift(conn: Queryable, shift_id: int) -> Row | None:
+    """A shift with its need and entity (columns named as in `_SHIFT_COLUMNS`)."""
+    return await conn.fetchone(
+        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM} WHERE s.id = ?", (shift_id,)
+    )
+
+
+async def need_languages_by_need(conn: Queryable, need_ids: Sequence[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {need_id: set() for need_id in need_ids}
+    for chunk in _chunks(list(need_ids)):
+        for row in await conn.fetchall(
+            f"SELECT need_id, language FROM need_languages WHERE need_id IN ({_marks(chunk)})",
+            tuple(chunk),
+        ):
+            found[row["need_id"]].add(row["language"])
+    return found
+
+
+async def site_languages(conn: Queryable, site_names: Sequence[str]) -> dict[str, set[str]]:
+    """The languages asked for by approved needs at each site (by site name)."""
+    found: dict[str, set[str]] = {name: set() for name in site_names}
+    if not site_names:
+        return found
+    for row in await conn.fetchall(
+        "SELECT DISTINCT n.site_name, l.language FROM needs n"
+        " JOIN need_languages l ON l.need_id = n.id"
+        f" WHERE n.status = 'approved' AND n.site_name IN ({_marks(site_names)})",
+        tuple(site_names),
+    ):
+        found[row["site_name"]].add(row["language"])
+    return found
+
+
+async def shift_fill(conn: Queryable, shift_id: int, *, now: datetime) -> Row:
+    """accepted (places taken), holds (live offers to promoted waitlisters), outstanding (other
+    live offers) and waitlisted, for one shift."""
+    row = await conn.fetchone(
+        "SELECT"
+        f" COALESCE(SUM(CASE WHEN status IN ({_marks(TAKEN_STATUSES)}) THEN 1 ELSE 0 END), 0)"
+        "  AS accepted,"
+        " COALESCE(SUM(CASE WHEN status = 'offered' AND promoted_at IS NOT NULL AND expires_at > ?"
+        "  THEN 1 ELSE 0 END), 0) AS holds,"
+        " COALESCE(SUM(CASE WHEN status = 'offered' AND promoted_at IS NULL AND expires_at > ?"
+        "  THEN 1 ELSE 0 END), 0) AS outstanding,"
+        " COALESCE(SUM(CASE WHEN status = 'waitlisted' THEN 1 ELSE 0 END), 0) AS waitlisted"
+        " FROM assignments WHERE shift_id = ?",
+        (*TAKEN_STATUSES, ts(now), ts(now), shift_id),
+    )
+    assert row is not None
+    return row
+
+
+async def dispatchable_shifts(
+    conn: Queryable, *, now: datetime, starts_after: datetime, starts_before: datetime
+) -> list[Row]:
+    """Open shifts of approved needs starting in the window, with their fill counts."""
+    return await conn.fetchall(
+        f"SELECT {_SHIFT_COLUMNS},"
+        f" COALESCE(SUM(CASE WHEN a.status IN ({_marks(TAKEN_STATUSES)}) THEN 1 ELSE 0 END), 0)"
+        "  AS accepted,"
+        " COALESCE(SUM(CASE WHEN a.status = 'offered' AND a.promoted_at IS NOT NULL"
+        "  AND a.expires_at > ? THEN 1 ELSE 0 END), 0) AS holds,"
+        " COALESCE(SUM(CASE WHEN a.status = 'offered' AND a.promoted_at IS NULL"
+        "  AND a.expires_at > ? THEN 1 ELSE 0 END), 0) AS outstanding,"
+        " COALESCE(SUM(CASE WHEN a.status = 'waitlisted' THEN 1 ELSE 0 END), 0) AS waitlisted"
+        f" FROM {_SHIFT_FROM} LEFT JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ? AND s.starts_at <= ?"
+        " GROUP BY s.id ORDER BY s.starts_at, s.id",
+        (*TAKEN_STATUSES, ts(now), ts(now), ts(starts_after), ts(starts_before)),
+    )
+
+
+async def open_shifts_for_volunteer(
+    conn: Queryable,
+    *,
+    user_id: int,
+    specialties: Sequence[str],
+    gender: str | None,
+    now: datetime,
+    limit: int = 300,
+) -> list[Row]:
+    """Upcoming open shifts in the volunteer's specialties that they have not taken or joined the
+    waitlist of, with their fill counts (the caller checks eligibility and open places)."""
+    if not specialties:
+        return []
+    return await conn.fetchall(
+        f"SELECT {_SHIFT_COLUMNS},"
+        f" (SELECT COUNT(*) FROM assignments t WHERE t.shift_id = s.id"
+        f"  AND t.status IN ({_marks(TAKEN_STATUSES)})) AS accepted,"
+        " (SELECT COUNT(*) FROM assignments h WHERE h.shift_id = s.id AND h.status = 'offered'"
+        "  AND h.promoted_at IS NOT NULL AND h.expires_at > ? AND h.volunteer_id != ?) AS holds"
+        f" FROM {_SHIFT_FROM}"
+        " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ?"
+        f" AND n.specialty IN ({_marks(specialties)}) AND (n.gender = 'any' OR n.gender = ?)"
+        " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.shift_id = s.id"
+        "  AND m.volunteer_id = ? AND m.status IN ('accepted', 'waitlisted', 'checked_in',"
+        "  'completed', 'no_show'))"
+        " ORDER BY s.starts_at, s.id LIMIT ?",
+        (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
+    )
+
+
+# -- the matching pre-filter ----------------------------------------------------------------------
+
+
+async def matching_candidates(
+    conn: Queryable,
+    *,
+    shift_id: int,
+    specialty: str,
+    now: datetime,
+    gender: str,
+    born_by: str,
+    first_day: str,
+    last_day: str,
+    languages: Sequence[str],
+    periods: Sequence[tuple[int, str]],
+    requires_training: bool,
+    site_languages: Sequence[str] = (),
+    stats_since: datetime | None = None,
+    limit: int | None = None,
+) -> list[Row]:
+    """Volunteers who plausibly fit a shift, from the specialty index outwards: status, reachable,
+    gender, age (born_by), season (first_day, last_day: ISO dates), required languages,
+    availability, training, and not already asked.
+
+    With each: `site_lang_<i>` (speaks site_languages[i]), and what ranking needs: `hours`
+    served since `stats_since` (rounded as matching.rank_key rounds), `no_shows` and
+    `late_cancels`. With `limit`, only the first `limit` in matching.rank_key's order, so that a
+    wave ranks its best few without loading thousands of candidates into Python."""
+    columns = [
+        "v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
+        " v.available_until, v.registered_at, u.reachable, u.locale, u.language_code"
+    ]
+    params: list[Any] = []
+    for index, language in enumerate(site_languages):
+        columns.append(
+            "CASE WHEN EXISTS (SELECT 1 FROM volunteer_languages sl WHERE sl.user_id = v.user_id"
+            f" AND sl.language = ?) THEN 1 ELSE 0 END AS site_lang_{index}"
+        )
+        params.append(language)
+    columns.append(
+        # julianday() is SQLite's; on PostgreSQL: EXTRACT(EPOCH FROM ends - starts) / 3600.
+        "ROUND(COALESCE((SELECT SUM((julianday(hs.ends_at) - julianday(hs.starts_at)) * 24)"
+        " FROM assignments ha JOIN shifts hs ON hs.id = ha.shift_id"
+        f" WHERE ha.volunteer_id = v.user_id AND ha.status IN ({_marks(SERVED_STATUSES)})"
+        " AND hs.starts_at >= ? AND hs.starts_at <= ?), 0), 6) AS hours"
+    )
+    params += [*SERVED_STATUSES, ts(stats_since or now), ts(now)]
+    columns.append(
+        "(SELECT COUNT(*) FROM assignments na WHERE na.volunteer_id = v.user_id"
+        " AND na.status = 'no_show') AS no_shows"
+    )
+    columns.append(
+        "(SELECT COUNT(*) FROM assignments la WHERE la.volunteer_id = v.user_id"
+        " AND la.late_cancel = 1) AS late_cancels"
+    )
+    # Cheap tests on the volunteer's own row first, then index lookups, in the order written.
+    mask = availability_mask(periods)
+    where = [
+        "vs.specialty = ?",
+        "(v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
+        " AND v.paused_until <= ?))",
+        "(v.availability_mask & ?) = ?",
+        "v.birth_date IS NOT NULL AND v.birth_date <= ?",
+        "(v.available_from IS NULL OR v.available_from <= ?)",
+        "(v.available_until IS NULL OR v.available_until >= ?)",
+    ]
+    params += [specialty, ts(now), mask, mask, born_by, first_day, last_day]
+    if gender != "any":
+        where.append("v.gender = ?")
+        params.append(gender)
+    for language in languages:
+        where.append(
+            "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            " AND l.language = ?)"
+        )
+        params.append(language)
+    if requires_training:
+        where.append(
+            "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
+            " AND q.specialty = ?)"
+        )
+        params.append(specialty)
+    where.append(
+        "NOT EXISTS (SELECT 1 FROM assignments a WHERE a.shift_id = ? AND a.volunteer_id = v.user_id)"
+    )
+    params.append(shift_id)
+    where.append("u.reachable = 1")
+    # CROSS JOIN keeps SQLite on the specialty index first (it is the most selective start).
+    sql = (
+        f"SELECT {', '.join(columns)} FROM volunteer_specialties vs"
+        " CROSS JOIN volunteers v ON v.user_id = vs.user_id"
+        " CROSS JOIN users u ON u.id = v.user_id"
+        f" WHERE {' AND '.join(where)}"
+    )
+    if limit is not None:
+        spoken = " + ".join(f"c.site_lang_{i}" for i in range(len(site_languages)))
+        sql = (
+            f"SELECT * FROM ({sql}) c ORDER BY c.hours, c.no_shows + c.late_cancels,"
+            f"{f' {spoken} DESC,' if spoken else ''} c.registered_at, c.user_id LIMIT ?"
+        )
+        params.append(limit)
+    return await conn.fetchall(sql, tuple(params))
+
+
+async def volunteer_stats(
+    conn: Queryable, user_ids: Sequence[int], *, since: datetime, now: datetime
+) -> dict[int, tuple[float, int, int]]:
+    """(hours served since `since`, no-shows, late cancellations) for volunteers with any."""
+    found: dict[int, tuple[float, int, int]] = {}
+    for chunk in _chunks(list(user_ids)):
+        rows = await conn.fetchall(
+            # julianday() is SQLite's; on PostgreSQL: EXTRACT(EPOCH FROM ends - starts) / 3600.
+            "SELECT a.volunteer_id,"
+            f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
+            "  AND s.starts_at <= ? THEN (julianday(s.ends_at) - julianday(s.starts_at)) * 24"
+            "  ELSE 0 END) AS hours,"
+            " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
+            " SUM(a.late_cancel) AS late_cancels"
+            " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+            f" WHERE a.volunteer_id IN ({_marks(chunk)})"
+            f" AND (a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1)"
+            " GROUP BY a.volunteer_id",
+            (*SERVED_STATUSES, ts(since), ts(now), *chunk, *SERVED_STATUSES),
+        )
+        for row in rows:
+            found[row["volunteer_id"]] = (
+                float(row["hours"] or 0), int(row["no_shows"] or 0), int(row["late_cancels"] or 0)
+            )
+    return found
+
+
+async def busy_windows(
+    conn: Queryable,
+    *,
+    start: datetime,
+    end: datetime,
+    user_ids: Sequence[int] | None = None,
+) -> list[Row]:
+    """(volunteer_id, shift_id, status, starts_at, ends_at) of offered, held and served shifts
+    overlapping [start, end), for the given volunteers or for everyone."""
+    sql = (
+        "SELECT a.volunteer_id, a.shift_id, a.status, s.starts_at, s.ends_at"
+        " FROM shifts s JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status IN ('open', 'closed') AND s.starts_at < ? AND s.ends_at > ?"
+        f" AND a.status IN ({_marks(ACTIVE_STATUSES)})"
+    )
+    base = (ts(end), ts(start), *ACTIVE_STATUSES)
+    if user_ids is None:
+        return await conn.fetchall(sql, base)
+    rows: list[Row] = []
+    for chunk in _chunks(list(user_ids)):
+        rows += await conn.fetchall(
+            sql + f" AND a.volunteer_id IN ({_marks(chunk)})", (*base, *chunk)
+        )
+    return rows
+
+
+async def volunteer_for_matching(
+    conn: Queryable, user_id: int
+) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
+    """A volunteer's whole matching profile: (row, specialties, languages, availability,
+    qualifications), or None when they are not registered."""
+    row = await conn.fetchone(
+        "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
+        " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
+        (user_id,),
+    )
+    if row is None:
+        return None
+    specialties = {
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
+        )
+    }
+    languages = {
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
+        )
+    }
+    availability = {
+        (int(r[0]), r[1])
+        for r in await conn.fetchall(
+            "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
+        )
+    }
+    qualifications = {
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT specialty FROM qualifications WHERE user_id = ?", (user_id,)
+        )
+    }
+    return row, specialties, languages, availability, qualifications
+
+
+# -- assignments ----------------------------------------------------------------------------------
+
+
+async def get_assignment(conn: Queryable, assignment_id: int) -> Row | None:
+    """An assignment with its shift, need, entity and volunteer."""
+    return await conn.fetchone(f"{_ASSIGNMENT_SELECT} WHERE a.id = ?", (assignment_id,))
+
+
+async def find_assignment(conn: Queryable, shift_id: int, volunteer_id: int) -> Row | None:
+    return await conn.fetchone(
+        f"{_ASSIGNMENT_SELECT} WHERE a.shift_id = ? AND a.volunteer_id = ?",
+        (shift_id, volunteer_id),
+    )
+
+
+async def insert_offer(
+    tx: Tx, *, shift_id: int, volunteer_id: int, now: datetime, expires_at: datetime,
+    source: str = "offer",
+) -> int | None:
+    """A new offer; None if this volunteer already has an assignment for the shift."""
+    cursor = await tx.execute(
+        "INSERT INTO assignments (shift_id, volunteer_id, status, source, offered_at, expires_at)"
+        " VALUES (?, ?, 'offered', ?, ?, ?) ON CONFLICT (shift_id, volunteer_id) DO NOTHING",
+        (shift_id, volunteer_id, source, ts(now), ts(expires_at)),
+    )
+    return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+
+
+async def reopen_for_signup(tx: Tx, assignment_id: int, *, now: datetime) -> None:
+    """A volunteer signs up for a shift they had declined, let expire or cancelled earlier."""
+    await tx.execute(
+        "UPDATE assignments SET status = 'offered', source = 'signup', offered_at = ?,"
+        " expires_at = ?, promoted_at = NULL WHERE id = ?",
+        (ts(now), ts(now), assignment_id),
+    )
+
+
+async def mark_accepted(
+    tx: Tx, assignment_id: int, *, now: datetime, confirmed: bool
+) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'accepted', accepted_at = ?, responded_at = ?,"
+        " confirmed_at = ?, at_risk_at = NULL, promoted_at = NULL"
+        " WHERE id = ? AND status = 'offered'",
+        (ts(now), ts(now), ts(now) if confirmed else None, assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_waitlisted(tx: Tx, assignment_id: int, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'waitlisted', waitlisted_at = ?, responded_at = ?,"
+        " promoted_at = NULL, waitlist_seq = (SELECT COALESCE(MAX(w.waitlist_seq), 0) + 1"
+        "  FROM assignments w WHERE w.shift_id = assignments.shift_id)"
+        " WHERE id = ? AND status = 'offered'",
+        (ts(now), ts(now), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_declined(tx: Tx, assignment_id: int, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'declined', declined_at = ?, responded_at = ?"
+        " WHERE id = ? AND status = 'offered'",
+        (ts(now), ts(now), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def set_decline_reason(tx: Tx, assignment_id: int, reason: str) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET decline_reason = ? WHERE id = ? AND status = 'declined'",
+        (reason, assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_expired(tx: Tx, assignment_id: int) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'expired' WHERE id = ? AND status = 'offered'",
+        (assignment_id,),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_cancelled(
+    tx: Tx, assignment_id: int, *, now: datetime, reason: str | None, late: bool
+) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?,"
+        " late_cancel = ? WHERE id = ? AND status IN ('accepted', 'waitlisted')",
+        (ts(now), reason, int(late), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_confirmed(tx: Tx, assignment_id: int, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET confirmed_at = ? WHERE id = ? AND status = 'accepted'"
+        " AND confirmed_at IS NULL",
+        (ts(now), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_promoted(
+    tx: Tx, assignment_id: int, *, now: datetime, expires_at: datetime
+) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'offered', promoted_at = ?, offered_at = ?,"
+        " expires_at = ? WHERE id = ? AND status = 'waitlisted'",
+        (ts(now), ts(now), ts(expires_at), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_at_risk(tx: Tx, assignment_id: int, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET at_risk_at = ? WHERE id = ? AND status = 'accepted'"
+        " AND confirmed_at IS NULL AND at_risk_at IS NULL",
+        (ts(now), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def waitlist_position(conn: Queryable, assignment_id: int) -> int:
+    """1 for the first on the shift's waitlist; 0 when not waitlisted."""
+    return int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM assignments me JOIN assignments w ON w.shift_id = me.shift_id"
+            " WHERE me.id = ? AND me.status = 'waitlisted' AND w.status = 'waitlisted'"
+            " AND w.waitlist_seq <= me.waitlist_seq",
+            (assignment_id,),
+        )
+        or 0
+    )
+
+
+async def first_waitlisted(conn: Queryable, shift_id: int, *, now: datetime) -> Row | None:
+    """The first waitlisted volunteer of a shift who can still be asked (active, reachable)."""
+    row = await conn.fetchone(
+        "SELECT a.id FROM assignments a JOIN volunteers v ON v.user_id = a.volunteer_id"
+        " JOIN users u ON u.id = a.volunteer_id"
+        " WHERE a.shift_id = ? AND a.status = 'waitlisted' AND u.reachable = 1"
+        " AND (v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
+        "  AND v.paused_until <= ?))"
+        " ORDER BY a.waitlist_seq LIMIT 1",
+        (shift_id, ts(now)),
+    )
+    return None if row is None else await get_assignment(conn, row["id"])
+
+
+async def due_offer_expiries(conn: Queryable, *, now: datetime, limit: int = 1000) -> list[Row]:
+    """Offers (and promoted waitlisters' holds) whose time to answer is over."""
+    ids = await conn.fetchall(
+        "SELECT id FROM assignments WHERE status = 'offered' AND expires_at <= ?"
+        " ORDER BY expires_at, id LIMIT ?",
+        (ts(now), limit),
+    )
+    if not ids:
+        return []
+    marks = _marks(ids)
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.id IN ({marks}) ORDER BY a.expires_at, a.id",
+        tuple(r["id"] for r in ids),
+    )
+
+
+async def volunteer_assignments(
+    conn: Queryable, user_id: int, *, now: datetime, limit: int = 20
+) -> list[Row]:
+    """A volunteer's accepted and waitlisted shifts that have not ended, soonest first."""
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.volunteer_id = ?"
+        " AND a.status IN ('accepted', 'checked_in', 'waitlisted') AND s.ends_at > ?"
+        " ORDER BY s.starts_at, a.id LIMIT ?",
+        (user_id, ts(now), limit),
+    )
+
+
+# -- reminders ------------------------------------------------------------------------------------
+
+
+async def schedule_reminder(
+    tx: Tx, assignment_id: int, *, lead_seconds: int, due_at: datetime
+) -> None:
+    """Plan a reminder; one skipped earlier (the shift was cancelled, then taken again) is
+    planned again, one already sent is left alone."""
+    await tx.execute(
+        "INSERT INTO reminders (assignment_id, lead_seconds, due_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (assignment_id, lead_seconds) DO UPDATE SET due_at = excluded.due_at,"
+        " skipped_at = NULL WHERE reminders.sent_at IS NULL",
+        (assignment_id, lead_seconds, ts(due_at)),
+    )
+
+
+async def skip_pending_reminders(tx: Tx, assignment_id: int, *, now: datetime) -> None:
+    await tx.execute(
+        "UPDATE reminders SET skipped_at = ? WHERE assignment_id = ? AND sent_at IS NULL"
+        " AND skipped_at IS NULL",
+        (ts(now), assignment_id),
+    )
+
+
+async def due_reminders(conn: Queryable, *, now: datetime, limit: int = 2000) -> list[Row]:
+    """Unsent reminders whose time has come, with their assignment (any status)."""
+    return await conn.fetchall(
+        "SELECT r.id AS reminder_id, r.lead_seconds, r.due_at, a.status AS assignment_status,"
+        " a.volunteer_id, a.confirmed_at, s.starts_at, s.status AS shift_status,"
+        " n.status AS need_status, r.assignment_id"
+        " FROM reminders r JOIN assignments a ON a.id = r.assignment_id"
+        " JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
+        " WHERE r.sent_at IS NULL AND r.skipped_at IS NULL AND r.due_at <= ?"
+        " ORDER BY r.due_at, r.id LIMIT ?",
+        (ts(now), limit),
+    )
+
+
+async def mark_reminder(tx: Tx, reminder_id: int, *, now: datetime, sent: bool) -> bool:
+    column = "sent_at" if sent else "skipped_at"
+    cursor = await tx.execute(
+        f"UPDATE reminders SET {column} = ? WHERE id = ? AND sent_at IS NULL AND skipped_at IS NULL",
+        (ts(now), reminder_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def assignment_reminders(conn: Queryable, assignment_id: int) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT * FROM reminders WHERE assignment_id = ? ORDER BY lead_seconds DESC",
+        (assignment_id,),
+    )
+
+
+async def unconfirmed_before(
+    conn: Queryable, *, now: datetime, starts_before: datetime
+) -> list[Row]:
+    """Accepted, unconfirmed, not yet flagged assignments of open shifts starting in
+    (now, starts_before], with when their first reminder was sent (NULL if none)."""
+    return await conn.fetchall(
+        "SELECT a.id, s.starts_at,"
+        " (SELECT MIN(r.sent_at) FROM reminders r WHERE r.assignment_id = a.id) AS first_sent_at"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ? AND s.starts_at <= ?"
+        " AND a.status = 'accepted' AND a.confirmed_at IS NULL AND a.at_risk_at IS NULL",
+        (ts(now), ts(starts_before)),
+    )
+
+
+# -- who hears about a shift ----------------------------------------------------------------------
+
+
+async def entity_representatives(conn: Queryable, entity_id: int) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT u.* FROM entity_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.entity_id = ? AND m.removed_at IS NULL ORDER BY u.id",
+        (entity_id,),
+    )
+
+
+# -- the messages an offer was sent as (to edit or withdraw them) ---------------------------------
+
+
+async def outbox_by_key(conn: Queryable, dedupe_key: str) -> Row | None:
+    return await conn.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
+
+
+async def cancel_pending_outbox(tx: Tx, dedupe_keys: Sequence[str]) -> int:
+    """Withdraw messages that have not been sent yet; returns how many."""
+    if not dedupe_keys:
+        return 0
+    cursor = await tx.execute(
+        f"UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+        f" AND dedupe_key IN ({_marks(dedupe_keys)})",
+        tuple(dedupe_keys),
+    )
+    return int(cursor.rowcount)
 
 
 # ================================================================================================

@@ -1,28 +1,72 @@
-"""The outbox: everything the bot sends on its own initiative is enqueued here first.
+"""The outbox and its one sender: everything the bot sends on its own initiative goes through here.
 
-`enqueue()` writes the message in the caller's transaction, so a business change and its
+`enqueue()` writes a message in the caller's transaction, so a business change and its
 notification commit together or not at all; the same dedupe key is stored once.
 
-FOUNDATION STUB: `send_due()` below delivers pending rows in priority order without pacing. The
-delivery issue replaces it with the paced, crash-safe Sender (keep `enqueue`'s signature).
+`Sender` is one asyncio task that drains the outbox:
+- in priority order (urgent 0, normal 5, bulk 9), oldest first within a priority;
+- paced to SEND_RATE per second overall, with no bursts (one message every 1/rate seconds), and
+  at most one message per second to the same chat (counted from when the previous one finished);
+- a 429 pauses *all* sending for retry_after seconds, then the message is tried again (PTB's
+  AIORateLimiter is not used: up to v22.8 a request finishing during its pause ends the pause
+  early, python-telegram-bot issue #5338);
+- 403 marks the row 'unreachable' and the user unreachable (no retries); rows to users already
+  known to be unreachable are skipped without calling Telegram;
+- 400 fails the row with Telegram's error kept; network errors, timeouts and 5xx retry with
+  exponential backoff up to SEND_MAX_ATTEMPTS, then fail;
+- a row becomes 'sent' (with Telegram's message_id, for later edits) right after Telegram
+  accepted it, so after a crash every row still pending is sent and nothing recorded as sent is
+  sent again; only a message in flight at the moment of the crash may go twice.
+Sends are started on the pacing schedule without waiting for the previous answer (a few in
+flight at once), so a distant Bot API server does not slow the rate down.
+
+Time comes from an injected clock and sleep function, so tests pace on a fake clock.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import logging
-from datetime import datetime
+import math
+import warnings
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import Forbidden, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    EndPointNotFound,
+    Forbidden,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot import db
-from bot.db import Tx
+from bot.clock import Clock, SystemClock
+from bot.db import Database, Row, Tx
+from bot.i18n import _, ltr, use_locale, user_locale
 
 log = logging.getLogger(__name__)
 
 URGENT, NORMAL, BULK = 0, 5, 9
+
+# The sender calls generic Bot API methods by name (the outbox stores "sendMessage", ...); PTB
+# suggests its own wrappers for those, which do not take a stored payload.
+warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
+
+# Wake the sender of a database right after a transaction that enqueued something commits.
+_wakers: WeakKeyDictionary[Database, Callable[[], None]] = WeakKeyDictionary()
+
+_TIME_EPSILON = 1e-5  # seconds; below this a wait is considered over (float rounding)
+_NOT_MODIFIED = "message is not modified"
+UNREACHABLE_NOTE = "skipped: the user has blocked the bot"
 
 
 async def enqueue(
@@ -55,35 +99,405 @@ async def enqueue(
         " ON CONFLICT (dedupe_key) DO NOTHING",
         (chat_id, method, db.dumps(payload), dedupe_key, priority, db.ts(now), db.ts(now), broadcast_id),
     )
-    return cursor.rowcount == 1
+    if cursor.rowcount == 1:
+        notify_enqueued(tx)
+        return True
+    return False
 
 
-async def send_due(bot: Bot, database: db.Database, *, now: datetime, limit: int = 1000) -> int:
-    """Send pending rows now, in priority order (stub without pacing); returns how many sent."""
-    rows = await database.fetchall(
-        "SELECT * FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-        " ORDER BY priority, id LIMIT ?",
-        (db.ts(now), limit),
+def notify_enqueued(tx: Tx) -> None:
+    """Wake the running sender once `tx` commits (no-op when no sender runs)."""
+    waker = _wakers.get(tx.db)
+    if waker is not None:
+        tx.after_commit(waker)
+
+
+# -- broadcasts: completion and the summary to the coordinator -----------------------------------
+
+
+def broadcast_summary_text(broadcast_id: int, counts: dict[str, int]) -> str:
+    """What the coordinator reads when their broadcast has finished (current locale)."""
+    lines = [_("Your broadcast {ref} has finished.").format(ref=ltr(f"#{broadcast_id}")), ""]
+    lines.append(_("Delivered: {count}").format(count=ltr(counts.get("sent", 0))))
+    if counts.get("unreachable"):
+        lines.append(
+            _("Not delivered, the person blocked the bot: {count}").format(
+                count=ltr(counts["unreachable"])
+            )
+        )
+    if counts.get("failed"):
+        lines.append(_("Failed: {count}").format(count=ltr(counts["failed"])))
+    if counts.get("cancelled"):
+        lines.append(_("Stopped before sending: {count}").format(count=ltr(counts["cancelled"])))
+    return "\n".join(lines)
+
+
+async def finish_broadcast_if_done(
+    tx: Tx, broadcast_id: int, *, now: datetime, default_locale: str
+) -> bool:
+    """When no row of a broadcast is pending any more, mark it finished and enqueue the summary
+    to whoever sent it (once). Called in the transaction that settles a row."""
+    if await db.broadcast_has_pending(tx, broadcast_id):
+        return False
+    if not await db.mark_broadcast_finished(tx, broadcast_id, now=now):
+        return False
+    broadcast = await db.get_broadcast(tx, broadcast_id)
+    if broadcast is None:
+        return False
+    counts = await db.broadcast_progress(tx, broadcast_id)
+    creator = await db.get_user(tx, broadcast["created_by"])
+    with use_locale(user_locale(creator, default_locale)):
+        text = broadcast_summary_text(broadcast_id, counts)
+    await enqueue(
+        tx,
+        chat_id=broadcast["created_by"],
+        dedupe_key=f"bc:{broadcast_id}:summary",
+        now=now,
+        text=text,
+        priority=NORMAL,
     )
-    sent = 0
-    for row in rows:
-        params = json.loads(row["payload"])
+    return True
+
+
+# -- the sender -----------------------------------------------------------------------------------
+
+
+@dataclass
+class SenderStats:
+    """What one Sender did since it was created."""
+
+    sent: int = 0
+    failed: int = 0
+    unreachable: int = 0
+    retried: int = 0
+    throttled: int = 0  # 429 answers received
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    kind: str  # sent | failed | unreachable | retry | throttled
+    error: str | None = None
+    message_id: int | None = None
+    retry_after: float = 0.0
+
+
+Sleep = Callable[[float], Awaitable[Any]]
+
+
+class Sender:
+    """The one task that sends the outbox. `start()`/`stop()` run it in the background;
+    `drain()` runs the same logic to completion in the caller (tests, benchmarks)."""
+
+    def __init__(
+        self,
+        bot: Bot,
+        database: Database,
+        *,
+        rate: float = 25.0,
+        max_attempts: int = 5,
+        clock: Clock | None = None,
+        sleep: Sleep = asyncio.sleep,
+        default_locale: str = "ar",
+        per_chat_interval: float = 1.0,
+        poll_interval: float = 1.0,
+        max_in_flight: int = 8,
+        backoff: float = 5.0,
+        max_backoff: float = 600.0,
+    ) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self.bot = bot
+        self.database = database
+        self.rate = rate
+        self.interval = 1.0 / rate
+        self.max_attempts = max_attempts
+        self.clock: Clock = clock or SystemClock()
+        self._sleep = sleep
+        self.default_locale = default_locale
+        self.per_chat_interval = per_chat_interval
+        self.poll_interval = poll_interval
+        self.max_in_flight = max_in_flight
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.stats = SenderStats()
+        self._next_slot: float | None = None
+        self._paused_until = -math.inf
+        self._chat_free_at: dict[int, float] = {}
+        self._in_flight: dict[asyncio.Task[None], int] = {}
+        self._skip_ids: set[int] = set()  # rows whose outcome could not be recorded
+        self._broadcast_payloads: dict[int, dict[str, Any]] = {}
+        self._wake = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._pumping = False
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._task is not None and not self._task.done()
+
+    def start(self, *, pause: float | None = None) -> None:
+        """Run in the background until `stop()`; woken by every commit that enqueues.
+
+        The first send waits `pause` seconds (default: the per-chat interval): after a crash a
+        quick restart may resend the message that was in flight, and Telegram counts both."""
+        if self.running:
+            return
+        self._stop.clear()
+        wait = self.per_chat_interval if pause is None else pause
+        self._paused_until = max(self._paused_until, self._now() + wait)
+        _wakers[self.database] = self.wake
+        self._task = asyncio.create_task(self._pump(pace=True, forever=True), name="aoun-sender")
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Stop taking rows, let the sends in flight be recorded, then return."""
+        task, self._task = self._task, None
+        _wakers.pop(self.database, None)
+        if task is None:
+            return
+        self._stop.set()
         try:
-            result = await bot.do_api_request(
-                row["method"], api_kwargs={"chat_id": row["chat_id"], **params}
-            )
+            await asyncio.wait_for(asyncio.shield(task), grace)
+        except TimeoutError:
+            log.warning("the sender did not stop within %.0f s; cancelling it", grace)
+            for pending in [task, *self._in_flight]:
+                pending.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    def wake(self) -> None:
+        """Something was enqueued: look at the outbox now rather than at the next poll."""
+        self._wake.set()
+
+    async def drain(self, *, pace: bool = True, limit: int | None = None) -> int:
+        """Send what is due now until nothing is (or `limit` messages were handed to Telegram);
+        returns how many were sent. pace=False sends one after the other without any waiting
+        (the test harness's flush_outbox); pace=True sleeps through the injected sleep."""
+        if self.running:
+            raise RuntimeError("the sender task is running; drain() is for tests and benchmarks")
+        before = self.stats.sent
+        await self._pump(pace=pace, forever=False, limit=limit)
+        return self.stats.sent - before
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def _now(self) -> float:
+        return self.clock.now().timestamp()
+
+    async def _pump(self, *, pace: bool, forever: bool, limit: int | None = None) -> None:
+        if self._pumping:
+            raise RuntimeError("the sender is already draining")
+        self._pumping = True
+        dispatched = 0
+        throttled: dict[int, int] = {}  # unpaced drains: 429s per row, so they end
+        max_in_flight = self.max_in_flight if pace else 1
+        try:
+            while not self._stop.is_set() or not forever:
+                if limit is not None and dispatched >= limit:
+                    break
+                now = self._now()
+                if pace and self._paused_until - now > _TIME_EPSILON:
+                    await self._pause(self._paused_until - now, forever=forever)
+                    continue
+                if len(self._in_flight) >= max_in_flight:
+                    await asyncio.wait(set(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                if pace and self._next_slot is not None and self._next_slot - now > _TIME_EPSILON:
+                    await self._pause(self._next_slot - now, forever=forever)
+                    continue
+                busy = self._busy_chats(now, pace=pace)
+                skip = self._skip_ids | {i for i, n in throttled.items() if n >= 3}
+                self._wake.clear()
+                row = await db.next_due_outbox(
+                    self.database, now=self.clock.now(), exclude_chats=busy, exclude_ids=skip
+                )
+                if row is None:
+                    if self._in_flight:
+                        await asyncio.wait(set(self._in_flight), return_when=asyncio.FIRST_COMPLETED)
+                        continue
+                    cooling = [t for t in self._chat_free_at.values() if t > now] if pace else []
+                    if forever:
+                        until = min([*cooling, now + self.poll_interval])
+                        await self._pause(until - now, forever=True, wakeable=True)
+                        continue
+                    if cooling and await db.has_due_outbox(self.database, now=self.clock.now()):
+                        await self._pause(min(cooling) - now, forever=False)
+                        continue
+                    break
+                if row["user_reachable"] == 0:
+                    await self._settle(row, _Outcome("unreachable", UNREACHABLE_NOTE), attempted=False)
+                    continue
+                if pace:
+                    self._take_slot(now)
+                dispatched += 1
+                chat_id = int(row["chat_id"])
+                self._chat_free_at[chat_id] = math.inf  # busy until its answer is recorded
+                task = asyncio.create_task(self._deliver(row, pace=pace, throttled=throttled))
+                self._in_flight[task] = chat_id
+        finally:
+            self._pumping = False
+            if self._in_flight:
+                await asyncio.wait(set(self._in_flight))
+
+    def _busy_chats(self, now: float, *, pace: bool) -> list[int]:
+        busy = set(self._in_flight.values())
+        if pace:
+            for chat_id, free_at in list(self._chat_free_at.items()):
+                if free_at > now:
+                    busy.add(chat_id)
+                else:
+                    del self._chat_free_at[chat_id]
+        return sorted(busy)
+
+    def _take_slot(self, now: float) -> None:
+        """One message every `interval` seconds. A send that is a little late keeps the
+        schedule (so the rate does not sag); after an idle spell the schedule starts again."""
+        if self._next_slot is None or self._next_slot < now - self.interval / 4:
+            self._next_slot = now
+        self._next_slot += self.interval
+
+    async def _pause(self, seconds: float, *, forever: bool, wakeable: bool = False) -> None:
+        if seconds <= 0:
+            return
+        if not forever:
+            await self._sleep(seconds)
+            return
+        events = [self._stop, self._wake] if wakeable else [self._stop]
+        if any(event.is_set() for event in events):
+            return
+        sleeper = asyncio.ensure_future(self._sleep(seconds))
+        watchers = [asyncio.ensure_future(event.wait()) for event in events]
+        try:
+            await asyncio.wait([sleeper, *watchers], return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in (sleeper, *watchers):
+                waiter.cancel()
+
+    # -- one message ----------------------------------------------------------------------------
+
+    async def _deliver(self, row: Row, *, pace: bool, throttled: dict[int, int]) -> None:
+        chat_id = int(row["chat_id"])
+        try:
+            outcome = await self._attempt(row)
+            if outcome.kind == "throttled":
+                throttled[row["id"]] = throttled.get(row["id"], 0) + 1
+                if pace:
+                    self._paused_until = max(self._paused_until, self._now() + outcome.retry_after)
+            await self._settle(row, outcome, pace=pace)
+        except Exception:
+            # The outcome could not be recorded: never pick this row again in this process.
+            log.exception("could not record the outcome of outbox row %s", row["id"])
+            self._skip_ids.add(int(row["id"]))
+        finally:
+            task = asyncio.current_task()
+            if task is not None:
+                self._in_flight.pop(task, None)
+            if pace:
+                self._chat_free_at[chat_id] = self._now() + self.per_chat_interval
+            else:
+                self._chat_free_at.pop(chat_id, None)
+
+    async def _attempt(self, row: Row) -> _Outcome:
+        """Call Telegram once and classify the answer."""
+        try:
+            params = await self._params(row)
+        except (ValueError, LookupError) as exc:
+            return _Outcome("failed", f"bad outbox payload: {exc}")
+        try:
+            result = await self.bot.do_api_request(row["method"], api_kwargs=params)
+        except RetryAfter as exc:
+            return _Outcome("throttled", str(exc), retry_after=_retry_after_seconds(exc))
         except Forbidden as exc:
-            status, error, message_id = "unreachable", str(exc), None
-        except TelegramError as exc:
-            status, error, message_id = "failed", str(exc), None
-        else:
-            status, error = "sent", None
-            message_id = result.get("message_id") if isinstance(result, dict) else None
-            sent += 1
-        async with database.transaction() as tx:
-            await tx.execute(
-                "UPDATE outbox SET status = ?, error = ?, message_id = ?, sent_at = ?,"
-                " attempts = attempts + 1 WHERE id = ?",
-                (status, error, message_id, db.ts(now) if status == "sent" else None, row["id"]),
-            )
-    return sent
+            return _Outcome("unreachable", str(exc))
+        except BadRequest as exc:
+            if _NOT_MODIFIED in str(exc).lower():  # an edit that changes nothing: already shown
+                return _Outcome("sent", str(exc), message_id=_message_id(row, params))
+            return _Outcome("failed", str(exc))
+        except (ChatMigrated, EndPointNotFound) as exc:
+            return _Outcome("failed", str(exc))
+        except TelegramError as exc:  # NetworkError, TimedOut, 5xx, and the rest: try again
+            return _Outcome("retry", str(exc) or type(exc).__name__)
+        except Exception as exc:  # e.g. a payload PTB cannot serialise: trying again won't help
+            log.exception("could not send outbox row %s", row["id"])
+            return _Outcome("failed", f"internal error: {exc!r}")
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return _Outcome("sent", message_id=message_id if message_id else _message_id(row, params))
+
+    async def _params(self, row: Row) -> dict[str, Any]:
+        params: dict[str, Any] = json.loads(row["payload"] or "{}")
+        broadcast_id = row["broadcast_id"]
+        if broadcast_id is not None and "text" not in params:
+            base = self._broadcast_payloads.get(broadcast_id)
+            if base is None:
+                broadcast = await db.get_broadcast(self.database, broadcast_id)
+                if broadcast is None:
+                    raise LookupError(f"broadcast {broadcast_id} not found")
+                base = {"text": broadcast["text"]}
+                if broadcast["parse_mode"]:
+                    base["parse_mode"] = broadcast["parse_mode"]
+                if len(self._broadcast_payloads) > 32:
+                    self._broadcast_payloads.clear()
+                self._broadcast_payloads[broadcast_id] = base
+            params = {**base, **params}
+        return {"chat_id": row["chat_id"], **params}
+
+    async def _settle(
+        self, row: Row, outcome: _Outcome, *, pace: bool = True, attempted: bool = True
+    ) -> None:
+        """Record what happened to a row, in one transaction with its consequences."""
+        now = self.clock.now()
+        final = outcome.kind in ("sent", "failed", "unreachable")
+        async with self.database.transaction() as tx:
+            if outcome.kind == "sent":
+                await db.finish_outbox(
+                    tx, row["id"], status="sent", now=now, message_id=outcome.message_id,
+                    error=outcome.error,
+                )
+                self.stats.sent += 1
+            elif outcome.kind == "unreachable":
+                await db.finish_outbox(
+                    tx, row["id"], status="unreachable", now=now, error=outcome.error,
+                    attempted=attempted,
+                )
+                await db.set_user_reachable(tx, row["chat_id"], False)
+                self.stats.unreachable += 1
+            elif outcome.kind == "throttled":
+                self.stats.throttled += 1
+                delay = outcome.retry_after if pace else 0.0
+                await db.retry_outbox_later(
+                    tx, row["id"], next_attempt_at=now + timedelta(seconds=delay),
+                    error=outcome.error or "429", attempted=False,
+                )
+                log.warning("Telegram asked to wait %.0f s; all sending paused", outcome.retry_after)
+            elif outcome.kind == "retry" and row["attempts"] + 1 < self.max_attempts:
+                delay = min(self.max_backoff, self.backoff * 2 ** row["attempts"])
+                await db.retry_outbox_later(
+                    tx, row["id"], next_attempt_at=now + timedelta(seconds=delay),
+                    error=outcome.error or "error",
+                )
+                self.stats.retried += 1
+            else:  # failed, or retried too often
+                await db.finish_outbox(tx, row["id"], status="failed", now=now, error=outcome.error)
+                self.stats.failed += 1
+                final = True
+            if final and row["broadcast_id"] is not None:
+                await finish_broadcast_if_done(
+                    tx, row["broadcast_id"], now=now, default_locale=self.default_locale
+                )
+        if outcome.kind == "failed":
+            log.warning("outbox row %s to %s failed: %s", row["id"], row["chat_id"], outcome.error)
+
+
+def _retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    seconds = value.total_seconds() if isinstance(value, timedelta) else float(value)
+    return max(seconds, 1.0)
+
+
+def _message_id(row: Row, params: dict[str, Any]) -> int | None:
+    """For edits Telegram answers True or the message; the id is the edited message's."""
+    value = params.get("message_id")
+    return int(value) if isinstance(value, (int, str)) and str(value).isdigit() else None

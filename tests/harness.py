@@ -262,9 +262,10 @@ DEFAULT_START = datetime(2026, 5, 10, 6, 0, tzinfo=UTC)  # 23 Dhu al-Qadah 1447,
 
 
 async def flush_outbox(harness: BotHarness) -> list[Call]:
-    """Deliver everything due in the outbox now; returns the calls it made."""
-    from bot import delivery
+    """Deliver everything due in the outbox now; returns the calls it made.
 
+    The real Sender logic (priority order, error handling, crash-safe marking), one message
+    after the other without pacing sleeps and without moving the clock."""
     before = len(harness.api.calls)
-    await delivery.send_due(harness.app.bot, harness.db, now=harness.clock.now())
+    await harness.app.bot_data["sender"].drain(pace=False)
     return harness.api.calls[before:]

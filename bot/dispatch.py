@@ -1,0 +1,708 @@
+"""Dispatch operations: offers, acceptances, the waitlist, cancellations and confirmations.
+
+Handlers and the scheduler call these. Each operation is one `BEGIN IMMEDIATE` transaction that
+re-reads the state it depends on, changes it with guarded UPDATEs (`... WHERE status = 'offered'`)
+and writes every message it causes to the outbox in the same transaction, so a change and its
+announcement commit together or not at all. Nothing here talks to Telegram: the handler answers
+the person who pressed a button; everyone else hears through the outbox.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from bot import db, delivery, matching
+from bot import dispatch_texts as texts
+from bot.config import Settings
+from bot.db import Database, Queryable, Row, Tx
+from bot.i18n import use_locale, user_locale
+
+STATS_WINDOW = timedelta(days=30)  # fairness: hours served in the last 30 days
+BUSY_MARGIN = timedelta(days=8)  # covers a shift's week and anything overlapping it
+
+# What happened, for the handler to put into words.
+ACCEPTED = "accepted"
+WAITLISTED = "waitlisted"
+ALREADY = "already"  # already holds this place (or has already confirmed)
+UNKNOWN = "unknown"  # no such assignment or shift
+NOT_YOURS = "not_yours"  # someone else's assignment
+EXPIRED = "expired"  # the time to answer is over
+ANSWERED = "answered"  # declined, expired or cancelled before: nothing left to do
+GONE = "gone"  # the shift or its need was cancelled or closed
+STARTED = "started"  # the shift has started
+INELIGIBLE = "ineligible"  # reason holds the matching rule
+DECLINED = "declined"
+CANCELLABLE = "cancellable"  # late says whether cancelling now is late
+NEEDS_REASON = "needs_reason"  # a late cancellation needs a reason first
+CANCELLED = "cancelled"
+CONFIRMED = "confirmed"
+
+
+@dataclass
+class Outcome:
+    kind: str
+    assignment: Row | None = None
+    position: int = 0  # place on the waitlist
+    reason: str | None = None  # matching rule failed (INELIGIBLE)
+    late: bool = False  # CANCELLABLE, NEEDS_REASON, CANCELLED
+
+
+def rules(settings: Settings) -> matching.Rules:
+    return matching.Rules(
+        tz=settings.timezone,
+        min_volunteer_age=settings.min_volunteer_age,
+        max_shifts_per_week=settings.max_shifts_per_week,
+    )
+
+
+def _date(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _window(row: Row) -> matching.Window:
+    return db.parse_ts(row["starts_at"]), db.parse_ts(row["ends_at"])  # type: ignore[return-value]
+
+
+def is_late(starts_at: datetime, now: datetime, settings: Settings) -> bool:
+    return starts_at - now < timedelta(hours=settings.late_cancel_hours)
+
+
+# -- what a shift asks, and who fits -------------------------------------------------------------
+
+
+def shift_spec(row: Row, languages: set[str], site_languages: set[str]) -> matching.ShiftSpec:
+    starts_at, ends_at = _window(row)
+    return matching.ShiftSpec(
+        shift_id=row["shift_id"],
+        specialty=row["specialty"],
+        starts_at=starts_at,
+        ends_at=ends_at,
+        gender=row["gender"],
+        min_age=row["min_age"],
+        languages=frozenset(languages),
+        site_languages=frozenset(site_languages | languages),
+        requires_training=bool(row["requires_training"]),
+    )
+
+
+async def load_spec(conn: Queryable, row: Row) -> matching.ShiftSpec:
+    languages = (await db.need_languages_by_need(conn, [row["need_id"]]))[row["need_id"]]
+    site = (await db.site_languages(conn, [row["site_name"]]))[row["site_name"]]
+    return shift_spec(row, languages, site)
+
+
+@dataclass
+class Busy:
+    """Shifts volunteers hold (accepted or served) and shifts they have been offered."""
+
+    held: dict[int, list[tuple[int, matching.Window]]] = field(default_factory=dict)
+    pending: dict[int, list[tuple[int, matching.Window]]] = field(default_factory=dict)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Row]) -> Busy:
+        busy = cls()
+        for row in rows:
+            target = busy.pending if row["status"] == "offered" else busy.held
+            target.setdefault(row["volunteer_id"], []).append((row["shift_id"], _window(row)))
+        return busy
+
+    def of(self, user_id: int, shift_id: int) -> tuple[tuple[matching.Window, ...], tuple[matching.Window, ...]]:
+        """(held, pending) windows of a volunteer, leaving out the shift being matched."""
+        held, pending = self.held.get(user_id), self.pending.get(user_id)
+        return (
+            tuple(w for s, w in held if s != shift_id) if held else (),
+            tuple(w for s, w in pending if s != shift_id) if pending else (),
+        )
+
+    def add_offer(self, user_id: int, shift_id: int, window: matching.Window) -> None:
+        self.pending.setdefault(user_id, []).append((shift_id, window))
+
+
+def _profile_candidate(
+    profile: tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]],
+    stats: tuple[float, int, int],
+    held: tuple[matching.Window, ...],
+) -> matching.Candidate:
+    row, specialties, languages, availability, qualifications = profile
+    hours, no_shows, late = stats
+    return matching.Candidate(
+        user_id=row["user_id"],
+        registered_at=db.parse_ts(row["registered_at"]),  # type: ignore[arg-type]
+        status=row["status"],
+        paused_until=db.parse_ts(row["paused_until"]),
+        reachable=bool(row["reachable"]),
+        gender=row["gender"],
+        birth_date=_date(row["birth_date"]),
+        specialties=frozenset(specialties),
+        languages=frozenset(languages),
+        qualifications=frozenset(qualifications),
+        availability=frozenset(availability),
+        available_from=_date(row["available_from"]),
+        available_until=_date(row["available_until"]),
+        hours_30d=hours,
+        no_shows=no_shows,
+        late_cancels=late,
+        held=held,
+    )
+
+
+async def load_candidate(
+    conn: Queryable, settings: Settings, user_id: int, *, shift: matching.ShiftSpec, now: datetime
+) -> matching.Candidate | None:
+    """A volunteer's whole profile for a re-check (accept, sign-up); None if not registered.
+    Offers they hold elsewhere do not count here: only shifts they have taken."""
+    profile = await db.volunteer_for_matching(conn, user_id)
+    if profile is None:
+        return None
+    stats = await db.volunteer_stats(conn, [user_id], since=now - STATS_WINDOW, now=now)
+    busy = Busy.from_rows(
+        await db.busy_windows(
+            conn,
+            start=shift.starts_at - BUSY_MARGIN,
+            end=shift.ends_at + BUSY_MARGIN,
+            user_ids=[user_id],
+        )
+    )
+    held, _pending = busy.of(user_id, shift.shift_id)
+    return _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), held)
+
+
+async def open_shifts_for(
+    database: Database, settings: Settings, *, user_id: int, now: datetime
+) -> list[Row]:
+    """Upcoming shifts with a free place that this volunteer is eligible for, soonest first."""
+    profile = await db.volunteer_for_matching(database, user_id)
+    if profile is None:
+        return []
+    rows = await db.open_shifts_for_volunteer(
+        database,
+        user_id=user_id,
+        specialties=sorted(profile[1]),
+        gender=profile[0]["gender"],
+        now=now,
+    )
+    rows = [r for r in rows if r["slots"] - r["accepted"] - r["holds"] > 0]
+    if not rows:
+        return []
+    languages = await db.need_languages_by_need(database, sorted({r["need_id"] for r in rows}))
+    windows = [_window(r) for r in rows]
+    busy = Busy.from_rows(
+        await db.busy_windows(
+            database,
+            start=min(w[0] for w in windows) - BUSY_MARGIN,
+            end=max(w[1] for w in windows) + BUSY_MARGIN,
+            user_ids=[user_id],
+        )
+    )
+    stats = await db.volunteer_stats(database, [user_id], since=now - STATS_WINDOW, now=now)
+    office = rules(settings)
+    found = []
+    for row in rows:
+        held, _pending = busy.of(user_id, row["shift_id"])
+        candidate = _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), held)
+        spec = shift_spec(row, languages[row["need_id"]], set())
+        if matching.is_eligible(candidate, spec, office, now):
+            found.append(row)
+    return found
+
+
+async def ranked_candidates(
+    conn: Queryable,
+    settings: Settings,
+    shift: matching.ShiftSpec,
+    *,
+    now: datetime,
+    limit: int | None = None,
+    busy: Busy | None = None,
+) -> list[matching.Candidate]:
+    """The volunteers who may be offered the shift, best first: the SQL pre-filter narrows the
+    volunteers, matching re-checks them (including overlaps and the weekly cap) and ranks them.
+
+    With `limit`, only the best `limit`: the pre-filter returns candidates already in ranking
+    order, a few more than asked for, and asks again for more when the re-check turned too many
+    away (overlaps and weekly caps are rare), so a wave never loads thousands of rows. `busy`
+    lets a tick load everyone's shifts once for many shifts."""
+    office = rules(settings)
+    first_day, last_day = matching.local_days(shift, office.tz)
+    periods = matching.periods_needed(shift.starts_at, shift.ends_at, office.tz)
+    site = sorted(shift.site_languages)
+    fetch = None if limit is None else max(2 * limit, limit + 10)
+    while True:
+        rows = await db.matching_candidates(
+            conn,
+            shift_id=shift.shift_id,
+            specialty=shift.specialty,
+            now=now,
+            gender=shift.gender,
+            born_by=matching.born_on_or_before(
+                first_day, matching.minimum_age(shift, office)
+            ).isoformat(),
+            first_day=first_day.isoformat(),
+            last_day=last_day.isoformat(),
+            languages=sorted(shift.languages),
+            periods=sorted(periods),
+            requires_training=shift.requires_training,
+            site_languages=site,
+            stats_since=now - STATS_WINDOW,
+            limit=fetch,
+        )
+        window_busy = busy
+        if window_busy is None:
+            window_busy = Busy.from_rows(
+                await db.busy_windows(
+                    conn, start=shift.starts_at - BUSY_MARGIN, end=shift.ends_at + BUSY_MARGIN,
+                    user_ids=[row["user_id"] for row in rows],
+                )
+            )
+        ranked = matching.best_candidates(
+            _prefiltered(rows, shift, site, periods, window_busy), shift, office, now
+        )
+        if limit is None:
+            return ranked
+        if len(ranked) >= limit or fetch is None or len(rows) < fetch:
+            return ranked[:limit]
+        fetch *= 4  # too many turned away by the re-check: look further down the list
+
+
+def _prefiltered(
+    rows: Sequence[Row],
+    shift: matching.ShiftSpec,
+    site: list[str],
+    periods: frozenset[tuple[int, str]],
+    busy: Busy,
+) -> list[matching.Candidate]:
+    """Candidates from pre-filter rows. The pre-filter checked specialty, training, languages and
+    availability: each candidate carries just those facts, all matching needs for this shift."""
+    specialties = frozenset({shift.specialty})
+    qualifications = specialties if shift.requires_training else frozenset()
+    languages_by_flags: dict[tuple[int, ...], frozenset[str]] = {}
+    candidates = []
+    for row in rows:
+        user_id = row["user_id"]
+        flags = tuple(row[f"site_lang_{index}"] for index in range(len(site)))
+        languages = languages_by_flags.get(flags)
+        if languages is None:
+            spoken = {lang for lang, flag in zip(site, flags, strict=True) if flag}
+            languages = languages_by_flags[flags] = shift.languages | spoken
+        held, pending = busy.of(user_id, shift.shift_id)
+        candidates.append(
+            matching.Candidate(
+                user_id=user_id,
+                registered_at=datetime.fromisoformat(row["registered_at"]),
+                status=row["status"],
+                paused_until=db.parse_ts(row["paused_until"]) if row["paused_until"] else None,
+                reachable=bool(row["reachable"]),
+                gender=row["gender"],
+                birth_date=date.fromisoformat(row["birth_date"]),
+                specialties=specialties,
+                languages=languages,
+                qualifications=qualifications,
+                availability=periods,
+                available_from=_date(row["available_from"]),
+                available_until=_date(row["available_until"]),
+                hours_30d=row["hours"],
+                no_shows=row["no_shows"],
+                late_cancels=row["late_cancels"],
+                held=held,
+                pending=pending,
+            )
+        )
+    return candidates
+
+
+# -- messages ------------------------------------------------------------------------------------
+
+
+def offer_key(assignment: Row) -> str:
+    """The outbox key of the message that asked this volunteer (an offer or a promotion)."""
+    if assignment["promoted_at"]:
+        stamp = int(db.parse_ts(assignment["promoted_at"]).timestamp())  # type: ignore[union-attr]
+        return f"promo:{assignment['id']}:{stamp}"
+    return f"offer:{assignment['id']}"
+
+
+async def enqueue_offer(
+    tx: Tx,
+    settings: Settings,
+    *,
+    assignment_id: int,
+    key: str,
+    recipient: Row,
+    shift: Row,
+    now: datetime,
+    expires_at: datetime,
+    promotion: bool = False,
+) -> None:
+    """The offer (or promotion) message, preceded by the site on a map when the need has one."""
+    tz = settings.timezone
+    with use_locale(user_locale(recipient, settings.default_locale)):
+        if shift["latitude"] is not None and shift["longitude"] is not None:
+            await delivery.enqueue(
+                tx,
+                chat_id=recipient["id"],
+                dedupe_key=f"{key}:venue",
+                now=now,
+                method="sendVenue",
+                params={
+                    "latitude": shift["latitude"],
+                    "longitude": shift["longitude"],
+                    "title": shift["site_name"],
+                    "address": texts.entity_name(shift),
+                },
+                priority=delivery.URGENT if promotion else delivery.NORMAL,
+            )
+        text = (
+            texts.promotion_text(shift, tz, expires_at, settings.waitlist_confirm_ttl)
+            if promotion
+            else texts.offer_text(shift, tz, expires_at)
+        )
+        await delivery.enqueue(
+            tx,
+            chat_id=recipient["id"],
+            dedupe_key=key,
+            now=now,
+            text=text,
+            reply_markup=texts.offer_keyboard(assignment_id),
+            priority=delivery.URGENT if promotion else delivery.NORMAL,
+        )
+
+
+async def close_offer_message(
+    tx: Tx, settings: Settings, assignment: Row, *, note: Callable[[], str], now: datetime
+) -> None:
+    """Withdraw an offer message not sent yet, or edit the sent one to say why it is closed."""
+    key = offer_key(assignment)
+    sent = await db.outbox_by_key(tx, key)
+    if sent is None:
+        return
+    if sent["status"] == "pending":
+        await db.cancel_pending_outbox(tx, [key, f"{key}:venue"])
+    elif sent["status"] == "sent" and sent["message_id"]:
+        original = json.loads(sent["payload"]).get("text", "")
+        with use_locale(user_locale(assignment, settings.default_locale)):
+            text = f"{original}\n\n{note()}" if original else note()
+        await delivery.enqueue(
+            tx,
+            chat_id=assignment["volunteer_id"],
+            dedupe_key=f"{key}:closed",
+            now=now,
+            method="editMessageText",
+            params={"message_id": sent["message_id"]},
+            text=text,
+        )
+
+
+async def notify_office(
+    tx: Tx,
+    settings: Settings,
+    assignment: Row,
+    *,
+    kind: str,
+    render: Callable[[], str],
+    now: datetime,
+) -> int:
+    """Tell the coordinators and the entity's representatives, each in their language; the
+    outbox key is `<kind>:<recipient>`."""
+    recipients: dict[int, Row] = {}
+    for row in await db.list_users_by_role(tx, ("coordinator", "admin")):
+        recipients[row["id"]] = row
+    for row in await db.entity_representatives(tx, assignment["entity_id"]):
+        recipients.setdefault(row["id"], row)
+    for user_id, row in recipients.items():
+        with use_locale(user_locale(row, settings.default_locale)):
+            text = render()
+        await delivery.enqueue(
+            tx, chat_id=user_id, dedupe_key=f"{kind}:{user_id}", now=now,
+            text=text,
+        )
+    return len(recipients)
+
+
+# -- taking a place ------------------------------------------------------------------------------
+
+
+async def schedule_reminders(tx: Tx, settings: Settings, assignment: Row, *, now: datetime) -> bool:
+    """Plan the reminders still ahead; True when accepting now counts as confirmed (the first
+    reminder, which asks to confirm, would already have been due)."""
+    starts_at = db.parse_ts(assignment["starts_at"])
+    assert starts_at is not None
+    for lead in settings.reminder_leads:
+        due = starts_at - lead
+        if due > now:
+            await db.schedule_reminder(
+                tx, assignment["id"], lead_seconds=int(lead.total_seconds()), due_at=due
+            )
+    return starts_at - now <= max(settings.reminder_leads)
+
+
+async def _take_place(tx: Tx, settings: Settings, assignment: Row, *, now: datetime) -> Outcome:
+    """Accept if a place is free (counted inside this transaction), else join the waitlist."""
+    fill = await db.shift_fill(tx, assignment["shift_id"], now=now)
+    expires_at = db.parse_ts(assignment["expires_at"])
+    own_hold = int(bool(assignment["promoted_at"]) and expires_at is not None and expires_at > now)
+    if fill["accepted"] + fill["holds"] - own_hold < assignment["slots"]:
+        confirmed = await schedule_reminders(tx, settings, assignment, now=now)
+        await db.mark_accepted(tx, assignment["id"], now=now, confirmed=confirmed)
+        return Outcome(ACCEPTED, assignment)
+    await db.mark_waitlisted(tx, assignment["id"], now=now)
+    return Outcome(
+        WAITLISTED, assignment, position=await db.waitlist_position(tx, assignment["id"])
+    )
+
+
+async def _eligibility_problem(
+    tx: Tx, settings: Settings, user_id: int, shift: Row, *, now: datetime
+) -> Outcome | None:
+    spec = await load_spec(tx, shift)
+    candidate = await load_candidate(tx, settings, user_id, shift=spec, now=now)
+    if candidate is None:
+        return Outcome(INELIGIBLE, reason=matching.STATUS)
+    reason = matching.ineligibility(candidate, spec, rules(settings), now)
+    return None if reason is None else Outcome(INELIGIBLE, reason=reason)
+
+
+def _shift_problem(row: Row, now: datetime) -> Outcome | None:
+    if row["shift_status"] != "open" or row["need_status"] != "approved":
+        return Outcome(GONE, row)
+    if db.parse_ts(row["starts_at"]) <= now:  # type: ignore[operator]
+        return Outcome(STARTED, row)
+    return None
+
+
+async def _offer_problem(
+    conn: Queryable, assignment: Row | None, user_id: int, now: datetime
+) -> Outcome | None:
+    """Why this offer cannot be answered now, or None."""
+    if assignment is None:
+        return Outcome(UNKNOWN)
+    if assignment["volunteer_id"] != user_id:
+        return Outcome(NOT_YOURS)
+    if assignment["status"] in db.TAKEN_STATUSES:
+        return Outcome(ALREADY, assignment)
+    if assignment["status"] == "waitlisted":
+        return Outcome(
+            WAITLISTED, assignment, position=await db.waitlist_position(conn, assignment["id"])
+        )
+    problem = _shift_problem(assignment, now)
+    if problem:
+        return problem
+    if assignment["status"] != "offered":
+        return Outcome(ANSWERED, assignment)
+    if db.parse_ts(assignment["expires_at"]) <= now:  # type: ignore[operator]
+        return Outcome(EXPIRED, assignment)
+    return None
+
+
+async def accept(
+    database: Database, settings: Settings, *, assignment_id: int, user_id: int, now: datetime
+) -> Outcome:
+    """The volunteer accepts an offer: exactly as many accept as there are places."""
+    async with database.transaction() as tx:
+        assignment = await db.get_assignment(tx, assignment_id)
+        problem = await _offer_problem(tx, assignment, user_id, now)
+        if problem:
+            return problem
+        assert assignment is not None
+        problem = await _eligibility_problem(tx, settings, user_id, assignment, now=now)
+        if problem:
+            problem.assignment = assignment
+            return problem
+        return await _take_place(tx, settings, assignment, now=now)
+
+
+async def sign_up(
+    database: Database, settings: Settings, *, shift_id: int, user_id: int, now: datetime
+) -> Outcome:
+    """The volunteer signs up from /shifts: the same atomic path as accepting an offer."""
+    async with database.transaction() as tx:
+        shift = await db.get_dispatch_shift(tx, shift_id)
+        if shift is None:
+            return Outcome(UNKNOWN)
+        problem = _shift_problem(shift, now)
+        if problem:
+            return problem
+        existing = await db.find_assignment(tx, shift_id, user_id)
+        if existing is not None:
+            if existing["status"] in db.TAKEN_STATUSES:
+                return Outcome(ALREADY, existing)
+            if existing["status"] == "waitlisted":
+                position = await db.waitlist_position(tx, existing["id"])
+                return Outcome(WAITLISTED, existing, position=position)
+        problem = await _eligibility_problem(tx, settings, user_id, shift, now=now)
+        if problem:
+            return problem
+        live_offer = (
+            existing is not None
+            and existing["status"] == "offered"
+            and db.parse_ts(existing["expires_at"]) > now  # type: ignore[operator]
+        )
+        if existing is None:
+            assignment_id = await db.insert_offer(
+                tx, shift_id=shift_id, volunteer_id=user_id, now=now, expires_at=now,
+                source="signup",
+            )
+            assert assignment_id is not None
+        else:
+            assignment_id = existing["id"]
+            if not live_offer:
+                await db.reopen_for_signup(tx, assignment_id, now=now)
+        assignment = await db.get_assignment(tx, assignment_id)
+        assert assignment is not None
+        return await _take_place(tx, settings, assignment, now=now)
+
+
+async def decline(
+    database: Database, settings: Settings, *, assignment_id: int, user_id: int, now: datetime
+) -> Outcome:
+    """The volunteer declines an offer; a promoted waitlister's place goes to the next one."""
+    async with database.transaction() as tx:
+        assignment = await db.get_assignment(tx, assignment_id)
+        problem = await _offer_problem(tx, assignment, user_id, now)
+        if problem:
+            return problem
+        assert assignment is not None
+        await db.mark_declined(tx, assignment_id, now=now)
+        if assignment["promoted_at"]:
+            await fill_from_waitlist(tx, settings, assignment["shift_id"], now=now)
+        return Outcome(DECLINED, assignment)
+
+
+async def save_decline_reason(
+    database: Database, *, assignment_id: int, user_id: int, reason: str
+) -> Outcome:
+    """Store why an offer was declined (optional): DECLINED when stored."""
+    async with database.transaction() as tx:
+        assignment = await db.get_assignment(tx, assignment_id)
+        if assignment is None:
+            return Outcome(UNKNOWN)
+        if assignment["volunteer_id"] != user_id:
+            return Outcome(NOT_YOURS)
+        if not await db.set_decline_reason(tx, assignment_id, reason[:500]):
+            return Outcome(ANSWERED, assignment)
+        return Outcome(DECLINED, assignment)
+
+
+def _cancel_problem(assignment: Row | None, user_id: int, now: datetime) -> Outcome | None:
+    if assignment is None:
+        return Outcome(UNKNOWN)
+    if assignment["volunteer_id"] != user_id:
+        return Outcome(NOT_YOURS)
+    if assignment["status"] not in ("accepted", "waitlisted"):
+        return Outcome(ANSWERED, assignment)
+    return _shift_problem(assignment, now)
+
+
+async def cancellation_check(
+    database: Database, settings: Settings, *, assignment_id: int, user_id: int, now: datetime
+) -> Outcome:
+    """May this volunteer cancel this place now, and would it be late?"""
+    assignment = await db.get_assignment(database, assignment_id)
+    problem = _cancel_problem(assignment, user_id, now)
+    if problem:
+        return problem
+    assert assignment is not None
+    late = assignment["status"] == "accepted" and is_late(
+        db.parse_ts(assignment["starts_at"]), now, settings  # type: ignore[arg-type]
+    )
+    return Outcome(CANCELLABLE, assignment, late=late)
+
+
+async def cancel(
+    database: Database,
+    settings: Settings,
+    *,
+    assignment_id: int,
+    user_id: int,
+    now: datetime,
+    reason: str | None = None,
+) -> Outcome:
+    """The volunteer gives up a place (or leaves the waitlist). Late cancellations need a reason,
+    count against the volunteer and are told to the office and the entity; a freed place goes to
+    the first on the waitlist, or to the next wave of offers."""
+    async with database.transaction() as tx:
+        assignment = await db.get_assignment(tx, assignment_id)
+        problem = _cancel_problem(assignment, user_id, now)
+        if problem:
+            return problem
+        assert assignment is not None
+        was_accepted = assignment["status"] == "accepted"
+        late = was_accepted and is_late(
+            db.parse_ts(assignment["starts_at"]), now, settings  # type: ignore[arg-type]
+        )
+        if late and not reason:
+            return Outcome(NEEDS_REASON, assignment, late=True)
+        await db.mark_cancelled(
+            tx, assignment_id, now=now, reason=reason[:500] if reason else None, late=late
+        )
+        await db.skip_pending_reminders(tx, assignment_id, now=now)
+        if was_accepted:
+            await fill_from_waitlist(tx, settings, assignment["shift_id"], now=now)
+        if late:
+            await notify_office(
+                tx,
+                settings,
+                assignment,
+                kind=f"latecancel:{assignment_id}:{int(now.timestamp())}",
+                render=lambda: texts.late_cancel_notice(
+                    assignment, settings.timezone, now=now, reason=reason or ""
+                ),
+                now=now,
+            )
+        return Outcome(CANCELLED, assignment, late=late)
+
+
+async def confirm(
+    database: Database, *, assignment_id: int, user_id: int, now: datetime
+) -> Outcome:
+    """The volunteer confirms from a reminder that they are coming."""
+    async with database.transaction() as tx:
+        assignment = await db.get_assignment(tx, assignment_id)
+        problem = _cancel_problem(assignment, user_id, now)
+        if problem:
+            return problem
+        assert assignment is not None
+        if assignment["status"] != "accepted":
+            return Outcome(ANSWERED, assignment)
+        if not await db.mark_confirmed(tx, assignment_id, now=now):
+            return Outcome(ALREADY, assignment)
+        return Outcome(CONFIRMED, assignment)
+
+
+# -- the waitlist --------------------------------------------------------------------------------
+
+
+async def fill_from_waitlist(tx: Tx, settings: Settings, shift_id: int, *, now: datetime) -> list[int]:
+    """Offer each free place to the next on the waitlist, held for WAITLIST_CONFIRM_TTL."""
+    promoted: list[int] = []
+    while True:
+        shift = await db.get_dispatch_shift(tx, shift_id)
+        if shift is None or _shift_problem(shift, now):
+            return promoted
+        fill = await db.shift_fill(tx, shift_id, now=now)
+        if shift["slots"] - fill["accepted"] - fill["holds"] <= 0:
+            return promoted
+        waiting = await db.first_waitlisted(tx, shift_id, now=now)
+        if waiting is None:
+            return promoted
+        starts_at = db.parse_ts(shift["starts_at"])
+        assert starts_at is not None
+        expires_at = min(now + settings.waitlist_confirm_ttl, starts_at)
+        await db.mark_promoted(tx, waiting["id"], now=now, expires_at=expires_at)
+        promoted_row = await db.get_assignment(tx, waiting["id"])
+        assert promoted_row is not None
+        user = await db.get_user(tx, waiting["volunteer_id"])
+        await enqueue_offer(
+            tx,
+            settings,
+            assignment_id=waiting["id"],
+            key=offer_key(promoted_row),
+            recipient=user,  # type: ignore[arg-type]
+            shift=shift,
+            now=now,
+            expires_at=expires_at,
+            promotion=True,
+        )
+        promoted.append(waiting["id"])

@@ -1,0 +1,338 @@
+"""The dispatch scheduler: one `tick()` asks the database what is due and does it.
+
+The database is the source of truth and the scheduler only a clock (DESIGN.md, "Rules of the
+road"). Every step marks its work done in the same transaction that enqueues the message, and
+every message has a dedupe key, so a tick run twice, late, or after a crash sends nothing twice
+and loses nothing:
+
+  offer:<assignment>, promo:<assignment>:<time>  offers and waitlist promotions
+  <that key>:closed                               the edit saying an offer expired
+  rem:<assignment>:<lead seconds>                  reminders
+  atrisk:<assignment>:<recipient>                  unconfirmed-shift notices
+  latecancel:<assignment>:<time>:<recipient>       late cancellations (sent by dispatch.cancel)
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram.ext import Application
+
+from bot import db, delivery, dispatch, matching
+from bot import dispatch_texts as texts
+from bot.config import Settings
+from bot.context import Context
+from bot.db import Database
+from bot.i18n import use_locale, user_locale
+
+log = logging.getLogger(__name__)
+
+JOB_NAME = "dispatch-tick"
+# No new offers for a shift about to start: nobody could answer and get there in time.
+MIN_OFFER_LEAD = timedelta(minutes=30)
+# A shift that ran out of candidates is looked at again after this long (new registrations,
+# changed availability), not on every tick: ranking it again and again would find no one.
+EXHAUSTED_RETRY = timedelta(minutes=10)
+BATCH = 500
+
+
+@dataclass
+class TickReport:
+    """What one tick did."""
+
+    expired_offers: int = 0
+    expired_holds: int = 0
+    promoted: int = 0
+    shifts_considered: int = 0
+    offers_made: int = 0
+    reminders_sent: int = 0
+    reminders_skipped: int = 0
+    at_risk: int = 0
+    errors: int = 0
+    seconds: float = 0.0
+
+    def busy(self) -> bool:
+        """Did this tick change anything?"""
+        return any(v for k, v in asdict(self).items() if k not in ("seconds", "shifts_considered"))
+
+
+async def tick(app: Application, now: datetime | None = None) -> TickReport:  # type: ignore[type-arg]
+    """One full pass: expire offers and waitlist holds, refill the waitlist's freed places, keep
+    offers going out in waves, send due reminders, and flag unconfirmed shifts."""
+    database: Database = app.bot_data["db"]
+    settings: Settings = app.bot_data["settings"]
+    now = now or app.bot_data["clock"].now()
+    report = TickReport()
+    started = time.perf_counter()
+    exhausted = app.bot_data.setdefault("dispatch_exhausted", {})
+    steps = (
+        ("expire offers", expire_offers, {}),
+        ("waves", dispatch_waves, {"exhausted": exhausted}),
+        ("reminders", send_due_reminders, {}),
+        ("at-risk", flag_at_risk, {}),
+    )
+    for name, step, extra in steps:
+        # One failing step (say, a malformed row) must not stop reminders from going out; what
+        # it did not finish is still due, so the next tick tries again.
+        try:
+            await step(database, settings, now=now, report=report, **extra)
+        except Exception:
+            report.errors += 1
+            log.exception("dispatch tick: %s failed", name)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# -- expiry --------------------------------------------------------------------------------------
+
+
+async def expire_offers(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Offers and promoted waitlisters' holds past their time: mark expired, edit the message,
+    and offer a freed held place to the next on the waitlist."""
+    while True:
+        rows = await db.due_offer_expiries(database, now=now, limit=BATCH)
+        if not rows:
+            return
+        async with database.transaction() as tx:
+            freed = set()
+            for row in rows:
+                if not await db.mark_expired(tx, row["id"]):
+                    continue
+                held = bool(row["promoted_at"])
+                note = texts.promotion_expired_note if held else texts.offer_expired_note
+                if row["shift_status"] != "open" or row["need_status"] != "approved":
+                    note = texts.shift_gone_note
+                await dispatch.close_offer_message(tx, settings, row, note=note, now=now)
+                if held:
+                    report.expired_holds += 1
+                    freed.add(row["shift_id"])
+                else:
+                    report.expired_offers += 1
+            for shift_id in sorted(freed):
+                promoted = await dispatch.fill_from_waitlist(tx, settings, shift_id, now=now)
+                report.promoted += len(promoted)
+        if len(rows) < BATCH:
+            return
+
+
+# -- waves of offers -----------------------------------------------------------------------------
+
+
+async def dispatch_waves(
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    report: TickReport,
+    exhausted: dict[int, datetime] | None = None,
+) -> None:
+    """For each approved open shift starting within the horizon with places free: the waitlist
+    first, then offers to the best-ranked eligible volunteers not asked yet, so that outstanding
+    offers stay at about open places x OVERBOOK_FACTOR. `exhausted` remembers (in memory) the
+    shifts that ran out of candidates, until when not to rank them again."""
+    exhausted = {} if exhausted is None else exhausted
+    horizon = now + timedelta(days=settings.offer_horizon_days)
+    shifts = await db.dispatchable_shifts(database, now=now, starts_after=now, starts_before=horizon)
+    wanting = [s for s in shifts if s["slots"] - s["accepted"] - s["holds"] > 0]
+    if not wanting:
+        return
+    need_languages = await db.need_languages_by_need(database, sorted({s["need_id"] for s in wanting}))
+    site_languages = await db.site_languages(database, sorted({s["site_name"] for s in wanting}))
+    busy: dispatch.Busy | None = None
+    for shift in wanting:
+        open_slots = shift["slots"] - shift["accepted"] - shift["holds"]
+        if shift["waitlisted"]:
+            async with database.transaction() as tx:
+                promoted = await dispatch.fill_from_waitlist(tx, settings, shift["shift_id"], now=now)
+            report.promoted += len(promoted)
+            open_slots -= len(promoted)
+        wanted = matching.offers_to_make(open_slots, shift["outstanding"], settings.overbook_factor)
+        if wanted <= 0 or db.parse_ts(shift["starts_at"]) < now + MIN_OFFER_LEAD:  # type: ignore[operator]
+            continue
+        retry_at = exhausted.get(shift["shift_id"])
+        if retry_at is not None and now < retry_at:
+            continue
+        report.shifts_considered += 1
+        if busy is None:  # one load for the whole horizon, kept up to date as offers go out
+            busy = dispatch.Busy.from_rows(
+                await db.busy_windows(
+                    database, start=now - dispatch.BUSY_MARGIN, end=horizon + dispatch.BUSY_MARGIN
+                )
+            )
+        spec = dispatch.shift_spec(
+            shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]]
+        )
+        ranked = await dispatch.ranked_candidates(
+            database, settings, spec, now=now, limit=wanted, busy=busy
+        )
+        made = await _offer_shift(database, settings, shift, spec, ranked, now=now, busy=busy) if ranked else 0
+        report.offers_made += made
+        if made < wanted:
+            exhausted[shift["shift_id"]] = now + EXHAUSTED_RETRY
+        else:
+            exhausted.pop(shift["shift_id"], None)
+
+
+async def _offer_shift(
+    database: Database,
+    settings: Settings,
+    shift: db.Row,
+    spec: matching.ShiftSpec,
+    ranked: list[matching.Candidate],
+    *,
+    now: datetime,
+    busy: dispatch.Busy,
+) -> int:
+    """Offer one shift to the first of `ranked`, as many as its fresh counts still call for."""
+    expires_at = min(now + settings.offer_ttl, spec.starts_at)
+    made = 0
+    async with database.transaction() as tx:
+        fill = await db.shift_fill(tx, spec.shift_id, now=now)
+        # Anyone on the waitlist who could take a free place was promoted just before this.
+        open_slots = shift["slots"] - fill["accepted"] - fill["holds"]
+        wanted = matching.offers_to_make(open_slots, fill["outstanding"], settings.overbook_factor)
+        for candidate in ranked:
+            if made >= wanted:
+                break
+            assignment_id = await db.insert_offer(
+                tx, shift_id=spec.shift_id, volunteer_id=candidate.user_id, now=now,
+                expires_at=expires_at,
+            )
+            if assignment_id is None:
+                continue
+            recipient = await db.get_user(tx, candidate.user_id)
+            await dispatch.enqueue_offer(
+                tx,
+                settings,
+                assignment_id=assignment_id,
+                key=f"offer:{assignment_id}",
+                recipient=recipient,  # type: ignore[arg-type]
+                shift=shift,
+                now=now,
+                expires_at=expires_at,
+            )
+            busy.add_offer(candidate.user_id, spec.shift_id, (spec.starts_at, spec.ends_at))
+            made += 1
+    return made
+
+
+# -- reminders and at-risk flags -----------------------------------------------------------------
+
+
+async def send_due_reminders(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Each due reminder once. When several are due for one assignment (the bot was down), only
+    the latest is sent; reminders of assignments no longer taken are skipped."""
+    while True:
+        rows = await db.due_reminders(database, now=now, limit=BATCH)
+        if not rows:
+            return
+        by_assignment: dict[int, list[db.Row]] = {}
+        for row in rows:
+            by_assignment.setdefault(row["assignment_id"], []).append(row)
+        async with database.transaction() as tx:
+            for assignment_id, due in by_assignment.items():
+                first = due[0]
+                wanted = (
+                    first["assignment_status"] == "accepted"
+                    and first["shift_status"] == "open"
+                    and first["need_status"] == "approved"
+                    and db.parse_ts(first["starts_at"]) > now  # type: ignore[operator]
+                )
+                due.sort(key=lambda r: r["lead_seconds"])
+                send = due[0] if wanted else None
+                for row in due:
+                    if row is send:
+                        continue
+                    if await db.mark_reminder(tx, row["reminder_id"], now=now, sent=False):
+                        report.reminders_skipped += 1
+                if send is None or not await db.mark_reminder(
+                    tx, send["reminder_id"], now=now, sent=True
+                ):
+                    continue
+                assignment = await db.get_assignment(tx, assignment_id)
+                assert assignment is not None
+                confirmed = assignment["confirmed_at"] is not None
+                with use_locale(user_locale(assignment, settings.default_locale)):
+                    text = texts.reminder_text(
+                        assignment, settings.timezone, now=now, confirmed=confirmed
+                    )
+                    keyboard = texts.reminder_keyboard(assignment_id, confirmed=confirmed)
+                await delivery.enqueue(
+                    tx,
+                    chat_id=assignment["volunteer_id"],
+                    dedupe_key=f"rem:{assignment_id}:{send['lead_seconds']}",
+                    now=now,
+                    text=text,
+                    reply_markup=keyboard,
+                    priority=delivery.URGENT,
+                )
+                report.reminders_sent += 1
+        if len(rows) < BATCH:
+            return
+
+
+async def flag_at_risk(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Places still unconfirmed CONFIRM_DEADLINE before the start, although the volunteer was
+    asked before that deadline: flag them and tell the office and the entity."""
+    rows = await db.unconfirmed_before(
+        database, now=now, starts_before=now + settings.confirm_deadline
+    )
+    for row in rows:
+        deadline = db.parse_ts(row["starts_at"]) - settings.confirm_deadline  # type: ignore[operator]
+        asked = db.parse_ts(row["first_sent_at"])
+        if asked is None or asked > deadline:
+            continue  # never asked in time (accepted late, or the bot was down): not their fault
+        async with database.transaction() as tx:
+            if not await db.mark_at_risk(tx, row["id"], now=now):
+                continue
+            assignment = await db.get_assignment(tx, row["id"])
+            assert assignment is not None
+            await dispatch.notify_office(
+                tx,
+                settings,
+                assignment,
+                kind=f"atrisk:{row['id']}",
+                render=lambda a=assignment: texts.at_risk_notice(a, settings.timezone, now=now),
+                now=now,
+            )
+            report.at_risk += 1
+
+
+# -- the job -------------------------------------------------------------------------------------
+
+
+async def _run_tick(context: Context) -> None:
+    report = await tick(context.application)
+    if report.busy():
+        log.info("dispatch tick: %s", report)
+
+
+def register(app: Application) -> None:  # type: ignore[type-arg]
+    """Run `tick` every DISPATCH_INTERVAL on PTB's JobQueue (APScheduler 3).
+
+    APScheduler drops a run that starts more than misfire_grace_time (1 s by default) late; a
+    loop blocked for a few seconds would silently skip a tick. So: never drop a late run
+    (misfire_grace_time=None), merge runs missed while blocked into one (coalesce) and never run
+    two ticks at once (max_instances=1). Ticks are idempotent, so a late or merged one is fine.
+    """
+    settings: Settings = app.bot_data["settings"]
+    if app.job_queue is None:
+        raise RuntimeError("the dispatch scheduler needs python-telegram-bot[job-queue]")
+    job_kwargs: dict[str, Any] = {"misfire_grace_time": None, "coalesce": True, "max_instances": 1}
+    app.job_queue.run_repeating(
+        _run_tick,
+        interval=settings.dispatch_interval,
+        first=timedelta(seconds=2),  # soon after start: catch up on what fell due while down
+        name=JOB_NAME,
+        job_kwargs=job_kwargs,
+    )
