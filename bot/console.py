@@ -652,7 +652,8 @@ class Console:
             if method == "editMessageReplyMarkup":
                 lines = ["✎ (buttons changed)" if call.buttons else "✎ (buttons removed)"]
             else:
-                lines = [f"✎ (edited) {call.text}"]
+                first, *rest = call.text.splitlines() or [""]
+                lines = [f"✎ (edited) {first}", *rest]
             lines += self._button_lines(call)
         elif method == "deleteMessage":
             chat_id, lines = call.chat_id, ["🗑 (the bot deleted a message)"]
