@@ -755,10 +755,11 @@ class Console:
         else:
             labels = list(dict.fromkeys(label for label, _ in others))
             shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
-            label, line = others[0]
+            # A message's text says more than the location pin sent before it.
+            label, line = next((o for o in others if not o[1].startswith("📍")), others[0])
             text = (
-                f"→ {len(others)} messages to people nobody is playing ({shown}); "
-                f"the first, to [{label}]: {_shorten(line)}\n"
+                f"→ {len(others)} messages to people nobody is playing ({shown}; /as NAME plays "
+                f"one), for example to [{label}]: {_shorten(line)}\n"
             )
         self._write_async(text)
 

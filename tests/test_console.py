@@ -400,6 +400,33 @@ async def test_clock_runs_a_scheduler_tick_and_delivers_the_outbox(
     assert describe_report(None) == "done."
 
 
+async def test_many_messages_to_people_nobody_plays_are_summed_up(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def tick(app, now=None):  # type: ignore[no-untyped-def]
+        async with app.bot_data["db"].transaction() as tx:
+            for number in (1, 2, 3):
+                await delivery.enqueue(tx, chat_id=persona_id(f"v{number:03d}"), dedupe_key=f"t:{number}",
+                                       now=app.bot_data["clock"].now(), text=f"Offer {number}\nDetails")
+            for number in range(4, 11):
+                await delivery.enqueue(tx, chat_id=9_000_000 + number, dedupe_key=f"t:{number}",
+                                       now=app.bot_data["clock"].now(), text=f"Offer {number}")
+
+    monkeypatch.setitem(sys.modules, "bot.scheduler", types.SimpleNamespace(tick=tick))
+    await session.run(script("/clock +1h", "/quit"))
+
+    moved = session.after("/clock +1h")
+    # Sends run side by side, so the order of arrival may vary.
+    match = re.search(r"→ 10 messages to people nobody is playing \((.+) and 2 more; /as NAME "
+                      r"plays one\), for example to \[(\w+)\]: Offer \d+\n", moved)
+    assert match, moved
+    everyone = {"v001", "v002", "v003", *(str(9_000_000 + n) for n in range(4, 11))}
+    shown = match.group(1).split(", ")
+    assert len(set(shown)) == 8 and set(shown) <= everyone
+    assert match.group(2) in everyone
+    assert "Details" not in moved
+
+
 @pytest.mark.skipif(not HAS_SCHEDULER, reason="bot.scheduler (dispatch issue) is not merged yet")
 async def test_clock_runs_the_real_scheduler(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
     scheduler = pytest.importorskip("bot.scheduler")
