@@ -26,6 +26,7 @@ from bot import attendance, db
 from bot.attendance import Attendance
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
+from bot.flows import private_flow
 from bot.handlers.shifts import _append_note, _say
 from bot.i18n import N_, _, format_datetime, format_time, isolate, ltr, use_locale
 
@@ -199,7 +200,8 @@ async def stop(update: Update, context: Context) -> object:
 
 def build() -> ConversationHandler:
     cancel_text = filters.Text(sorted(_cancel_labels()))
-    return ConversationHandler(
+    return private_flow(
+        NAME,
         entry_points=[CallbackQueryHandler(press_check_in, pattern=r"^att:in:\d+$")],
         states={
             LOCATION: [
@@ -209,10 +211,4 @@ def build() -> ConversationHandler:
             ],
         },
         fallbacks=[CommandHandler("cancel", stop)],
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        per_chat=True,
-        per_user=True,
-        per_message=False,
     )
