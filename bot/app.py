@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.delivery import Sender
 from bot.flows import (
     broadcast,
+    checkin,
     entity_edit,
     need_intake,
     need_reject,
@@ -28,6 +29,7 @@ from bot.flows import (
     shift_reasons,
 )
 from bot.handlers import (
+    attendance,
     common,
     entities,
     errors,
@@ -140,6 +142,8 @@ def build_application(
     # Typed reasons for declines and late cancellations: after the other flows (staff.register
     # holds add_coordinator), so that a running flow's question gets the user's text first.
     app.add_handler(shift_reasons.build())
+    # Check in with a shared location: after the other flows for the same reason.
+    app.add_handler(checkin.build())
     entities.register(app)  # its /start rep_<token> must come before common's /start
     needs.register(app)
     reports.register(app)
@@ -147,6 +151,7 @@ def build_application(
     volunteers_staff.register(app)
     membership.register(app)  # my_chat_member: blocked the bot
     shifts.register(app)
+    attendance.register(app)  # coordinators' and representatives' attendance corrections
     common.register(app)
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)

@@ -222,6 +222,16 @@ class Settings:
         timedelta(minutes=30),
         doc="how long a promoted waitlisted volunteer has to confirm",
     )
+    # Attendance
+    checkin_lead: timedelta = _setting(
+        "CHECKIN_LEAD", _parse_duration, timedelta(minutes=30), doc="check-in opens this long before a shift"
+    )
+    no_show_grace: timedelta = _setting(
+        "NO_SHOW_GRACE",
+        _parse_duration,
+        timedelta(hours=1),
+        doc="not checked in this long after a shift ends is a no-show",
+    )
 
     @classmethod
     def from_env(

@@ -2246,6 +2246,111 @@ async def cancel_pending_outbox(tx: Tx, dedupe_keys: Sequence[str]) -> int:
     return int(cursor.rowcount)
 
 
+# -- attendance -----------------------------------------------------------------------------------
+
+# A place that counts for attendance: taken, whatever came of it.
+ATTENDANCE_STATUSES = ("accepted", "checked_in", "completed", "no_show")
+_ATTENDANCE_SELECT = "SELECT n.checkin_radius_m, " + _ASSIGNMENT_SELECT.removeprefix("SELECT ")
+
+
+async def get_attendance(conn: Queryable, assignment_id: int) -> Row | None:
+    """An assignment as `get_assignment` reads it, with the site's check-in radius."""
+    return await conn.fetchone(f"{_ATTENDANCE_SELECT} WHERE a.id = ?", (assignment_id,))
+
+
+async def due_checkin_prompts(
+    conn: Queryable, *, now: datetime, opens_before: datetime, limit: int = 500
+) -> list[Row]:
+    """Accepted places not asked to check in yet, on live shifts that start by `opens_before`
+    and have not ended."""
+    return await conn.fetchall(
+        f"{_ATTENDANCE_SELECT} WHERE s.status = 'open' AND s.ends_at > ? AND s.starts_at <= ?"
+        " AND n.status = 'approved' AND a.status = 'accepted' AND a.checkin_asked_at IS NULL"
+        " ORDER BY s.starts_at, a.id LIMIT ?",
+        (ts(now), ts(opens_before), limit),
+    )
+
+
+async def mark_checkin_asked(tx: Tx, assignment_id: int, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE assignments SET checkin_asked_at = ? WHERE id = ? AND status = 'accepted'"
+        " AND checkin_asked_at IS NULL",
+        (ts(now), assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def mark_checked_in(
+    tx: Tx, assignment_id: int, *, now: datetime, distance_m: int | None
+) -> bool:
+    """The volunteer checked in themselves (only from accepted)."""
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'checked_in', checked_in_at = ?, checkin_distance_m = ?"
+        " WHERE id = ? AND status = 'accepted'",
+        (ts(now), distance_m, assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def due_completions(conn: Queryable, *, now: datetime, limit: int = 500) -> list[Row]:
+    """Checked-in places of shifts that have ended."""
+    return await conn.fetchall(
+        f"{_ATTENDANCE_SELECT} WHERE s.status IN ('open', 'closed') AND s.ends_at <= ?"
+        " AND a.status = 'checked_in' ORDER BY s.ends_at, a.id LIMIT ?",
+        (ts(now), limit),
+    )
+
+
+async def due_no_shows(conn: Queryable, *, ended_before: datetime, limit: int = 500) -> list[Row]:
+    """(id) of accepted places never checked in, on shifts that ended by `ended_before`."""
+    return await conn.fetchall(
+        "SELECT a.id FROM shifts s JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status IN ('open', 'closed') AND s.ends_at <= ? AND a.status = 'accepted'"
+        " ORDER BY s.ends_at, a.id LIMIT ?",
+        (ts(ended_before), limit),
+    )
+
+
+async def set_attendance(
+    tx: Tx, assignment_id: int, *, expected: str, status: str, now: datetime
+) -> bool:
+    """Move a place from `expected` to checked_in, completed (at the shift's end) or no_show,
+    keeping the other attendance timestamps consistent with it."""
+    if status == "checked_in":
+        sets = "checked_in_at = COALESCE(checked_in_at, ?), completed_at = NULL, no_show_at = NULL"
+        params: tuple[Any, ...] = (ts(now),)
+    elif status == "completed":
+        sets = (
+            "completed_at = (SELECT s.ends_at FROM shifts s WHERE s.id = assignments.shift_id),"
+            " no_show_at = NULL"
+        )
+        params = ()
+    elif status == "no_show":
+        sets = "no_show_at = ?, completed_at = NULL"
+        params = (ts(now),)
+    else:
+        raise ValueError(f"not an attendance status: {status}")
+    cursor = await tx.execute(
+        f"UPDATE assignments SET status = ?, {sets} WHERE id = ? AND status = ?",
+        (status, *params, assignment_id, expected),
+    )
+    return cursor.rowcount == 1
+
+
+async def attendance_roster(
+    conn: Queryable, shift_id: int, *, limit: int, offset: int
+) -> list[Row]:
+    """Who holds a place on the shift and what came of it, in the order they took it."""
+    return await conn.fetchall(
+        "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, v.full_name, v.phone,"
+        " u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+        f" WHERE a.shift_id = ? AND a.status IN ({_marks(ATTENDANCE_STATUSES)})"
+        " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
+        (shift_id, *ATTENDANCE_STATUSES, limit, offset),
+    )
+
+
 # ================================================================================================
 # console demo data (python -m bot console [--demo]; see bot/console.py and bot/demo.py)
 # ================================================================================================

@@ -46,7 +46,7 @@ from telegram.error import (
     RetryAfter,
     TelegramError,
 )
-from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
+from telegram.warnings import PTBDeprecationWarning
 
 from bot import db
 from bot.clock import Clock, SystemClock
@@ -59,7 +59,6 @@ URGENT, NORMAL, BULK = 0, 5, 9
 
 # The sender calls generic Bot API methods by name (the outbox stores "sendMessage", ...); PTB
 # suggests its own wrappers for those, which do not take a stored payload.
-warnings.filterwarnings("ignore", message=r"Please use 'Bot\.", category=PTBUserWarning)
 
 # Wake the sender of a database right after a transaction that enqueued something commits.
 _wakers: WeakKeyDictionary[Database, Callable[[], None]] = WeakKeyDictionary()
@@ -160,6 +159,29 @@ async def finish_broadcast_if_done(
 
 
 # -- the sender -----------------------------------------------------------------------------------
+
+
+# Outbox methods with a typed Bot method; anything else goes through do_api_request.
+_TYPED_METHODS = {
+    "sendMessage": "send_message",
+    "editMessageText": "edit_message_text",
+    "editMessageReplyMarkup": "edit_message_reply_markup",
+    "sendLocation": "send_location",
+    "sendVenue": "send_venue",
+}
+
+
+async def call_bot_api(bot: Bot, method: str, params: dict[str, Any]) -> Any:
+    """Call one Bot API method with stored JSON parameters; the result as plain JSON data."""
+    name = _TYPED_METHODS.get(method)
+    if name is None:
+        return await bot.do_api_request(method, api_kwargs=params)
+    kwargs = dict(params)
+    markup = kwargs.get("reply_markup")
+    if isinstance(markup, dict) and "inline_keyboard" in markup:
+        kwargs["reply_markup"] = InlineKeyboardMarkup.de_json(markup, bot)
+    result = await getattr(bot, name)(**kwargs)
+    return result.to_dict() if hasattr(result, "to_dict") else result
 
 
 @dataclass
@@ -405,7 +427,7 @@ class Sender:
         except (ValueError, LookupError) as exc:
             return _Outcome("failed", f"bad outbox payload: {exc}")
         try:
-            result = await self.bot.do_api_request(row["method"], api_kwargs=params)
+            result = await call_bot_api(self.bot, row["method"], params)
         except RetryAfter as exc:
             return _Outcome("throttled", str(exc), retry_after=_retry_after_seconds(exc))
         except Forbidden as exc:

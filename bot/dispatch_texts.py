@@ -7,6 +7,8 @@ Callback data (at most 64 bytes, re-validated on every press):
   my:can:<assignment>   my:cok:<assignment>   my:keep:<assignment>          /myshifts
   my:lr:<assignment>:<code>                                                 late cancellation
   rem:ok:<assignment>   rem:no:<assignment>                                 reminders
+  att:in:<assignment>                                                       check in
+  att:v:<shift>:<offset>  att:p:<assignment>  att:a:<assignment>            attendance (staff)
 """
 
 from __future__ import annotations
@@ -230,6 +232,43 @@ def reminder_keyboard(assignment_id: int, *, confirmed: bool) -> InlineKeyboardM
         row.append(InlineKeyboardButton(_("👍 I'm coming"), callback_data=f"rem:ok:{assignment_id}"))
     row.append(InlineKeyboardButton(_("🚫 Can't make it"), callback_data=f"rem:no:{assignment_id}"))
     return InlineKeyboardMarkup([row])
+
+
+# -- attendance ----------------------------------------------------------------------------------
+
+
+def checkin_prompt_text(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
+    starts = db.parse_ts(row["starts_at"]).astimezone(tz)
+    if starts <= now:
+        text = _("Your shift at {site} started at {time}. When you arrive, tap Check in.")
+    else:
+        text = _("Your shift at {site} starts at {time}. When you arrive, tap Check in.")
+    return text.format(site=isolate(row["site_name"]), time=format_time(starts))
+
+
+def checkin_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(_("📍 Check in"), callback_data=f"att:in:{assignment_id}")]]
+    )
+
+
+def hours_text(hours: float) -> str:
+    """`6 hours`, `12.5 hours` (a fraction takes the general plural form)."""
+    value = round(hours, 1)
+    count = int(value) if float(value).is_integer() else 100
+    return ngettext("{n} hour", "{n} hours", count).format(n=ltr(f"{value:g}"))
+
+
+def thank_you_text(row: Row, *, total_hours: float) -> str:
+    span = db.parse_ts(row["ends_at"]) - db.parse_ts(row["starts_at"])
+    return "\n\n".join(
+        [
+            _("🙏 Thank you for your service at {site}!").format(site=isolate(row["site_name"])),
+            _("This shift: {duration}. Your hours served in total: {total}.").format(
+                duration=duration_text(span), total=hours_text(total_hours)
+            ),
+        ]
+    )
 
 
 # -- notices to the office and the entity ---------------------------------------------------------

@@ -220,3 +220,31 @@ def offers_to_make(open_slots: int, outstanding: int, overbook_factor: float) ->
         return 0
     target = math.ceil(round(open_slots * overbook_factor, 6))
     return max(0, max(target, open_slots) - outstanding)
+
+
+# -- attendance ----------------------------------------------------------------------------------
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+
+
+def distance_m(latitude1: float, longitude1: float, latitude2: float, longitude2: float) -> float:
+    """Great-circle distance in metres between two points (haversine): well under a metre off
+    at the few hundred metres a check-in radius spans."""
+    phi1, phi2 = math.radians(latitude1), math.radians(latitude2)
+    d_phi = phi2 - phi1
+    d_lambda = math.radians(longitude2 - longitude1)
+    a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def checkin_window(starts_at: datetime, ends_at: datetime, lead: timedelta) -> Window:
+    """When a volunteer may check in: from `lead` before the start until the end."""
+    return starts_at - lead, ends_at
+
+
+def checkin_timing(starts_at: datetime, ends_at: datetime, lead: timedelta, now: datetime) -> str:
+    """"early", "open" or "ended": where `now` falls against the check-in window."""
+    opens, closes = checkin_window(starts_at, ends_at, lead)
+    if now < opens:
+        return "early"
+    return "open" if now < closes else "ended"

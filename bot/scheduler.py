@@ -10,6 +10,8 @@ and loses nothing:
   rem:<assignment>:<lead seconds>                  reminders
   atrisk:<assignment>:<recipient>                  unconfirmed-shift notices
   latecancel:<assignment>:<time>:<recipient>       late cancellations (sent by dispatch.cancel)
+  checkin:<assignment>                             "tap Check in" (CHECKIN_LEAD before the start)
+  thanks:<assignment>                              the thank-you once a shift is completed
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import db, delivery, dispatch, matching
+from bot import attendance, db, delivery, dispatch, matching
 from bot import dispatch_texts as texts
 from bot.config import Settings
 from bot.context import Context
@@ -52,6 +54,9 @@ class TickReport:
     reminders_sent: int = 0
     reminders_skipped: int = 0
     at_risk: int = 0
+    checkins_asked: int = 0
+    completed: int = 0
+    no_shows: int = 0
     errors: int = 0
     seconds: float = 0.0
 
@@ -74,6 +79,8 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
         ("waves", dispatch_waves, {"exhausted": exhausted}),
         ("reminders", send_due_reminders, {}),
         ("at-risk", flag_at_risk, {}),
+        ("check-in", send_checkin_prompts, {}),
+        ("attendance", settle_attendance, {}),
     )
     for name, step, extra in steps:
         # One failing step (say, a malformed row) must not stop reminders from going out; what
@@ -306,6 +313,74 @@ async def flag_at_risk(
                 now=now,
             )
             report.at_risk += 1
+
+
+# -- attendance ----------------------------------------------------------------------------------
+
+
+async def send_checkin_prompts(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Ask each accepted volunteer to check in, CHECKIN_LEAD before the start (or at once when
+    they took the place later), until the shift ends; once per place."""
+    while True:
+        rows = await db.due_checkin_prompts(
+            database, now=now, opens_before=now + settings.checkin_lead, limit=BATCH
+        )
+        if not rows:
+            return
+        async with database.transaction() as tx:
+            for row in rows:
+                if not await db.mark_checkin_asked(tx, row["id"], now=now):
+                    continue
+                with use_locale(user_locale(row, settings.default_locale)):
+                    text = texts.checkin_prompt_text(row, settings.timezone, now=now)
+                    keyboard = texts.checkin_keyboard(row["id"])
+                await delivery.enqueue(
+                    tx,
+                    chat_id=row["volunteer_id"],
+                    dedupe_key=f"checkin:{row['id']}",
+                    now=now,
+                    text=text,
+                    reply_markup=keyboard,
+                    priority=delivery.URGENT,
+                )
+                report.checkins_asked += 1
+        if len(rows) < BATCH:
+            return
+
+
+async def settle_attendance(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Ended shifts: checked in -> completed (at the shift's end) with a thank-you; accepted and
+    never checked in, NO_SHOW_GRACE after the end -> no-show. After downtime, catches up."""
+    while True:
+        rows = await db.due_completions(database, now=now, limit=BATCH)
+        if not rows:
+            break
+        async with database.transaction() as tx:
+            for row in rows:
+                if not await db.set_attendance(
+                    tx, row["id"], expected="checked_in", status="completed", now=now
+                ):
+                    continue
+                await attendance.thank(tx, settings, row, now=now)
+                report.completed += 1
+        if len(rows) < BATCH:
+            break
+    while True:
+        rows = await db.due_no_shows(database, ended_before=now - settings.no_show_grace, limit=BATCH)
+        if not rows:
+            return
+        async with database.transaction() as tx:
+            for row in rows:
+                if await db.set_attendance(
+                    tx, row["id"], expected="accepted", status="no_show", now=now
+                ):
+                    report.no_shows += 1
+        if len(rows) < BATCH:
+            return
 
 
 # -- the job -------------------------------------------------------------------------------------

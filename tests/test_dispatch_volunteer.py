@@ -305,4 +305,6 @@ async def test_cancel_buttons_check_whose_place_and_when(bot: BotHarness) -> Non
     assert _alert(calls) == "بدأت هذه المناوبة بالفعل."
     assert (await assignment(bot.db, mine))["status"] == "accepted"
     await bot.command(intruder, "/myshifts")
-    assert "جارية الآن" in bot.last(intruder).text and not bot.last(intruder).buttons
+    # A started shift can no longer be cancelled; only checked in (attendance).
+    assert "جارية الآن" in bot.last(intruder).text
+    assert [data for _label, data in bot.last(intruder).buttons] == [f"att:in:{mine}"]

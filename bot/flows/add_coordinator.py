@@ -20,6 +20,7 @@ from telegram.ext import (
 from bot import db
 from bot.auth import ADMIN, COORDINATOR, STAFF, requires
 from bot.context import Context
+from bot.flows import private_flow
 from bot.handlers.common import announce_role_change, refresh_menu_of
 from bot.i18n import _, ltr
 
@@ -122,7 +123,8 @@ async def cancel(update: Update, context: Context) -> int:
 
 
 def build() -> ConversationHandler:
-    return ConversationHandler(
+    return private_flow(
+        "add_coordinator",
         entry_points=[CallbackQueryHandler(begin, pattern=r"^staff:add$")],
         states={
             WAITING_FOR_PERSON: [
@@ -137,11 +139,4 @@ def build() -> ConversationHandler:
             CommandHandler("cancel", cancel),
             MessageHandler(filters.ALL & ~filters.COMMAND, receive_person),
         ],
-        name="add_coordinator",
-        persistent=True,
-        # One admin, one chat: the flow follows the person, not a single message.
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        allow_reentry=True,
     )

@@ -34,7 +34,7 @@ from bot.audience import REPRESENTATIVES, STAFF, VOLUNTEERS, Audience
 from bot.auth import STAFF as STAFF_ROLES
 from bot.auth import requires
 from bot.context import Context
-from bot.flows import focus
+from bot.flows import focus, private_flow
 from bot.i18n import (
     _,
     format_datetime,
@@ -852,7 +852,8 @@ def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
     mine = focus.Focused(NAME, all_user_data)
     menu_text = filters.TEXT & ~filters.COMMAND & mine
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & mine
-    return ConversationHandler(
+    return private_flow(
+        NAME,
         entry_points=[CommandHandler("broadcast", start)],
         states={
             AUDIENCE: [CallbackQueryHandler(choose_kind, pattern=r"^bc:k:(all|vol|reps|staff)$")],
@@ -888,13 +889,6 @@ def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
             CallbackQueryHandler(cancel, pattern=r"^bc:x$"),
             MessageHandler((filters.TEXT & ~filters.COMMAND & mine) | other, use_buttons),
         ],
-        name=NAME,
-        persistent=True,
-        # One coordinator in their private chat: the flow follows the person, not one message.
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        allow_reentry=True,
     )
 
 

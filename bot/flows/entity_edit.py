@@ -20,7 +20,7 @@ from telegram.ext import (
 from bot import catalog, db
 from bot.auth import STAFF, requires
 from bot.context import Context
-from bot.flows import focus
+from bot.flows import focus, private_flow
 from bot.handlers.entities import entity_view
 from bot.i18n import _, isolate
 
@@ -243,7 +243,8 @@ def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
     mine = focus.Focused(NAME, all_user_data)
     typed = MessageHandler(filters.TEXT & ~filters.COMMAND & mine, receive_text)
     other = MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & mine, wrong_kind)
-    return ConversationHandler(
+    return private_flow(
+        NAME,
         entry_points=[
             CallbackQueryHandler(begin_add, pattern=r"^ent:add$"),
             CallbackQueryHandler(begin_edit, pattern=r"^ent:ef:\d+:(ar|en|kind|contact)$"),
@@ -255,13 +256,6 @@ def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
             CONTACT: [CallbackQueryHandler(skip_contact, pattern=r"^entf:skip$"), typed, other],
         },
         fallbacks=[CommandHandler("cancel", cancel, filters=mine)],
-        name=NAME,
-        persistent=True,
-        # One coordinator in their private chat: the flow follows the person, not one message.
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        allow_reentry=True,
     )
 
 

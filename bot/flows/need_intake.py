@@ -25,7 +25,7 @@ from telegram.ext import (
 from bot import catalog, db
 from bot.auth import ENTITY_REP, REPS_AND_STAFF, STAFF, caller_role, requires
 from bot.context import Context
-from bot.flows import focus
+from bot.flows import focus, private_flow
 from bot.handlers import need_notices
 from bot.handlers.need_views import entity_name, need_details
 from bot.i18n import (
@@ -649,20 +649,14 @@ def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
     states = {
         state(step): [*buttons.get(step, [option]), typed, other] for step in (*ORDER, SUMMARY)
     }
-    return ConversationHandler(
+    return private_flow(
+        NAME,
         entry_points=[CommandHandler("need", begin)],
         states=states,
         fallbacks=[
             CommandHandler("cancel", cancel, filters=mine),
             CallbackQueryHandler(stale_button, pattern=r"^ni:"),
         ],
-        name=NAME,
-        persistent=True,
-        # One person in their private chat: the flow follows the person, not one message.
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        allow_reentry=True,
     )
 
 

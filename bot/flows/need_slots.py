@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot import db
 from bot.auth import STAFF, requires
 from bot.context import Context
-from bot.flows import focus
+from bot.flows import focus, private_flow
 from bot.handlers import need_notices
 from bot.handlers.needs import record_decision, too_late_text
 from bot.i18n import _, isolate, ltr, normalize_digits
@@ -151,7 +151,8 @@ async def cancel(update: Update, context: Context) -> int:
 
 def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
     mine = focus.Focused(NAME, all_user_data)
-    return ConversationHandler(
+    return private_flow(
+        NAME,
         entry_points=[CallbackQueryHandler(begin, pattern=r"^(apr|nd):sl:\d+$")],
         states={
             SLOTS: [
@@ -160,13 +161,6 @@ def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
             ]
         },
         fallbacks=[CommandHandler("cancel", cancel, filters=mine)],
-        name=NAME,
-        persistent=True,
-        # One coordinator in their private chat: the flow follows the person, not one message.
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        allow_reentry=True,
     )
 
 

@@ -21,6 +21,7 @@ from telegram.ext import (
 
 from bot import db
 from bot.context import Context
+from bot.flows import private_flow
 from bot.flows.volunteer_steps import NEW_MESSAGE, HasDraft, start_flow
 from bot.i18n import DateInputError, _, format_date, parse_date
 from bot.volunteers import VolunteerInputError, check_pause_day, effective_status, pause_end
@@ -128,7 +129,8 @@ async def cancel(update: Update, context: Context) -> int:
 
 def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
     """The flow; `user_data` is the application's (messages count only while a draft exists)."""
-    return ConversationHandler(
+    return private_flow(
+        "pause",
         entry_points=[CommandHandler("pause", begin, filters=filters.ChatType.PRIVATE)],
         states={
             UNTIL: [
@@ -137,12 +139,6 @@ def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
             ]
         },
         fallbacks=[CommandHandler("cancel", cancel)],
-        name="pause",
-        persistent=True,
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        allow_reentry=True,
     )
 
 

@@ -15,6 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Conv
 
 from bot import db
 from bot.context import Context
+from bot.flows import private_flow
 from bot.flows.volunteer_steps import FIELDS_BY_CODE, StepRunner, start_flow
 from bot.handlers import volunteer as volunteer_handlers
 from bot.i18n import _
@@ -81,17 +82,11 @@ runner = StepRunner(prefix="pe", draft_key=DRAFT, after=save, lost=lost)
 
 def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
     """The flow; `user_data` is the application's (messages count only while a draft exists)."""
-    return ConversationHandler(
+    return private_flow(
+        "profile_edit",
         entry_points=[CallbackQueryHandler(begin, pattern=r"^prof:e:\w+$")],
         states=runner.states(user_data),
         fallbacks=[CommandHandler("cancel", cancel)],
-        name="profile_edit",
-        persistent=True,
-        per_chat=True,
-        per_user=True,
-        per_message=False,
-        # Another Edit button in the middle of an edit switches to that field.
-        allow_reentry=True,
     )
 
 

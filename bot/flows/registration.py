@@ -23,6 +23,7 @@ from telegram.ext import (
 from bot import db
 from bot.auth import VOLUNTEER
 from bot.context import Context
+from bot.flows import private_flow
 from bot.flows.volunteer_steps import (
     FIELDS_BY_CODE,
     MESSAGE_KEY,
@@ -297,7 +298,8 @@ def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
         NEW_MESSAGE & ~filters.COMMAND & HasDraft(user_data, DRAFT), wrong_input
     )
     stale_buttons = CallbackQueryHandler(stale, pattern=r"^reg:")
-    return ConversationHandler(
+    return private_flow(
+        "registration",
         entry_points=[
             CommandHandler("register", begin, filters=PRIVATE),
             CallbackQueryHandler(begin, pattern=r"^menu:register$"),
@@ -320,13 +322,6 @@ def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
             CommandHandler("register", already_registering),
             CallbackQueryHandler(already_registering, pattern=r"^menu:register$"),
         ],
-        name="registration",
-        persistent=True,
-        # One person in their private chat: the flow follows the user across messages, and
-        # its buttons are re-checked against the message they came from (draft["_msg"]).
-        per_chat=True,
-        per_user=True,
-        per_message=False,
         allow_reentry=False,
     )
 

@@ -25,6 +25,7 @@ from telegram.ext import (
 
 from bot import db, dispatch
 from bot.context import Context
+from bot.flows import private_flow
 from bot.handlers import shifts
 from bot.handlers.shifts import DECLINE_REASON, END, LATE_REASON
 from bot.i18n import _
@@ -109,7 +110,8 @@ async def stop(update: Update, context: Context) -> object:
 
 def build() -> ConversationHandler:
     reason_text = filters.TEXT & ~filters.COMMAND
-    return ConversationHandler(
+    return private_flow(
+        NAME,
         entry_points=[
             CallbackQueryHandler(shifts.decline_offer, pattern=r"^off:dec:\d+$"),
             CallbackQueryHandler(shifts.ask_cancel, pattern=r"^(my:can|rem:no):\d+$"),
@@ -127,10 +129,4 @@ def build() -> ConversationHandler:
             ],
         },
         fallbacks=[CommandHandler("cancel", stop)],
-        name=NAME,
-        persistent=True,
-        allow_reentry=True,
-        per_chat=True,
-        per_user=True,
-        per_message=False,
     )

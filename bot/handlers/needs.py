@@ -346,6 +346,8 @@ async def roster(update: Update, context: Context) -> None:
     if more:
         nav.append(InlineKeyboardButton(_("Next ▶"), callback_data=f"sh:r:{shift['id']}:{offset + ROSTER_PAGE}"))
     buttons = [nav] if nav else []
+    if shift["status"] != "cancelled" and db.parse_ts(shift["starts_at"]) <= context.now():
+        buttons.append([InlineKeyboardButton(_("🧾 Attendance"), callback_data=f"att:v:{shift['id']}:0")])
     buttons.append([InlineKeyboardButton(_("◀ Back to the need"), callback_data=f"nd:o:{shift['need_id']}:0")])
     await query.answer()
     await query.edit_message_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))

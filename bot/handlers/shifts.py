@@ -399,6 +399,13 @@ async def sign_up(update: Update, context: Context) -> None:
         await query.answer(problem_text(outcome), show_alert=True)
 
 
+def _checkin_button(row: db.Row, number: int) -> InlineKeyboardButton:
+    """Check in (flows/checkin.py), offered from CHECKIN_LEAD before the start to the end."""
+    return InlineKeyboardButton(
+        _("📍 Check in #{number}").format(number=number), callback_data=f"att:in:{row['id']}"
+    )
+
+
 async def myshifts_command(update: Update, context: Context) -> None:
     """The volunteer's accepted and waitlisted shifts, each with Cancel."""
     user_id = update.effective_user.id
@@ -422,12 +429,18 @@ async def myshifts_command(update: Update, context: Context) -> None:
             lines.append("   " + _("⏳ On the waitlist: number {position}").format(
                 position=ltr(position)))
             label = _("Leave the waitlist #{number}")
-        elif row["status"] == "checked_in" or db.parse_ts(row["starts_at"]) <= context.now():
+        elif row["status"] == "checked_in":
+            lines.append("   " + _("📍 Checked in"))
+            continue
+        elif db.parse_ts(row["starts_at"]) <= context.now():
             lines.append("   " + _("🟢 In progress"))
+            buttons.append([_checkin_button(row, number)])
             continue
         else:
             lines.append("   " + (_("✅ Confirmed") if row["confirmed_at"] else _("✅ Accepted")))
             label = _("✖️ Cancel #{number}")
+            if db.parse_ts(row["starts_at"]) - context.settings.checkin_lead <= context.now():
+                buttons.append([_checkin_button(row, number)])
         buttons.append(
             [InlineKeyboardButton(label.format(number=number), callback_data=f"my:can:{row['id']}")]
         )

@@ -1,0 +1,166 @@
+"""Attendance: volunteers check in at the site, shifts settle into completed or no-show, and the
+people who were there correct the record.
+
+Like bot/dispatch.py: each operation is one `BEGIN IMMEDIATE` transaction that re-reads the
+assignment, changes it with a guarded UPDATE and writes what it causes to the outbox in the same
+transaction. No Telegram here; handlers put outcomes into words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import db, delivery, matching
+from bot import dispatch_texts as texts
+from bot.config import Settings
+from bot.db import Database, Row, Tx
+from bot.i18n import use_locale, user_locale
+
+# What happened, for the handler to put into words.
+UNKNOWN = "unknown"  # no such assignment
+NOT_YOURS = "not_yours"  # someone else's place
+GONE = "gone"  # the shift or its need was cancelled
+NOT_TAKEN = "not_taken"  # the place was never taken, or was given up
+EARLY = "early"  # check-in has not opened yet (opens_at)
+ENDED = "ended"  # the shift is over
+ALREADY = "already"  # already checked in (or already marked so)
+NEEDS_LOCATION = "needs_location"  # the site has coordinates: share a location
+TOO_FAR = "too_far"  # the location is outside the radius (distance_m)
+CHECKED_IN = "checked_in"
+NOT_STARTED = "not_started"  # corrections: the shift has not started
+MARKED = "marked"  # corrections: status changed (status)
+
+
+@dataclass
+class Attendance:
+    kind: str
+    assignment: Row | None = None
+    distance_m: int | None = None
+    opens_at: datetime | None = None
+    status: str | None = None  # the status a correction set
+
+
+def has_site(row: Row) -> bool:
+    return row["latitude"] is not None and row["longitude"] is not None
+
+
+def _gone(row: Row) -> bool:
+    return row["shift_status"] == "cancelled" or row["need_status"] in ("cancelled", "rejected")
+
+
+def _window(row: Row) -> tuple[datetime, datetime]:
+    return db.parse_ts(row["starts_at"]), db.parse_ts(row["ends_at"])  # type: ignore[return-value]
+
+
+def checkin_problem(
+    row: Row | None, user_id: int, settings: Settings, now: datetime
+) -> Attendance | None:
+    """Why this volunteer cannot check in to this place now, or None."""
+    if row is None:
+        return Attendance(UNKNOWN)
+    if row["volunteer_id"] != user_id:
+        return Attendance(NOT_YOURS, row)
+    if row["status"] in ("checked_in", "completed"):
+        return Attendance(ALREADY, row)
+    if _gone(row):
+        return Attendance(GONE, row)
+    if row["status"] == "no_show":
+        return Attendance(ENDED, row)
+    if row["status"] != "accepted":
+        return Attendance(NOT_TAKEN, row)
+    starts_at, ends_at = _window(row)
+    timing = matching.checkin_timing(starts_at, ends_at, settings.checkin_lead, now)
+    if timing == "early":
+        return Attendance(EARLY, row, opens_at=starts_at - settings.checkin_lead)
+    if timing == "ended":
+        return Attendance(ENDED, row)
+    return None
+
+
+async def check_in(
+    database: Database,
+    settings: Settings,
+    *,
+    assignment_id: int,
+    user_id: int,
+    now: datetime,
+    location: tuple[float, float] | None = None,
+) -> Attendance:
+    """Check the volunteer in: at once when the site has no coordinates, else only with a
+    location within the site's check-in radius."""
+    async with database.transaction() as tx:
+        row = await db.get_attendance(tx, assignment_id)
+        problem = checkin_problem(row, user_id, settings, now)
+        if problem:
+            return problem
+        assert row is not None
+        distance: int | None = None
+        if has_site(row):
+            if location is None:
+                return Attendance(NEEDS_LOCATION, row)
+            distance = round(matching.distance_m(row["latitude"], row["longitude"], *location))
+            if distance > row["checkin_radius_m"]:
+                return Attendance(TOO_FAR, row, distance_m=distance)
+        if not await db.mark_checked_in(tx, assignment_id, now=now, distance_m=distance):
+            return Attendance(ALREADY, row)
+        return Attendance(CHECKED_IN, row, distance_m=distance)
+
+
+async def thank(tx: Tx, settings: Settings, row: Row, *, now: datetime) -> None:
+    """The thank-you for a completed shift, with its hours and the volunteer's total (once)."""
+    record = (await db.service_records(tx, [row["volunteer_id"]], now=now))[row["volunteer_id"]]
+    with use_locale(user_locale(row, settings.default_locale)):
+        text = texts.thank_you_text(row, total_hours=record.hours)
+    await delivery.enqueue(
+        tx, chat_id=row["volunteer_id"], dedupe_key=f"thanks:{row['id']}", now=now, text=text
+    )
+
+
+# -- corrections by the people who were there ------------------------------------------------------
+
+
+def corrected_status(row: Row, *, present: bool, now: datetime) -> str:
+    """Present: checked in while the shift runs, completed once it has ended. Absent: no-show."""
+    if not present:
+        return "no_show"
+    return "checked_in" if now < db.parse_ts(row["ends_at"]) else "completed"  # type: ignore[operator]
+
+
+async def correct(
+    database: Database,
+    settings: Settings,
+    *,
+    assignment_id: int,
+    actor_id: int,
+    present: bool,
+    now: datetime,
+) -> Attendance:
+    """A coordinator or the entity's representative marks a volunteer present or absent on a
+    started shift (the caller has checked their role and entity). Audited."""
+    async with database.transaction() as tx:
+        row = await db.get_attendance(tx, assignment_id)
+        if row is None:
+            return Attendance(UNKNOWN)
+        if _gone(row):
+            return Attendance(GONE, row)
+        if row["status"] not in db.ATTENDANCE_STATUSES:
+            return Attendance(NOT_TAKEN, row)
+        if db.parse_ts(row["starts_at"]) > now:  # type: ignore[operator]
+            return Attendance(NOT_STARTED, row)
+        status = corrected_status(row, present=present, now=now)
+        if row["status"] == status:
+            return Attendance(ALREADY, row, status=status)
+        if not await db.set_attendance(
+            tx, assignment_id, expected=row["status"], status=status, now=now
+        ):
+            return Attendance(ALREADY, row, status=row["status"])
+        await db.audit(
+            tx, actor_id=actor_id, action=f"attendance.{'present' if present else 'absent'}",
+            now=now, target_type="assignment", target_id=assignment_id,
+            details={"shift": row["shift_id"], "volunteer": row["volunteer_id"],
+                     "from": row["status"], "to": status},
+        )
+        if status == "completed":
+            await thank(tx, settings, row, now=now)
+        return Attendance(MARKED, row, status=status)
