@@ -33,3 +33,23 @@ def test_benchmarks_run_at_quick_sizes() -> None:
     assert lines, result.stdout
     for line in lines:
         assert "; target " in line and line.rstrip().endswith(("PASS", "SHORT")), line
+
+
+def test_readme_documents_every_setting_with_its_default() -> None:
+    from bot.config import Settings
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, default, _doc in Settings.variables():
+        row = next((line for line in readme.splitlines() if line.startswith(f"| `{name}` |")), None)
+        assert row is not None, f"{name} is not in the README's configuration table"
+        assert (f"`{default}`" if default else "—") in row, row
+
+
+def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    quick_start = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = quick_start.split("```")[1::2]
+    assert len(blocks) == 2
+    test_command = blocks[1].strip()
+    assert "pytest" in test_command
+    assert test_command in (ROOT / ".ci" / "run").read_text(encoding="utf-8")
