@@ -158,6 +158,30 @@ async def finish_broadcast_if_done(
     return True
 
 
+async def revise(
+    tx: Tx, original: Row, *, dedupe_key: str, now: datetime, text: Callable[[str], str]
+) -> str:
+    """Take back or correct a message queued earlier: withdraw it while still pending, or edit
+    the sent one in place. `text(original_text)` gives the new text (rendered by the caller in
+    the recipient's locale). Returns "withdrawn", "edited" or "gone" (failed, or never sent)."""
+    if original["status"] == "pending":
+        await db.cancel_pending_outbox_row(tx, original["id"])
+        return "withdrawn"
+    if original["status"] != "sent" or not original["message_id"]:
+        return "gone"
+    previous = json.loads(original["payload"] or "{}").get("text", "")
+    await enqueue(
+        tx,
+        chat_id=original["chat_id"],
+        dedupe_key=dedupe_key,
+        now=now,
+        method="editMessageText",
+        params={"message_id": original["message_id"]},
+        text=text(previous),
+    )
+    return "edited"
+
+
 # -- the sender -----------------------------------------------------------------------------------
 
 

@@ -9,7 +9,6 @@ the person who pressed a button; everyone else hears through the outbox.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -378,21 +377,14 @@ async def close_offer_message(
     sent = await db.outbox_by_key(tx, key)
     if sent is None:
         return
-    if sent["status"] == "pending":
-        await db.cancel_pending_outbox(tx, [key, f"{key}:venue"])
-    elif sent["status"] == "sent" and sent["message_id"]:
-        original = json.loads(sent["payload"]).get("text", "")
-        with use_locale(user_locale(assignment, settings.default_locale)):
-            text = f"{original}\n\n{note()}" if original else note()
-        await delivery.enqueue(
-            tx,
-            chat_id=assignment["volunteer_id"],
-            dedupe_key=f"{key}:closed",
-            now=now,
-            method="editMessageText",
-            params={"message_id": sent["message_id"]},
-            text=text,
-        )
+    with use_locale(user_locale(assignment, settings.default_locale)):
+        closing = note()
+    outcome = await delivery.revise(
+        tx, sent, dedupe_key=f"{key}:closed", now=now,
+        text=lambda original: f"{original}\n\n{closing}" if original else closing,
+    )
+    if outcome == "withdrawn":
+        await db.cancel_pending_outbox(tx, [f"{key}:venue"])
 
 
 async def notify_office(

@@ -125,22 +125,12 @@ async def close_approval_cards(
     for card in await db.approval_cards(tx, need_id):
         if skip_message and (card["chat_id"], card["message_id"]) == skip_message:
             continue
-        if card["status"] == "pending":
-            await db.cancel_pending_outbox_row(tx, card["id"])
-            continue
-        if card["status"] != "sent" or not card["message_id"]:
-            continue
         recipient = await db.get_user(tx, card["chat_id"])
         with use_locale(user_locale(recipient, settings.default_locale)):
             text = f"{card_text(need, languages, submitter, settings)}\n\n{outcome_line(need, actor, settings)}"
-        await delivery.enqueue(
-            tx,
-            chat_id=card["chat_id"],
-            dedupe_key=f"needcard-done:{need_id}:{card['chat_id']}",
-            now=now,
-            method="editMessageText",
-            params={"message_id": card["message_id"]},
-            text=text,
+        await delivery.revise(
+            tx, card, dedupe_key=f"needcard-done:{need_id}:{card['chat_id']}", now=now,
+            text=lambda _original, text=text: text,
         )
 
 
