@@ -399,8 +399,16 @@ async def ask_cancel_need(update: Update, context: Context) -> None:
     shift_ids = await db.future_open_shift_ids(context.db, need["id"], now=context.now())
     people = await db.count_assignments_to_notify(context.db, shift_ids)
     await query.answer()
+    if not shift_ids:
+        question = _("Cancel need {id} “{title}”? It has no shifts ahead.")
+    elif not people:
+        question = _("Cancel need {id} “{title}”? Its {shifts} ahead will be cancelled; no "
+                     "volunteer has taken them yet.")
+    else:
+        question = _("Cancel need {id} “{title}”? Its {shifts} ahead will be cancelled and "
+                     "{people} will be told.")
     await query.edit_message_text(
-        _("Cancel need {id} “{title}”? Its {shifts} ahead will be cancelled and {people} will be told.").format(
+        question.format(
             id=ltr(f"#{need['id']}"), title=isolate(need["title"]),
             shifts=ngettext("{n} shift", "{n} shifts", len(shift_ids)).format(n=len(shift_ids)),
             people=ngettext("{n} volunteer", "{n} volunteers", people).format(n=people),
@@ -452,8 +460,12 @@ async def ask_cancel_shift(update: Update, context: Context) -> None:
         return
     people = await db.count_assignments_to_notify(context.db, [shift["id"]])
     await query.answer()
+    question = (
+        _("Cancel the shift of “{title}” on {when}? {people} will be told.") if people
+        else _("Cancel the shift of “{title}” on {when}? No volunteer has taken it yet.")
+    )
     await query.edit_message_text(
-        _("Cancel the shift of “{title}” on {when}? {people} will be told.").format(
+        question.format(
             title=isolate(shift["title"]), when=shift_when(shift, context.settings.timezone),
             people=ngettext("{n} volunteer", "{n} volunteers", people).format(n=people),
         ),
