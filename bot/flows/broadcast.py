@@ -849,7 +849,8 @@ async def stale(update: Update, context: Context) -> None:
 
 def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
     # Typed messages reach this flow only while it has the focus (bot/flows/focus.py).
-    mine = focus.Focused(NAME, all_user_data)
+    # New messages only: editing an earlier message must not answer the question open now.
+    mine = focus.Focused(NAME, all_user_data) & filters.UpdateType.MESSAGE
     menu_text = filters.TEXT & ~filters.COMMAND & mine
     other = ~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & mine
     return private_flow(

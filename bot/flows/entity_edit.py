@@ -240,7 +240,8 @@ async def wrong_kind(update: Update, context: Context) -> str:
 
 
 def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
-    mine = focus.Focused(NAME, all_user_data)
+    # New messages only: editing an earlier message must not answer the question open now.
+    mine = focus.Focused(NAME, all_user_data) & filters.UpdateType.MESSAGE
     typed = MessageHandler(filters.TEXT & ~filters.COMMAND & mine, receive_text)
     other = MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & mine, wrong_kind)
     return private_flow(

@@ -626,7 +626,8 @@ async def stale_button(update: Update, context: Context) -> str:
 
 
 def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
-    mine = focus.Focused(NAME, all_user_data)
+    # New messages only: editing an earlier message must not answer the question open now.
+    mine = focus.Focused(NAME, all_user_data) & filters.UpdateType.MESSAGE
     typed = MessageHandler(filters.TEXT & ~filters.COMMAND & mine, receive_text)
     other = MessageHandler(~filters.TEXT & ~filters.COMMAND & ~filters.StatusUpdate.ALL & mine, wrong_kind)
     option = CallbackQueryHandler(choose_option, pattern=r"^ni:(sp|rad|same|g|tr|age|skip)(:\w+)?$")

@@ -150,7 +150,8 @@ async def cancel(update: Update, context: Context) -> int:
 
 
 def build(all_user_data: Mapping[int, Any]) -> ConversationHandler:
-    mine = focus.Focused(NAME, all_user_data)
+    # New messages only: editing an earlier message must not answer the question open now.
+    mine = focus.Focused(NAME, all_user_data) & filters.UpdateType.MESSAGE
     return private_flow(
         NAME,
         entry_points=[CallbackQueryHandler(begin, pattern=r"^(apr|nd):sl:\d+$")],

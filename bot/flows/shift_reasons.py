@@ -109,7 +109,8 @@ async def stop(update: Update, context: Context) -> object:
 
 
 def build() -> ConversationHandler:
-    reason_text = filters.TEXT & ~filters.COMMAND
+    # New messages only: editing an earlier message is not a reason.
+    reason_text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
     return private_flow(
         NAME,
         entry_points=[

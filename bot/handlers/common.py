@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from telegram import (
@@ -16,6 +17,7 @@ from telegram import (
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
+    ApplicationHandlerStop,
     CallbackQueryHandler,
     CommandHandler,
     MessageHandler,
@@ -197,6 +199,21 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
             )
     saved = row["locale"] if row is not None else None
     set_locale(resolve_locale(saved, user.language_code, context.settings.default_locale))
+    if update.callback_query and forged_callback_data(update.callback_query.data):
+        log.info("ignored forged callback data %r from user %s", update.callback_query.data, user.id)
+        await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
+        raise ApplicationHandlerStop
+
+
+# Telegram ids have at most 52 significant bits; the bot's offsets are far smaller.
+MAX_CALLBACK_NUMBER = 2**53
+DIGITS = re.compile(r"\d+")
+
+
+def forged_callback_data(data: str | None) -> bool:
+    """Data the bot never puts on a button: empty (PTB would give it to the first handler with a
+    pattern) or with a number too large for the database's 64-bit integers."""
+    return not data or any(int(run) > MAX_CALLBACK_NUMBER for run in DIGITS.findall(data))
 
 
 # -- /start, /help, /privacy, /cancel --------------------------------------------------------------
