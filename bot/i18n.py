@@ -215,6 +215,8 @@ class DateInputError(ValueError):
         self.code = code
 
     def message(self) -> str:
+        if self.code == "month":
+            return _("There are only 12 months: please check the month and try again.")
         if self.code == "invalid":
             return _("That day does not exist in that month. Please check the date and try again.")
         if self.code == "range":
@@ -263,7 +265,7 @@ def parse_date(text: str) -> date:
         if not 1343 <= year <= 1500:
             raise DateInputError("range")
         if not 1 <= month <= 12:
-            raise DateInputError("invalid")
+            raise DateInputError("month")
         try:
             gregorian = Hijri(year, month, day).to_gregorian()
         except (ValueError, OverflowError):
@@ -271,6 +273,8 @@ def parse_date(text: str) -> date:
         return date(gregorian.year, gregorian.month, gregorian.day)
     if not 1900 <= year <= 2100:
         raise DateInputError("range")
+    if not 1 <= month <= 12:
+        raise DateInputError("month")
     try:
         return date(year, month, day)
     except ValueError:

@@ -31,9 +31,9 @@ async def test_stats_counts_volunteers_needs_and_fill_rate(bot: BotHarness) -> N
     await seed(bot)
     calls = await bot.command(bot.admin, "/stats")
     text = bot.texts(calls)
-    assert "3 active" in text and "1 awaiting approval" in text
-    assert "1 awaiting approval, 1 approved" in text  # needs
-    assert "2 of 8 places filled (25%)" in text
+    assert "active volunteers: 3 · awaiting approval: 1" in text
+    assert "📋 Needs\nawaiting approval: 1 · approved: 1" in text
+    assert "places filled: 2 of 8 (25%)" in text
     assert "Guidance" not in text and "Wayfinding: 2" in text
 
 

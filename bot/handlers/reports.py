@@ -16,6 +16,11 @@ from bot.export import build_workbook
 from bot.i18n import _, format_date, ltr
 
 
+def _section(title: str, figures: list[tuple[str, object]]) -> str:
+    """A titled line of `label: value` pairs (no sentence, so no plural forms to get wrong)."""
+    return f"{title}\n" + " · ".join(f"{label}: {value}" for label, value in figures)
+
+
 def _percent(part: int, whole: int) -> str:
     return ltr(f"{round(100 * part / whole)}%") if whole else "—"
 
@@ -33,29 +38,45 @@ async def stats(update: Update, context: Context) -> None:
     outbox = await db.stats_outbox(database)
     registered = sum(n for status, n in volunteers.items() if status in
                      {"active", "paused", "pending", "suspended"})
+    tz = context.settings.timezone
     lines = [
-        _("Season numbers — {date}").format(date=format_date(now.astimezone(context.settings.timezone).date())),
+        _("Season numbers — {date}").format(date=format_date(now.astimezone(tz).date())),
         "",
-        _("👥 Volunteers: {total} registered — {active} active, {pending} awaiting approval, "
-          "{paused} paused, {suspended} suspended; {new} new this week; {unreachable} unreachable.").format(
-            total=registered, active=volunteers.get("active", 0), pending=volunteers.get("pending", 0),
-            paused=volunteers.get("paused", 0), suspended=volunteers.get("suspended", 0),
-            new=volunteers["new"], unreachable=volunteers["unreachable"]),
-        _("📋 Needs: {submitted} awaiting approval, {approved} approved, {closed} closed, "
-          "{rejected} rejected, {cancelled} cancelled.").format(
-            submitted=needs.get("submitted", 0), approved=needs.get("approved", 0),
-            closed=needs.get("closed", 0), rejected=needs.get("rejected", 0),
-            cancelled=needs.get("cancelled", 0)),
-        _("📅 Next 7 days: {shifts} shifts, {accepted} of {slots} places filled ({rate}); "
-          "{unfilled} shifts not yet full.").format(
-            shifts=week["shifts"], accepted=week["accepted"], slots=week["slots"],
-            rate=_percent(int(week["accepted"]), int(week["slots"])), unfilled=week["unfilled"]),
-        _("🕒 Last 30 days: {completed} shifts served, {hours} hours; {no_shows} no-shows, "
-          "{late} late cancellations; {offered} offers waiting for an answer now.").format(
-            completed=service["completed"], hours=ltr(f"{float(service['hours']):.0f}"),
-            no_shows=service["no_shows"], late=service["late_cancels"], offered=service["offered"]),
-        _("✉️ Messages: {pending} waiting to be sent, {sent} sent, {failed} failed.").format(
-            pending=outbox.get("pending", 0), sent=outbox.get("sent", 0), failed=outbox.get("failed", 0)),
+        _section(_("👥 Volunteers"), [
+            (_("registered"), registered),
+            (_("active volunteers"), volunteers.get("active", 0)),
+            (_("awaiting approval"), volunteers.get("pending", 0)),
+            (_("paused"), volunteers.get("paused", 0)),
+            (_("suspended"), volunteers.get("suspended", 0)),
+            (_("new this week"), volunteers["new"]),
+            (_("unreachable"), volunteers["unreachable"]),
+        ]),
+        _section(_("📋 Needs"), [
+            (_("awaiting approval"), needs.get("submitted", 0)),
+            (_("approved"), needs.get("approved", 0)),
+            (_("closed"), needs.get("closed", 0)),
+            (_("rejected"), needs.get("rejected", 0)),
+            (_("cancelled"), needs.get("cancelled", 0)),
+        ]),
+        _section(_("📅 Next 7 days"), [
+            (_("shifts"), week["shifts"]),
+            (_("places filled"), _("{accepted} of {slots} ({rate})").format(
+                accepted=week["accepted"], slots=week["slots"],
+                rate=_percent(int(week["accepted"]), int(week["slots"])))),
+            (_("shifts not yet full"), week["unfilled"]),
+        ]),
+        _section(_("🕒 Last 30 days"), [
+            (_("shifts served"), service["completed"]),
+            (_("hours served"), ltr(f"{float(service['hours']):.0f}")),
+            (_("no-shows"), service["no_shows"]),
+            (_("late cancellations"), service["late_cancels"]),
+            (_("offers awaiting an answer now"), service["offered"]),
+        ]),
+        _section(_("✉️ Messages"), [
+            (_("waiting to be sent"), outbox.get("pending", 0)),
+            (_("sent"), outbox.get("sent", 0)),
+            (_("failed"), outbox.get("failed", 0)),
+        ]),
     ]
     if specialties:
         lines += ["", _("Active volunteers by specialty:")]
