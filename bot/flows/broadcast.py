@@ -710,11 +710,11 @@ async def send(update: Update, context: Context) -> int:
             urgent=urgent, now=context.now(),
         )
     except NobodyToSend:
-        _end(context)
+        focus.finish(context.user_data, NAME, draft_key=KEY)
         await query.answer()
         await query.edit_message_text(_("Nobody in this audience can be reached right now. Nothing was sent."))
         return ConversationHandler.END
-    _end(context)
+    focus.finish(context.user_data, NAME, draft_key=KEY)
     await query.answer(_("Queued."))
     await query.edit_message_text(
         ngettext(
@@ -755,16 +755,10 @@ async def send_broadcast(
     return broadcast_id, count
 
 
-def _end(context: Context) -> bool:
-    """Forget the draft; True when another flow is open underneath and takes text again."""
-    context.user_data.pop(KEY, None)
-    return focus.leave(context.user_data, NAME)
-
-
 async def cancel(update: Update, context: Context) -> int:
     """Stop without sending anything (/cancel or the Cancel button)."""
     text = _("Cancelled. Nothing was sent.")
-    if _end(context):
+    if focus.finish(context.user_data, NAME, draft_key=KEY):
         text += "\n\n" + _("You can now go on with what you were doing before.")
     if update.callback_query:
         await update.callback_query.answer()

@@ -204,19 +204,14 @@ async def _save_edit(update: Update, context: Context, column: str, value: str |
             )
     if entity is None:
         await update.effective_message.reply_text(_("This entity no longer exists."))
-        _end(context)
+        focus.finish(context.user_data, NAME)
         return ConversationHandler.END
     await _finish(update, context, _("Saved."), entity_id)
     return ConversationHandler.END
 
 
-def _end(context: Context) -> bool:
-    context.user_data.pop(NAME, None)
-    return focus.leave(context.user_data, NAME)
-
-
 async def _finish(update: Update, context: Context, notice: str, entity_id: int) -> None:
-    resumes = _end(context)
+    resumes = focus.finish(context.user_data, NAME)
     view = await entity_view(context, entity_id)
     assert view is not None
     text = f"{notice}\n\n{view[0]}"
@@ -227,7 +222,7 @@ async def _finish(update: Update, context: Context, notice: str, entity_id: int)
 
 async def cancel(update: Update, context: Context) -> int:
     """Stop without changing anything."""
-    _end(context)
+    focus.finish(context.user_data, NAME)
     await update.effective_message.reply_text(_("Cancelled. Nothing was changed."))
     return ConversationHandler.END
 

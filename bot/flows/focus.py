@@ -40,6 +40,13 @@ def leave(user_data: dict[str, Any], name: str) -> bool:
     return bool(stack)
 
 
+def finish(user_data: dict[str, Any], name: str, *, draft_key: str | None = None) -> bool:
+    """The flow `name` ended: forget its draft (kept under `draft_key`, by default its name) and
+    its focus; True when another flow is open underneath and takes typed text again."""
+    user_data.pop(draft_key or name, None)
+    return leave(user_data, name)
+
+
 def focused(user_data: Mapping[str, Any] | None, name: str) -> bool:
     stack = (user_data or {}).get(KEY) or []
     return bool(stack) and stack[-1][0] == name

@@ -592,7 +592,7 @@ async def submit(update: Update, context: Context) -> str | int:
         )
         await need_notices.send_approval_cards(tx, need_id, settings=context.settings, now=now)
     await _took(update)
-    _end(context)
+    focus.finish(context.user_data, NAME)
     await update.effective_message.reply_text(
         _(
             "Thank you. Need {id} was submitted with {shifts}. The office's coordinators will "
@@ -605,14 +605,9 @@ async def submit(update: Update, context: Context) -> str | int:
     return ConversationHandler.END
 
 
-def _end(context: Context) -> None:
-    context.user_data.pop(NAME, None)
-    focus.leave(context.user_data, NAME)
-
-
 async def cancel(update: Update, context: Context, *, notice: bool = True) -> int:
     """/cancel or the Cancel button: forget the answers."""
-    _end(context)
+    focus.finish(context.user_data, NAME)
     if update.callback_query and notice:
         await _took(update)
     if notice:

@@ -68,7 +68,7 @@ async def receive_reason(update: Update, context: Context) -> str | int:
     won, _card = await record_decision(
         context, need_id, "rejected", update.effective_user.id, reason=reason
     )
-    resumes = _end(context)
+    resumes = focus.finish(context.user_data, NAME)
     if won:
         text = _("Need {id} was not approved. The representatives were told the reason.").format(
             id=ltr(f"#{need_id}")
@@ -89,14 +89,9 @@ async def wrong_kind(update: Update, context: Context) -> str:
     return REASON
 
 
-def _end(context: Context) -> bool:
-    context.user_data.pop(NAME, None)
-    return focus.leave(context.user_data, NAME)
-
-
 async def cancel(update: Update, context: Context) -> int:
     """Leave the need waiting."""
-    resumes = _end(context)
+    resumes = focus.finish(context.user_data, NAME)
     text = _("Nothing was changed: the need is still waiting for approval.")
     if resumes:
         text += "\n\n" + _("You can now go on with what you were doing before.")

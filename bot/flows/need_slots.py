@@ -97,7 +97,7 @@ async def receive_slots(update: Update, context: Context) -> str | int:
                 id=ltr(f"#{need_id}"), slots=ltr(slots))
             if changed else await too_late_text(context, need_id)
         )
-    if _end(context):
+    if focus.finish(context.user_data, NAME):
         text += "\n\n" + _("You can now go on with what you were doing before.")
     await update.effective_message.reply_text(text)
     return ConversationHandler.END
@@ -134,14 +134,9 @@ async def wrong_kind(update: Update, context: Context) -> str:
     return SLOTS
 
 
-def _end(context: Context) -> bool:
-    context.user_data.pop(NAME, None)
-    return focus.leave(context.user_data, NAME)
-
-
 async def cancel(update: Update, context: Context) -> int:
     """Stop without changing anything."""
-    resumes = _end(context)
+    resumes = focus.finish(context.user_data, NAME)
     text = _("Cancelled. Nothing was changed.")
     if resumes:
         text += "\n\n" + _("You can now go on with what you were doing before.")
