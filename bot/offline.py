@@ -86,6 +86,16 @@ class _Failure:
     times: int
 
 
+def error_description(status: int, retry_after: int | None = None) -> str:
+    """What Telegram says with an error status (the part PTB turns into an exception)."""
+    return {
+        429: f"Too Many Requests: retry after {retry_after or 1}",
+        403: "Forbidden: bot was blocked by the user",
+        400: "Bad Request: chat not found",
+        502: "Bad Gateway",
+    }.get(status, "Internal Server Error")
+
+
 def _uploads(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:
     if request_data is None or not request_data.contains_files:
         return {}
@@ -120,15 +130,8 @@ class OfflineBotAPI(BaseRequest):
         times: int = 1,
     ) -> None:
         """Make the next `times` matching calls fail as Telegram would."""
-        defaults = {
-            429: f"Too Many Requests: retry after {retry_after or 1}",
-            403: "Forbidden: bot was blocked by the user",
-            400: "Bad Request: chat not found",
-            500: "Internal Server Error",
-            502: "Bad Gateway",
-        }
         self._failures.append(
-            _Failure(status, description or defaults.get(status, "Error"), method, chat_id,
+            _Failure(status, description or error_description(status, retry_after), method, chat_id,
                      retry_after if status != 429 else (retry_after or 1), times)
         )
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.offline import BOT_USER, Call
+from bot.offline import BOT_USER, Call, error_description
 
 # Telegram treats these as strings even when they look like numbers or JSON.
 _STRING_PARAMS = frozenset(
@@ -284,14 +284,9 @@ class FakeBotAPI:
         times: int = 1,
     ) -> None:
         """Make the next `times` matching calls fail as Telegram would (403, 400, 429, 5xx)."""
-        defaults = {
-            429: f"Too Many Requests: retry after {retry_after or 1}",
-            403: "Forbidden: bot was blocked by the user",
-            400: "Bad Request: chat not found",
-        }
         with self._lock:
             self._failures.append(
-                _Failure(status, description or defaults.get(status, "Internal Server Error"),
+                _Failure(status, description or error_description(status, retry_after),
                          method.lower() if method else None, chat_id,
                          (retry_after or 1) if status == 429 else None, times)
             )
