@@ -124,6 +124,7 @@ def build_application(
     app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
+    # (profile_edit also adds a group 1 handler: another command drops an unfinished edit.)
     # Volunteers' flows: registration, profile edits and pause (each takes typed text only while
     # its own answers are in progress).
     registration.register(app)

@@ -419,3 +419,14 @@ async def test_profile_service_record(bot: BotHarness) -> None:
     bot.clock.advance(timedelta(days=30))
     calls = await bot.command(yusuf, "/profile")
     assert "Service: 3 shifts completed (18 hours), 1 no-show" in calls[0].text
+
+
+async def test_another_command_during_an_edit_drops_the_unsaved_edit(bot: BotHarness) -> None:
+    yusuf = await registered(bot)
+    await bot.command(yusuf, "/profile")
+    await bot.press(yusuf, "prof:e:nm")
+    calls = await bot.command(yusuf, "/shifts")  # answered as usual
+    assert calls and "What is your full name?" not in bot.texts(calls)
+    calls = await bot.text(yusuf, "hello there")  # no longer taken as the new name
+    assert "did not understand" in calls[0].text
+    assert (await volunteer_row(bot, yusuf.id))["full_name"] == "Yusuf Ibrahim Alharbi"

@@ -11,12 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ConversationHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import db
 from bot.context import Context
 from bot.flows import private_flow
-from bot.flows.volunteer_steps import FIELDS_BY_CODE, StepRunner, start_flow
+from bot.flows.volunteer_steps import FIELDS_BY_CODE, HasDraft, StepRunner, start_flow
 from bot.handlers import volunteer as volunteer_handlers
 from bot.i18n import _
 from bot.volunteers import Profile
@@ -66,6 +73,13 @@ async def cancel(update: Update, context: Context) -> int:
     return ConversationHandler.END
 
 
+async def abandon(update: Update, context: Context) -> None:
+    """Any other command was sent while a field's answer was awaited (group 1, after that
+    command's own handler ran): the unsaved edit is dropped, so a later typed text is never taken
+    as that field's answer."""
+    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+
+
 async def lost(update: Update, context: Context) -> int:
     """The profile or the edit in progress is gone (e.g. the data was erased meanwhile)."""
     context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
@@ -92,3 +106,4 @@ def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(build(app.user_data))
+    app.add_handler(MessageHandler(filters.COMMAND & HasDraft(app.user_data, DRAFT), abandon), group=1)
