@@ -282,3 +282,30 @@ async def test_approve_from_the_pending_list(bot: BotHarness) -> None:
     assert "وافق على تسجيلك" in calls[0].text  # in the volunteer's language
     calls = await bot.press(coord, "vol:bk")
     assert "Nobody matches." in calls[-1].text
+
+
+async def test_search_by_replying_to_the_prompt(bot: BotHarness) -> None:
+    coord = await coordinator(bot)
+    await create_volunteer(bot.db, 502, full_name="Ahmad Khan", phone="+966502222222")
+    async with bot.db.transaction() as tx:
+        await tx.execute("UPDATE volunteers SET search_name = ? WHERE user_id = 502",
+                         (search_key("Ahmad Khan"),))
+    calls = await bot.command(coord, "/volunteers")
+    prompt = calls[-1]
+    assert "reply to this message" in prompt.text
+    assert prompt.params["reply_markup"]["force_reply"] is True
+    prompt_message = bot.api.messages[max(bot.api.messages)]
+
+    async def reply(user, text):  # type: ignore[no-untyped-def]
+        message = bot._message(user, text=text, reply_to_message=prompt_message)
+        return await bot.process({"message": message})
+
+    calls = await reply(coord, "ahmad")
+    assert [d for _l, d in calls[0].buttons if d.startswith("vol:v:")] == ["vol:v:502"]
+    calls = await bot.text(coord, "ahmad")  # not a reply: not a search
+    assert "did not understand" in calls[0].text
+    # Demoted since: the same reply is refused.
+    async with bot.db.transaction() as tx:
+        await tx.execute("UPDATE users SET role = 'volunteer' WHERE id = ?", (coord.id,))
+    calls = await reply(coord, "ahmad")
+    assert REFUSED in bot.texts(calls)

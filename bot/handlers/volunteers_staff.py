@@ -9,10 +9,18 @@ Callback data (at most 40 bytes): `vol:s:<search>:<page>`, `vol:sp:<specialty>:<
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    filters,
+)
 
 from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR, STAFF, requires
@@ -25,6 +33,7 @@ from bot.volunteers import Profile, ServiceRecord, age_on, phone_query_digits, s
 
 PAGE_SIZE = 5
 SEARCH = "vol_search"  # user_data: {"q": text, "n": serial} of the coordinator's last search
+SEARCH_PROMPT = "vol_prompt"  # user_data: message id of the latest "reply to search" prompt
 BACK = "vol_back"  # user_data: callback data of the list page a card was opened from
 
 
@@ -209,18 +218,22 @@ async def render_list(
     return "\n".join(lines), InlineKeyboardMarkup(buttons)
 
 
+async def _reply_with_search(update: Update, context: Context, query: str) -> None:
+    previous = context.user_data.get(SEARCH) or {}  # type: ignore[union-attr]
+    serial = int(previous.get("n", 0)) + 1
+    context.user_data[SEARCH] = {"q": query[:100], "n": serial}  # type: ignore[index]
+    prefix = f"vol:s:{serial}"
+    context.user_data[BACK] = f"{prefix}:0"  # type: ignore[index]
+    text, keyboard = await render_list(context, "s", query[:100], 0, prefix)
+    await update.effective_message.reply_text(text, reply_markup=keyboard)
+
+
 @requires(STAFF)
 async def volunteers_command(update: Update, context: Context) -> None:
     """/volunteers [name, phone or specialty]: search, or the overview with quick lists."""
     query = " ".join(context.args or []).strip()
     if query:
-        previous = context.user_data.get(SEARCH) or {}  # type: ignore[union-attr]
-        serial = int(previous.get("n", 0)) + 1
-        context.user_data[SEARCH] = {"q": query[:100], "n": serial}  # type: ignore[index]
-        prefix = f"vol:s:{serial}"
-        context.user_data[BACK] = f"{prefix}:0"  # type: ignore[index]
-        text, keyboard = await render_list(context, "s", query[:100], 0, prefix)
-        await update.effective_message.reply_text(text, reply_markup=keyboard)
+        await _reply_with_search(update, context, query)
         return
     counts = await db.count_volunteers_by_status(context.db)
     text = "\n".join(
@@ -250,6 +263,32 @@ async def volunteers_command(update: Update, context: Context) -> None:
     ]
     buttons += [specialty_buttons[i : i + 2] for i in range(0, len(specialty_buttons), 2)]
     await update.effective_message.reply_text(text, reply_markup=InlineKeyboardMarkup(buttons))
+    prompt = await update.effective_message.reply_text(
+        _("Or reply to this message with a name, phone number or specialty to search."),
+        reply_markup=ForceReply(input_field_placeholder=_("Name, phone or specialty")),
+    )
+    context.user_data[SEARCH_PROMPT] = prompt.message_id  # type: ignore[index]
+
+
+class _RepliesToSearchPrompt(filters.MessageFilter):
+    """A text that answers this user's latest /volunteers search prompt."""
+
+    def __init__(self, user_data: Mapping[int, dict[str, Any]]) -> None:
+        super().__init__(name="RepliesToSearchPrompt")
+        self._user_data = user_data
+
+    def filter(self, message: Message) -> bool:
+        replied = message.reply_to_message
+        user = message.from_user
+        return bool(
+            replied and user and replied.message_id == self._user_data.get(user.id, {}).get(SEARCH_PROMPT)
+        )
+
+
+@requires(STAFF)
+async def search_reply(update: Update, context: Context) -> None:
+    """A reply to the search prompt: search for what was typed."""
+    await _reply_with_search(update, context, (update.effective_message.text or "").strip())
 
 
 @requires(STAFF)
@@ -444,6 +483,13 @@ async def change_qualification(update: Update, context: Context) -> None:
 def register(app: Application) -> None:  # type: ignore[type-arg]
     # Private chats only: the results hold personal data.
     app.add_handler(CommandHandler("volunteers", volunteers_command, filters=filters.ChatType.PRIVATE))
+    app.add_handler(
+        MessageHandler(
+            filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
+            & _RepliesToSearchPrompt(app.user_data),
+            search_reply,
+        )
+    )
     app.add_handler(CallbackQueryHandler(list_page, pattern=r"^vol:(s:\d+|sp:\w+|pe):\d+$"))
     app.add_handler(CallbackQueryHandler(back_to_list, pattern=r"^vol:bk$"))
     app.add_handler(CallbackQueryHandler(open_card, pattern=r"^vol:v:\d+$"))
