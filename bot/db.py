@@ -229,6 +229,12 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
+def shift_hours(alias: str = "s") -> str:
+    """SQL for a shift's length in hours. julianday() is SQLite's; on PostgreSQL this becomes
+    EXTRACT(EPOCH FROM ends_at - starts_at) / 3600, in this one place."""
+    return f"((julianday({alias}.ends_at) - julianday({alias}.starts_at)) * 24)"
+
+
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
@@ -442,7 +448,7 @@ async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) 
         " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
         " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
-        " (SELECT COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
         "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
         " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
@@ -469,7 +475,7 @@ async def export_volunteers(conn: Queryable) -> list[Row]:
         "   WHERE p.user_id = v.user_id) AS specialties,"
         " (SELECT COUNT(*) FROM assignments a WHERE a.volunteer_id = v.user_id"
         "   AND a.status = 'completed') AS completed,"
-        " (SELECT COALESCE(SUM((julianday(s.ends_at) - julianday(s.starts_at)) * 24), 0)"
+        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
         "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         "   WHERE a.volunteer_id = v.user_id AND a.status = 'completed') AS hours"
         " FROM volunteers v WHERE v.status != 'deleted' ORDER BY v.user_id"
@@ -1811,8 +1817,7 @@ async def matching_candidates(
         )
         params.append(language)
     columns.append(
-        # julianday() is SQLite's; on PostgreSQL: EXTRACT(EPOCH FROM ends - starts) / 3600.
-        "ROUND(COALESCE((SELECT SUM((julianday(hs.ends_at) - julianday(hs.starts_at)) * 24)"
+        f"ROUND(COALESCE((SELECT SUM({shift_hours('hs')})"
         " FROM assignments ha JOIN shifts hs ON hs.id = ha.shift_id"
         f" WHERE ha.volunteer_id = v.user_id AND ha.status IN ({_marks(SERVED_STATUSES)})"
         " AND hs.starts_at >= ? AND hs.starts_at <= ?), 0), 6) AS hours"
@@ -1882,10 +1887,9 @@ async def volunteer_stats(
     found: dict[int, tuple[float, int, int]] = {}
     for chunk in _chunks(list(user_ids)):
         rows = await conn.fetchall(
-            # julianday() is SQLite's; on PostgreSQL: EXTRACT(EPOCH FROM ends - starts) / 3600.
             "SELECT a.volunteer_id,"
             f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
-            "  AND s.starts_at <= ? THEN (julianday(s.ends_at) - julianday(s.starts_at)) * 24"
+            f"  AND s.starts_at <= ? THEN {shift_hours()}"
             "  ELSE 0 END) AS hours,"
             " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
             " SUM(a.late_cancel) AS late_cancels"

@@ -757,9 +757,7 @@ async def send_broadcast(
 
 async def cancel(update: Update, context: Context) -> int:
     """Stop without sending anything (/cancel or the Cancel button)."""
-    text = _("Cancelled. Nothing was sent.")
-    if focus.finish(context.user_data, NAME, draft_key=KEY):
-        text += "\n\n" + _("You can now go on with what you were doing before.")
+    text = focus.close(context.user_data, NAME, _("Cancelled. Nothing was sent."), draft_key=KEY)
     if update.callback_query:
         await update.callback_query.answer()
         await update.callback_query.edit_message_text(text)

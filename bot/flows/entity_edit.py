@@ -211,12 +211,9 @@ async def _save_edit(update: Update, context: Context, column: str, value: str |
 
 
 async def _finish(update: Update, context: Context, notice: str, entity_id: int) -> None:
-    resumes = focus.finish(context.user_data, NAME)
     view = await entity_view(context, entity_id)
     assert view is not None
-    text = f"{notice}\n\n{view[0]}"
-    if resumes:
-        text += "\n\n" + _("You can now go on with what you were doing before.")
+    text = focus.close(context.user_data, NAME, f"{notice}\n\n{view[0]}")
     await update.effective_message.reply_text(text, reply_markup=view[1])
 
 

@@ -20,6 +20,8 @@ from typing import Any
 from telegram import Update
 from telegram.ext import filters
 
+from bot.i18n import _
+
 KEY = "flow_focus"
 
 
@@ -45,6 +47,14 @@ def finish(user_data: dict[str, Any], name: str, *, draft_key: str | None = None
     its focus; True when another flow is open underneath and takes typed text again."""
     user_data.pop(draft_key or name, None)
     return leave(user_data, name)
+
+
+def close(user_data: dict[str, Any], name: str, text: str, *, draft_key: str | None = None) -> str:
+    """`finish` the flow and return its last message, telling the person when the flow they
+    left underneath now takes their text again."""
+    if finish(user_data, name, draft_key=draft_key):
+        return f"{text}\n\n" + _("You can now go on with what you were doing before.")
+    return text
 
 
 def focused(user_data: Mapping[str, Any] | None, name: str) -> bool:

@@ -68,15 +68,13 @@ async def receive_reason(update: Update, context: Context) -> str | int:
     won, _card = await record_decision(
         context, need_id, "rejected", update.effective_user.id, reason=reason
     )
-    resumes = focus.finish(context.user_data, NAME)
     if won:
         text = _("Need {id} was not approved. The representatives were told the reason.").format(
             id=ltr(f"#{need_id}")
         )
     else:
         text = await too_late_text(context, need_id)
-    if resumes:
-        text += "\n\n" + _("You can now go on with what you were doing before.")
+    text = focus.close(context.user_data, NAME, text)
     await update.effective_message.reply_text(text)
     return ConversationHandler.END
 
@@ -91,10 +89,9 @@ async def wrong_kind(update: Update, context: Context) -> str:
 
 async def cancel(update: Update, context: Context) -> int:
     """Leave the need waiting."""
-    resumes = focus.finish(context.user_data, NAME)
-    text = _("Nothing was changed: the need is still waiting for approval.")
-    if resumes:
-        text += "\n\n" + _("You can now go on with what you were doing before.")
+    text = focus.close(
+        context.user_data, NAME, _("Nothing was changed: the need is still waiting for approval.")
+    )
     await update.effective_message.reply_text(text)
     return ConversationHandler.END
 

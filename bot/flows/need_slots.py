@@ -97,8 +97,7 @@ async def receive_slots(update: Update, context: Context) -> str | int:
                 id=ltr(f"#{need_id}"), slots=ltr(slots))
             if changed else await too_late_text(context, need_id)
         )
-    if focus.finish(context.user_data, NAME):
-        text += "\n\n" + _("You can now go on with what you were doing before.")
+    text = focus.close(context.user_data, NAME, text)
     await update.effective_message.reply_text(text)
     return ConversationHandler.END
 
@@ -136,10 +135,7 @@ async def wrong_kind(update: Update, context: Context) -> str:
 
 async def cancel(update: Update, context: Context) -> int:
     """Stop without changing anything."""
-    resumes = focus.finish(context.user_data, NAME)
-    text = _("Cancelled. Nothing was changed.")
-    if resumes:
-        text += "\n\n" + _("You can now go on with what you were doing before.")
+    text = focus.close(context.user_data, NAME, _("Cancelled. Nothing was changed."))
     await update.effective_message.reply_text(text)
     return ConversationHandler.END
 
