@@ -20,6 +20,7 @@ from bot.flows import (
     broadcast,
     checkin,
     entity_edit,
+    kit,
     need_intake,
     need_reject,
     need_slots,
@@ -75,6 +76,11 @@ class AounApplication(Application):  # type: ignore[type-arg]
         await self.bot_data["db"].close()
 
 
+async def _before_any_handler(update: Update, context: Context) -> None:
+    await common.bind_user_and_locale(update, context)
+    await kit.leave_for_command(update, context)
+
+
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await common.publish_command_menus(app)
 
@@ -120,8 +126,9 @@ def build_application(
     }
     app.bot_data.update(services)
 
-    # Order matters. Group -1: remember the user and bind their locale before anything else.
-    app.add_handler(TypeHandler(Update, common.bind_user_and_locale), group=-1)
+    # Order matters. Group -1: remember the user and bind their locale before anything else;
+    # then a command that starts something else leaves the open question (bot/flows/kit).
+    app.add_handler(TypeHandler(Update, _before_any_handler), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
     # (profile_edit also adds a group 1 handler: another command drops an unfinished edit.)

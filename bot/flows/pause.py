@@ -2,40 +2,33 @@
 
 "Until" a day means offers start again at the beginning of that day in the office's time zone.
 A pause that has run out counts as active at once (see the volunteers section of bot/db.py).
+A short question: another command or flow closes it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from datetime import datetime
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import db
 from bot.context import Context
-from bot.flows import private_flow
-from bot.flows.volunteer_steps import NEW_MESSAGE, HasDraft, start_flow
-from bot.i18n import DateInputError, _, format_date, parse_date
+from bot.flows import kit
+from bot.i18n import N_, DateInputError, _, format_date, parse_date
+from bot.operations import volunteers as operations
 from bot.volunteers import VolunteerInputError, check_pause_day, effective_status, pause_end
 
+SPEC = kit.FlowSpec("pause", kit.Mode.SHORT, N_("the pause date"), area="pz", commands=("pause",))
 UNTIL = "pause.until"
-DRAFT = "pause"
+FOREVER = kit.Route("pz", "ever")
+CANCEL = kit.Route("pz", "x")
 
 
 def _question() -> tuple[str, InlineKeyboardMarkup]:
-    keyboard = InlineKeyboardMarkup(
-        [
-            [InlineKeyboardButton(_("⏸ Until I send /resume"), callback_data="pz:ever")],
-            [InlineKeyboardButton(_("✖ Cancel"), callback_data="pz:x")],
-        ]
+    keyboard = kit.markup(
+        [kit.button(_("⏸ Until I send /resume"), FOREVER.data())],
+        [kit.button(_("✖ Cancel"), CANCEL.data())],
     )
     text = _(
         "Until when should I pause your shift offers? Type the date from which you want offers "
@@ -49,18 +42,19 @@ async def ask(update: Update, context: Context, *, notice: str = "") -> str:
     text, keyboard = _question()
     if notice:
         text = f"{notice}\n\n{text}"
-    message = await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
-    start_flow(context, DRAFT, {"_msg": message.message_id})
+    message = await kit.ask(update, context, SPEC, text, keyboard)
+    (kit.draft(context, SPEC) or kit.start(context, SPEC))["_msg"] = message.message_id
     return UNTIL
 
 
 async def begin(update: Update, context: Context) -> object:
     """/pause: only an active (or already paused) volunteer can pause."""
-    row = await db.get_volunteer(context.db, update.effective_user.id)
+    row = await db.get_volunteer(context.db, kit.user_id_of(update))
     status = None
     if row is not None:
         status = effective_status(row["status"], db.parse_ts(row["paused_until"]), context.now())
     if status in ("active", "paused"):
+        kit.start(context, SPEC)
         return await ask(update, context)
     if status == "pending":
         text = _("Your registration is still waiting for the office's approval, so there is nothing to pause yet.")
@@ -68,13 +62,13 @@ async def begin(update: Update, context: Context) -> object:
         text = _("Your volunteer account is suspended. Please contact the volunteer office.")
     else:
         text = _("You have not registered as a volunteer yet. Send /register to begin.")
-    await update.effective_message.reply_text(text)
-    return ConversationHandler.END
+    await kit.message_of(update).reply_text(text)
+    return kit.END
 
 
 async def typed(update: Update, context: Context) -> object:
     """A date from which offers start again."""
-    message = update.effective_message
+    message = kit.message_of(update)
     if not message.text:
         return await ask(update, context, notice=_("Please type a date, or tap a button below."))
     tz = context.settings.timezone
@@ -89,25 +83,20 @@ async def typed(update: Update, context: Context) -> object:
 
 async def pressed(update: Update, context: Context) -> object:
     """Pause indefinitely, or cancel (from the latest question only)."""
-    query = update.callback_query
-    draft = context.user_data.get(DRAFT) or {}  # type: ignore[union-attr]
-    if query.message.message_id != draft.get("_msg"):
-        await query.answer(_("This button is no longer active."), show_alert=True)
+    query = kit.query_of(update)
+    draft = kit.draft(context, SPEC) or {}
+    if query.message is None or query.message.message_id != draft.get("_msg"):
+        await kit.stale(update)
         return await ask(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    if query.data == "pz:x":
+    await kit.took(update, context, SPEC)
+    if CANCEL.parse(query.data) is not None:
         return await cancel(update, context)
     return await _pause(update, context, until=None)
 
 
-async def _pause(update: Update, context: Context, *, until) -> int:  # type: ignore[no-untyped-def]
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    now = context.now()
-    async with context.db.transaction() as tx:
-        await db.expire_pauses(tx, now, user_id=update.effective_user.id)
-        paused = await db.pause_volunteer(tx, update.effective_user.id, until=until, now=now)
-    if not paused:
+async def _pause(update: Update, context: Context, *, until: datetime | None) -> object:
+    outcome = await operations.pause(context.db, kit.user_id_of(update), until=until, now=context.now())
+    if not outcome.changed:
         text = _("Your volunteer status has changed meanwhile, so nothing was paused. Send /profile to see it.")
     elif until is None:
         text = _("⏸ Your shift offers are paused until you send /resume.")
@@ -116,31 +105,35 @@ async def _pause(update: Update, context: Context, *, until) -> int:  # type: ig
         text = _(
             "⏸ Your shift offers are paused. They start again on {date}; send /resume to come back sooner."
         ).format(date=format_date(day))
-    await context.bot.send_message(update.effective_chat.id, text)
-    return ConversationHandler.END
+    await context.bot.send_message(kit.chat_id_of(update), text)
+    return kit.END
 
 
-async def cancel(update: Update, context: Context) -> int:
+async def cancel(update: Update, context: Context) -> object:
     """/cancel: nothing changes."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    await context.bot.send_message(update.effective_chat.id, _("Cancelled. Nothing was changed."))
-    return ConversationHandler.END
+    await context.bot.send_message(kit.chat_id_of(update), _("Cancelled. Nothing was changed."))
+    return kit.END
 
 
-def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
-    """The flow; `user_data` is the application's (messages count only while a draft exists)."""
-    return private_flow(
-        "pause",
-        entry_points=[CommandHandler("pause", begin, filters=filters.ChatType.PRIVATE)],
+async def resume(update: Update, context: Context, *, notice: str = "") -> object:
+    return await ask(update, context, notice=notice)
+
+
+def build() -> kit.Flow:
+    return kit.flow(
+        SPEC,
+        entry_points=[CommandHandler("pause", begin)],
         states={
             UNTIL: [
-                CallbackQueryHandler(pressed, pattern=r"^pz:(ever|x)$"),
-                MessageHandler(NEW_MESSAGE & ~filters.COMMAND & HasDraft(user_data, DRAFT), typed),
+                CallbackQueryHandler(pressed, pattern=FOREVER.pattern),
+                CallbackQueryHandler(pressed, pattern=CANCEL.pattern),
+                MessageHandler(filters.UpdateType.MESSAGE & ~filters.COMMAND, typed),
             ]
         },
-        fallbacks=[CommandHandler("cancel", cancel)],
+        on_cancel=cancel,
+        resume=resume,
     )
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build(app.user_data))
+    kit.install(app, build())

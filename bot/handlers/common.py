@@ -30,6 +30,7 @@ from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
 from bot.handlers.volunteer import registered_greeting
 from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale, user_locale
+from bot.texts import display_name
 
 log = logging.getLogger(__name__)
 
@@ -111,11 +112,6 @@ async def refresh_user_menu(bot, user: db.Row, default_locale: str) -> None:  # 
         log.warning("could not set the menu for user %s", user["id"], exc_info=True)
 
 
-def display_name(row: db.Row) -> str:
-    name = row["first_name"] or ""
-    if row["username"]:
-        name = f"{name} @{row['username']}".strip()
-    return isolate(name or str(row["id"]))
 
 
 

@@ -19,6 +19,7 @@ from bot.i18n import (
     ngettext,
 )
 from bot.needs import Fill, is_overnight
+from bot.texts import entity_kind, entity_name, shift_when, short_day  # noqa: F401
 
 STATUS_LABELS = {
     "submitted": "🕓",
@@ -27,17 +28,6 @@ STATUS_LABELS = {
     "cancelled": "✖",
     "closed": "☑",
 }
-
-
-def entity_name(row: Mapping[str, Any], prefix: str = "") -> str:
-    """The entity's name in the reader's language (Arabic name for Arabic readers)."""
-    key = f"{prefix}name_ar" if get_locale() == "ar" else f"{prefix}name_en"
-    other = f"{prefix}name_en" if key.endswith("_ar") else f"{prefix}name_ar"
-    return isolate(row[key] or row[other])
-
-
-def entity_kind(code: str) -> str:
-    return catalog.label(catalog.ENTITY_KINDS, code)
 
 
 def need_status(status: str) -> str:
@@ -192,14 +182,3 @@ def fill_summary(shifts: list[Mapping[str, Any]], now: datetime) -> str:
     return text
 
 
-def shift_when(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
-    starts = db.parse_ts(shift["starts_at"]).astimezone(tz)  # type: ignore[union-attr]
-    ends = db.parse_ts(shift["ends_at"]).astimezone(tz)  # type: ignore[union-attr]
-    return _("{day}, {start} to {end}").format(
-        day=format_date(starts.date()), start=format_time(starts), end=format_time(ends)
-    )
-
-
-def short_day(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
-    starts = db.parse_ts(shift["starts_at"]).astimezone(tz)  # type: ignore[union-attr]
-    return format_short_date(starts.date())

@@ -1,0 +1,62 @@
+"""Keyboards every flow and handler builds the same way: grids, checked options and one pager."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.flows.kit.callback import Route
+from bot.i18n import _, is_rtl
+
+Rows = list[list[InlineKeyboardButton]]
+
+
+def button(label: str, data: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data)
+
+
+def grid(buttons: Sequence[InlineKeyboardButton], width: int = 2) -> Rows:
+    """Buttons in rows of `width`."""
+    return [list(buttons[i : i + width]) for i in range(0, len(buttons), width)]
+
+
+def markup(*rows: list[InlineKeyboardButton] | Rows) -> InlineKeyboardMarkup:
+    """Rows and lists of rows, in order, as one keyboard (empty rows dropped)."""
+    flat: Rows = []
+    for part in rows:
+        if part and isinstance(part[0], list):
+            flat.extend(row for row in part if row)  # type: ignore[misc]
+        elif part:
+            flat.append(part)  # type: ignore[arg-type]
+    return InlineKeyboardMarkup(flat)
+
+
+def checked(label: str, selected: bool) -> str:
+    """An option's label with its tick when selected."""
+    return f"✅ {label}" if selected else label
+
+
+def back_arrow() -> str:
+    """The arrow that points back in the reading direction of the current locale."""
+    return "▶" if is_rtl() else "◀"
+
+
+def forward_arrow() -> str:
+    return "◀" if is_rtl() else "▶"
+
+
+def back_label(text: str) -> str:
+    """`◀ Back to the list` (the arrow mirrored in right-to-left locales)."""
+    return f"{back_arrow()} {text}"
+
+
+def pager(route: Route, offset: int, total: int, page: int, *keys: int | str) -> list[InlineKeyboardButton]:
+    """Previous/Next buttons of a list shown `page` at a time from `offset`; `route` takes the
+    list's own keys first and the new offset last (`Route("vol", "s", int, int)`)."""
+    nav = []
+    if offset > 0:
+        nav.append(button(f"{back_arrow()} {_('Previous')}", route.data(*keys, max(0, offset - page))))
+    if offset + page < total:
+        nav.append(button(f"{_('Next')} {forward_arrow()}", route.data(*keys, offset + page)))
+    return nav
