@@ -105,24 +105,30 @@ class BotHarness:
         await self.app.process_update(Update.de_json(payload, self.app.bot))
         return self.api.calls[before:]
 
-    def _message(self, user: TgUser, **content: Any) -> dict[str, Any]:
+    def _message(self, user: TgUser, *, group: int | None = None, **content: Any) -> dict[str, Any]:
+        """A message from `user` in their private chat (or in the group chat `group`, < 0)."""
+        chat = (
+            {"id": user.id, "type": "private", "first_name": user.first_name}
+            if group is None else {"id": group, "type": "group", "title": "Volunteers group"}
+        )
         return {
             "message_id": next(self._message_ids),
             "date": int(self.clock.now().timestamp()),
-            "chat": {"id": user.id, "type": "private", "first_name": user.first_name},
+            "chat": chat,
             "from": user.as_dict(),
             **content,
         }
 
-    async def text(self, user: TgUser, text: str) -> list[Call]:
-        return await self.process({"message": self._message(user, text=text)})
+    async def text(self, user: TgUser, text: str, *, group: int | None = None) -> list[Call]:
+        return await self.process({"message": self._message(user, text=text, group=group)})
 
-    async def command(self, user: TgUser, text: str) -> list[Call]:
+    async def command(self, user: TgUser, text: str, *, group: int | None = None) -> list[Call]:
         command = text.split()[0]
         return await self.process(
             {
                 "message": self._message(
                     user,
+                    group=group,
                     text=text,
                     entities=[{"type": "bot_command", "offset": 0, "length": len(command)}],
                 )
