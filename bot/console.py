@@ -32,7 +32,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO, Any
 
-from telegram import Update
 from telegram.warnings import PTBUserWarning
 
 from bot import db
@@ -42,6 +41,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.demo import ADMIN_PERSONA, persona_id
 from bot.i18n import format_datetime, use_locale
+from bot.incoming import UpdateBuilder
 from bot.offline import EDIT_METHODS, MESSAGE_METHODS, Call, OfflineBotAPI
 
 log = logging.getLogger(__name__)
@@ -206,10 +206,6 @@ def describe_report(report: object) -> str:
     return ", ".join(counts) + "." if counts else "nothing was due."
 
 
-def _utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 class Console:
     """The bot in a terminal: personas, numbered buttons, a clock that moves on demand."""
 
@@ -238,8 +234,8 @@ class Console:
         self.app = build_application(settings, request=self.api, clock=self.clock)
         self.personas: dict[str, Persona] = {}
         self.current = self._new_persona(DEFAULT_PERSONA, settings.default_locale, None)
-        self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(1_000_000)  # the bot's own messages count from 1
+        # The bot's own messages count from 1; the personas' from a million.
+        self.incoming = UpdateBuilder(self.app.bot, self.clock.now, first_message_id=1_000_000)
         self._queries: dict[str, int] = {}  # callback query id -> who pressed
         self._reply_keyboards: dict[int, list[dict[str, Any]]] = {}
         self._demo_names: dict[int, str] | None = None
@@ -380,26 +376,18 @@ class Console:
 
     async def process(self, payload: dict[str, Any]) -> None:
         """Feed one real Update to the Application, as Telegram's update stream would."""
-        update = Update.de_json({"update_id": next(self._update_ids), **payload}, self.app.bot)
+        update = self.incoming.update(payload)
         # A task of its own, so the locale an update binds stays in that update.
         await asyncio.create_task(self.app.process_update(update))
 
     def _message(self, **content: Any) -> dict[str, Any]:
-        return {
-            "message_id": next(self._message_ids),
-            "date": int(self.clock.now().timestamp()),
-            "chat": self.current.chat(),
-            "from": self.current.user(),
-            **content,
-        }
+        return self.incoming.message(self.current.user(), self.current.chat(), **content)
 
     async def send_text(self, text: str) -> None:
-        await self.process({"message": self._message(text=text)})
+        await self.process(self._message(text=text))
 
     async def send_command(self, text: str) -> None:
-        command = text.split()[0]
-        entity = {"type": "bot_command", "offset": 0, "length": _utf16_len(command)}
-        await self.process({"message": self._message(text=text, entities=[entity])})
+        await self.process(self.incoming.command(self.current.user(), text, self.current.chat()))
 
     async def press(self, number: int) -> None:
         """Press button `number` of the latest message to the current persona that has buttons."""
@@ -414,18 +402,10 @@ class Console:
         button = buttons[number - 1]
         self._say(f"(pressed [{number}] {button['text']})")
         if "callback_data" in button:
-            query_id = str(next(self._update_ids))
+            query_id = self.incoming.next_query_id()
             self._queries[query_id] = self.current.id
             await self.process(
-                {
-                    "callback_query": {
-                        "id": query_id,
-                        "from": self.current.user(),
-                        "chat_instance": str(self.current.id),
-                        "data": button["callback_data"],
-                        "message": message,
-                    }
-                }
+                self.incoming.press(self.current.user(), button["callback_data"], message, query_id=query_id)
             )
         elif "url" in button:
             payload = self._deep_link_payload(button["url"])
@@ -521,7 +501,7 @@ class Console:
             "user_id": self.current.id,
         }
         self._say(f"(shared the contact of [{self.current.name}]: {phone})")
-        await self.process({"message": self._message(contact=contact)})
+        await self.process(self._message(contact=contact))
         await self.settle()
         return True
 
@@ -535,7 +515,7 @@ class Console:
             return True
         location = {"latitude": latitude, "longitude": longitude}
         self._say(f"(shared the location {latitude}, {longitude})")
-        await self.process({"message": self._message(location=location)})
+        await self.process(self._message(location=location))
         await self.settle()
         return True
 
@@ -552,7 +532,7 @@ class Console:
                 break
         shared = {"request_id": request_id, "users": [{"user_id": chosen.id}]}
         self._say(f"(shared the user [{chosen.name}], id {chosen.id})")
-        await self.process({"message": self._message(users_shared=shared)})
+        await self.process(self._message(users_shared=shared))
         await self.settle()
         return True
 

@@ -11,17 +11,15 @@ Every helper returns the Bot API calls made while that update was processed.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
-
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.incoming import UpdateBuilder, group_chat
 from bot.offline import Call, OfflineBotAPI
 
 TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
@@ -52,8 +50,7 @@ class BotHarness:
         self.clock = clock
         self.api = OfflineBotAPI()
         self.app = build_application(settings, request=self.api, clock=clock)
-        self._update_ids = itertools.count(1)
-        self._message_ids = itertools.count(100000)
+        self.incoming = UpdateBuilder(self.app.bot, clock.now, first_message_id=100000)
         # Every harness of one test (restarts included), so the fixture can stop them all.
         self.family: list[BotHarness] = [self]
 
@@ -101,39 +98,20 @@ class BotHarness:
 
     async def process(self, payload: dict[str, Any]) -> list[Call]:
         before = len(self.api.calls)
-        payload = {"update_id": next(self._update_ids), **payload}
-        await self.app.process_update(Update.de_json(payload, self.app.bot))
+        await self.app.process_update(self.incoming.update(payload))
         return self.api.calls[before:]
 
     def _message(self, user: TgUser, *, group: int | None = None, **content: Any) -> dict[str, Any]:
         """A message from `user` in their private chat (or in the group chat `group`, < 0)."""
-        chat = (
-            {"id": user.id, "type": "private", "first_name": user.first_name}
-            if group is None else {"id": group, "type": "group", "title": "Volunteers group"}
-        )
-        return {
-            "message_id": next(self._message_ids),
-            "date": int(self.clock.now().timestamp()),
-            "chat": chat,
-            "from": user.as_dict(),
-            **content,
-        }
+        chat = None if group is None else group_chat(group)
+        return self.incoming.message(user.as_dict(), chat, **content)["message"]
 
     async def text(self, user: TgUser, text: str, *, group: int | None = None) -> list[Call]:
         return await self.process({"message": self._message(user, text=text, group=group)})
 
     async def command(self, user: TgUser, text: str, *, group: int | None = None) -> list[Call]:
-        command = text.split()[0]
-        return await self.process(
-            {
-                "message": self._message(
-                    user,
-                    group=group,
-                    text=text,
-                    entities=[{"type": "bot_command", "offset": 0, "length": len(command)}],
-                )
-            }
-        )
+        chat = None if group is None else group_chat(group)
+        return await self.process(self.incoming.command(user.as_dict(), text, chat))
 
     async def contact(
         self, user: TgUser, phone: str, *, owner_id: int | None = -1, first_name: str | None = None
@@ -179,17 +157,7 @@ class BotHarness:
         """Press an inline button. The message is the last one sent to the user with that
         button when message_id is not given (or any bot message, for a forged press)."""
         message = self._find_message(user.id, data, message_id)
-        return await self.process(
-            {
-                "callback_query": {
-                    "id": str(next(self._update_ids)),
-                    "from": user.as_dict(),
-                    "chat_instance": str(user.id),
-                    "data": data,
-                    "message": message,
-                }
-            }
-        )
+        return await self.process(self.incoming.press(user.as_dict(), data, message))
 
     async def press_label(self, user: TgUser, label_part: str) -> list[Call]:
         """Press the first button on the user's latest keyboard whose label contains label_part."""
