@@ -18,6 +18,25 @@ from bot import db as queries
 from bot.db import Database
 
 
+class UnstorableScratch(TypeError):
+    """A value in `user_data` that JSON would not give back as it was (a set, a tuple, a date)."""
+
+
+def encode_scratch(data: dict[Any, Any]) -> str:
+    """`user_data` as JSON, refusing anything that would not read back equal: `default=str`
+    once turned a set into the text "{1, 2}" and the flow broke after a restart."""
+    try:
+        text = json.dumps(data, ensure_ascii=False)
+    except (TypeError, ValueError) as error:
+        raise UnstorableScratch(f"user_data cannot be stored as JSON: {error}") from error
+    if json.loads(text) != data:
+        raise UnstorableScratch(
+            "user_data would not read back as it is (tuples, non-string keys?): "
+            f"{sorted(map(str, data))}"
+        )
+    return text
+
+
 class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     def __init__(self, database: Database, *, update_interval: float = 1.0) -> None:
         super().__init__(
@@ -47,7 +66,7 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
         return data
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        payload = json.dumps(data, ensure_ascii=False, default=str) if data else None
+        payload = encode_scratch(data) if data else None
         async with self.database.transaction() as tx:
             await queries.save_scratch(tx, "user", user_id, payload)
 

@@ -21,6 +21,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.incoming import UpdateBuilder, group_chat
 from bot.offline import Call, OfflineBotAPI
+from bot.persistence import encode_scratch
 
 TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN_ID = 1
@@ -98,7 +99,10 @@ class BotHarness:
 
     async def process(self, payload: dict[str, Any]) -> list[Call]:
         before = len(self.api.calls)
-        await self.app.process_update(self.incoming.update(payload))
+        update = self.incoming.update(payload)
+        await self.app.process_update(update)
+        if update.effective_user is not None:  # a draft that could not be stored fails the test
+            encode_scratch(dict(self.app.user_data.get(update.effective_user.id, {})))
         return self.api.calls[before:]
 
     def _message(self, user: TgUser, *, group: int | None = None, **content: Any) -> dict[str, Any]:
