@@ -48,7 +48,7 @@ from bot.updates import PerUserUpdateProcessor
 log = logging.getLogger(__name__)
 
 
-class AounApplication(Application):  # type: ignore[type-arg]
+class AounApplication(Application):
     """Opens the database before PTB loads persisted conversations, closes it after shutdown."""
 
     async def initialize(self) -> None:
@@ -81,7 +81,7 @@ async def _before_any_handler(update: Update, context: Context) -> None:
     await kit.leave_for_command(update, context)
 
 
-async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
+async def _post_init(app: Application) -> None:
     await common.publish_command_menus(app)
 
 
@@ -91,7 +91,7 @@ def build_application(
     request: BaseRequest | None = None,
     clock: Clock | None = None,
     persistence_interval: float = 1.0,
-) -> Application:  # type: ignore[type-arg]
+) -> Application:
     """Build the Application; `request` replaces the network (tests and the console)."""
     database = Database(settings.database_path)
     builder = (

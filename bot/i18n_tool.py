@@ -9,6 +9,7 @@ check: list entries that still lack a translation; exit 1 if any.
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
@@ -44,16 +45,14 @@ def _tidy(path: Path, locale: str | None) -> None:
     catalog.project, catalog.version = "Aoun", "1"
     catalog.copyright_holder = "Aoun contributors"
     catalog.msgid_bugs_address = ""
-    catalog.creation_date = catalog.revision_date = catalog.creation_date.replace(
-        year=2026, month=1, day=1, hour=0, minute=0, second=0
-    )
+    catalog.creation_date = catalog.revision_date = datetime(2026, 1, 1, tzinfo=UTC)
     catalog.last_translator = catalog.language_team = "Aoun contributors"
     catalog.obsolete.clear()
     if locale == SOURCE_LOCALE:
         for message in catalog:
             if message.id and not message.string:
                 message.string = message.id
-            elif isinstance(message.id, tuple) and not any(message.string):
+            elif isinstance(message.id, tuple) and not any(message.string or ()):
                 message.string = (message.id[0], message.id[1])
     with path.open("wb") as handle:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)

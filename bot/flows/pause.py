@@ -135,5 +135,5 @@ def build() -> kit.Flow:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     kit.install(app, build())

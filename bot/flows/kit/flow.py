@@ -412,7 +412,7 @@ class Flow(ConversationHandler[Context]):
         text = update.message.text if update.message else None
         return bool(text) and command_name(text or "") in self.spec.commands
 
-    async def handle_update(  # type: ignore[override]
+    async def handle_update(
         self, update: Update, application: Any, check_result: Any, context: Context
     ) -> object:
         key = check_result[1]
@@ -527,7 +527,7 @@ async def leave_for_command(update: Update, context: Context) -> None:
     _save(scratch(user_data), record)
 
 
-def install(app: Application, *flows: Flow, group: int = 0) -> None:  # type: ignore[type-arg]
+def install(app: Application[Any, Any, Any, Any, Any, Any], *flows: Flow, group: int = 0) -> None:
     """Register the flows in `group`, in this order (call `leave_for_command` for every update
     before group 0: bot/app.py does, right after binding the locale)."""
     registry: dict[str, Flow] = app.bot_data.setdefault("flows", {})

@@ -26,7 +26,7 @@ def markup(*rows: list[InlineKeyboardButton] | Rows) -> InlineKeyboardMarkup:
     flat: Rows = []
     for part in rows:
         if part and isinstance(part[0], list):
-            flat.extend(row for row in part if row)  # type: ignore[misc]
+            flat.extend(row for row in part if row)
         elif part:
             flat.append(part)  # type: ignore[arg-type]
     return InlineKeyboardMarkup(flat)

@@ -197,7 +197,9 @@ class StepRunner(Generic[E]):
             text, markup = step.ask(draft, self.env(context))
             if self.footer:
                 text = self.footer(text)
-            await query.edit_message_text(text, reply_markup=markup)
+            await query.edit_message_text(
+                text, reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None
+            )
             return None
         if answer.kind == "error":
             if query:
