@@ -3,18 +3,25 @@
 update: extract `_()`, `N_()` and `ngettext()` from bot/ into locales/messages.pot, merge it into
 every locales/<lang>/LC_MESSAGES/messages.po (English is the source language, so its entries are
 filled with the source text), with fixed header dates and no line numbers so that branches merge.
-check: list entries that still lack a translation; exit 1 if any.
+check: list entries that still lack a translation, whose placeholders differ from the source,
+or whose catalog's Plural-Forms header disagrees with CLDR's plural rules; exit 1 if any.
 """
 
 from __future__ import annotations
 
+import gettext
+import re
+import string
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+from babel import Locale
+from babel.messages.catalog import Catalog
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.pofile import read_po, write_po
+from babel.plural import to_gettext
 
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import DOMAIN, LOCALES_DIR
@@ -22,6 +29,40 @@ from bot.i18n import DOMAIN, LOCALES_DIR
 ROOT = LOCALES_DIR.parent
 POT = LOCALES_DIR / f"{DOMAIN}.pot"
 SOURCE_LOCALE = "en"
+# CLDR's plural categories, in the order gettext numbers a catalog's forms.
+CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
+PLURAL_CHECK_RANGE = range(0, 1001)
+
+
+def cldr_plural_forms(locale: str) -> str:
+    """The Plural-Forms header CLDR gives for `locale` (forms numbered in CLDR order)."""
+    return to_gettext(Locale.parse(locale).plural_form)
+
+
+def plural_mismatches(locale: str, header: str) -> list[int]:
+    """The numbers in 0..1000 whose form the header picks differently from CLDR."""
+    rule = Locale.parse(locale).plural_form
+    categories = [tag for tag in CLDR_ORDER if tag in rule.tags or tag == "other"]
+    match = re.search(r"plural=(.+?);?\s*$", header)
+    if match is None:
+        return list(PLURAL_CHECK_RANGE)
+    try:
+        pick = gettext.c2py(match.group(1).rstrip(";"))
+    except ValueError:
+        return list(PLURAL_CHECK_RANGE)
+    return [n for n in PLURAL_CHECK_RANGE if pick(n) != categories.index(rule(n))]
+
+
+def _placeholders(text: str) -> set[str]:
+    try:
+        return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+    except ValueError:
+        return {"<unbalanced braces>"}
+
+
+def _set_plural_header(catalog: Catalog, locale: str) -> None:
+    headers = [(k, v) for k, v in catalog.mime_headers if k.lower() != "plural-forms"]
+    catalog.mime_headers = [*headers, ("Plural-Forms", cldr_plural_forms(locale))]
 
 
 def _pybabel(*args: str) -> None:
@@ -48,6 +89,8 @@ def _tidy(path: Path, locale: str | None) -> None:
     catalog.creation_date = catalog.revision_date = datetime(2026, 1, 1, tzinfo=UTC)
     catalog.last_translator = catalog.language_team = "Aoun contributors"
     catalog.obsolete.clear()
+    if locale is not None:  # never keep an old Babel's formula (Babel issue #816)
+        _set_plural_header(catalog, locale)
     if locale == SOURCE_LOCALE:
         for message in catalog:
             if message.id and not message.string:
@@ -91,6 +134,11 @@ def check() -> int:
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
         known = {m.id[0] if isinstance(m.id, tuple) else m.id for m in catalog if m.id}
+        header = dict(catalog.mime_headers).get("Plural-Forms", "")
+        wrong = plural_mismatches(locale, header)
+        if wrong:
+            missing += 1
+            print(f"{locale}: Plural-Forms picks the wrong form for n = {wrong[:8]} (run update)")
         for msgid in sorted(in_code - known):
             missing += 1
             print(f"{locale}: not in the catalog (run `python -m bot i18n update`): {msgid!r}")
@@ -101,6 +149,16 @@ def check() -> int:
             if not all(strings) or message.fuzzy:
                 missing += 1
                 print(f"{locale}: untranslated: {message.id!r}")
+                continue
+            ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            expected = set().union(*(_placeholders(i) for i in ids))
+            for translated in strings:
+                # A plural form may leave the number out ("one volunteer"), never add a name.
+                extra = _placeholders(translated) - expected
+                lost = expected - _placeholders(translated) - {"n", "count"}
+                if extra or (lost and not isinstance(message.id, tuple)):
+                    missing += 1
+                    print(f"{locale}: placeholders differ ({sorted(extra | lost)}): {message.id!r}")
     print(f"{missing} untranslated entries")
     return 1 if missing else 0
 
