@@ -53,9 +53,9 @@ def plural_mismatches(locale: str, header: str) -> list[int]:
     return [n for n in PLURAL_CHECK_RANGE if pick(n) != categories.index(rule(n))]
 
 
-def _placeholders(text: str) -> set[str]:
+def _placeholders(text: object) -> set[str]:
     try:
-        return {name for _lit, name, _spec, _conv in string.Formatter().parse(text) if name is not None}
+        return {name for _lit, name, _spec, _conv in string.Formatter().parse(str(text or "")) if name is not None}
     except ValueError:
         return {"<unbalanced braces>"}
 
