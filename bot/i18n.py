@@ -80,6 +80,17 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ungettext(singular, plural, n)
 
 
+def P_(context: str, message: str) -> tuple[str, str]:
+    """Mark a message with its context for the catalog; translate it later with pgettext."""
+    return context, message
+
+
+def pgettext(context: str, message: str) -> str:
+    """A message whose translation depends on what it is said of: `pgettext("need status",
+    "approved")` is «معتمدة», of a volunteer «معتمد»."""
+    return translations(get_locale()).pgettext(context, message)
+
+
 def resolve_locale(saved: str | None, language_code: str | None, default: str) -> str:
     """The user's saved choice, else Telegram's language_code when supported, else the default."""
     if saved in SUPPORTED_LOCALES:

@@ -103,7 +103,7 @@ def _tidy(path: Path, locale: str | None) -> None:
 
 def update() -> int:
     _pybabel(
-        "extract", "--no-location", "--sort-output", "-k", "N_", "-k", "ngettext:1,2",
+        "extract", "--no-location", "--sort-output", "-k", "N_", "-k", "ngettext:1,2", "-k", "P_:1c,2",
         "--project", "Aoun", "--version", "1", "-w", "100", "-o", str(POT), str(ROOT / "bot"),
     )
     _tidy(POT, None)
@@ -118,7 +118,7 @@ def update() -> int:
 
 def _source_messages() -> set[str]:
     """Every msgid the code uses now (singular ids for plurals)."""
-    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2)}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2), "P_": ((1, "c"), 2)}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT / "bot"), keywords=keywords
