@@ -88,7 +88,7 @@ def P_(context: str, message: str) -> tuple[str, str]:
 def pgettext(context: str, message: str) -> str:
     """A message whose translation depends on what it is said of: `pgettext("need status",
     "approved")` is «معتمدة», of a volunteer «معتمد»."""
-    return translations(get_locale()).pgettext(context, message)
+    return str(translations(get_locale()).pgettext(context, message))
 
 
 def resolve_locale(saved: str | None, language_code: str | None, default: str) -> str:
