@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot import backup, bot_profile, scheduler, webhook
 from bot import db as queries
-from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
@@ -54,7 +55,7 @@ class AounApplication(Application):  # type: ignore[type-arg]
         database: Database = self.bot_data["db"]
         settings: Settings = self.bot_data["settings"]
         await database.connect()
-        await database.migrate()
+        await database.migrate(backup_dir=settings.backup_dir)
         async with database.transaction() as tx:
             await queries.bootstrap_admins(
                 tx, settings.admin_ids, now=self.bot_data["clock"].now()
@@ -74,9 +75,27 @@ class AounApplication(Application):  # type: ignore[type-arg]
         await super().shutdown()
         await self.bot_data["db"].close()
 
+    def run_webhook(  # type: ignore[override]
+        self,
+        *,
+        listen: str,
+        port: int,
+        url_path: str,
+        webhook_url: str,
+        secret_token: str,
+        allowed_updates: Sequence[str] | None = None,
+    ) -> None:
+        """Webhook mode through bot/webhook.py instead of PTB's built-in server: the secret and
+        the body size are checked before the body is read, re-deliveries dropped."""
+        webhook.run(
+            self, listen=listen, port=port, url_path=url_path, webhook_url=webhook_url,
+            secret_token=secret_token, allowed_updates=allowed_updates,
+        )
+
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await common.publish_command_menus(app)
+    await bot_profile.publish(app.bot, app.bot_data["settings"].default_locale)
 
 
 def build_application(
@@ -158,4 +177,6 @@ def build_application(
     app.add_error_handler(errors.on_error)
     # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.
     scheduler.register(app)
+    # Backups of the live database every BACKUP_INTERVAL, on the same JobQueue.
+    backup.register(app)
     return app
