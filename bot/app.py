@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from typing import Any
 
 from telegram import Update
@@ -75,21 +74,20 @@ class AounApplication(Application):  # type: ignore[type-arg]
         await super().shutdown()
         await self.bot_data["db"].close()
 
-    def run_webhook(  # type: ignore[override]
-        self,
-        *,
-        listen: str,
-        port: int,
-        url_path: str,
-        webhook_url: str,
-        secret_token: str,
-        allowed_updates: Sequence[str] | None = None,
-    ) -> None:
+    def run_webhook(self, *args: Any, **kwargs: Any) -> None:
         """Webhook mode through bot/webhook.py instead of PTB's built-in server: the secret and
-        the body size are checked before the body is read, re-deliveries dropped."""
+        the body size are checked before the body is read, re-deliveries dropped. Takes
+        run_webhook's listen, port, url_path, webhook_url, secret_token and allowed_updates."""
+        if args:
+            raise TypeError("run_webhook takes keyword arguments only")
         webhook.run(
-            self, listen=listen, port=port, url_path=url_path, webhook_url=webhook_url,
-            secret_token=secret_token, allowed_updates=allowed_updates,
+            self,
+            listen=kwargs.get("listen", "127.0.0.1"),
+            port=kwargs.get("port", 80),
+            url_path=kwargs.get("url_path", "telegram"),
+            webhook_url=kwargs["webhook_url"],
+            secret_token=kwargs["secret_token"],
+            allowed_updates=kwargs.get("allowed_updates"),
         )
 
 

@@ -85,7 +85,7 @@ async def _run_backup(context: Context) -> None:
     log.info("backup written to %s", target)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     """Back up every BACKUP_INTERVAL on the JobQueue (BACKUP_INTERVAL=0 turns it off)."""
     settings: Settings = app.bot_data["settings"]
     if settings.backup_interval <= timedelta(0) or app.job_queue is None:

@@ -21,6 +21,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
+import tornado.http1connection
 import tornado.httpserver
 import tornado.web
 from telegram import Update
@@ -57,8 +58,8 @@ class TelegramUpdateHandler(tornado.web.RequestHandler):
 
     SUPPORTED_METHODS = ("POST",)
 
-    def initialize(  # type: ignore[override]
-        self, bot_app: Application, secret: str, recent: RecentIds  # type: ignore[type-arg]
+    def initialize(
+        self, bot_app: Application, secret: str, recent: RecentIds
     ) -> None:
         self.bot_app = bot_app
         self.secret = secret
@@ -77,7 +78,9 @@ class TelegramUpdateHandler(tornado.web.RequestHandler):
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
             self._refuse(413)
             return
-        self.request.connection.set_max_body_size(MAX_BODY)  # type: ignore[union-attr]
+        connection = self.request.connection
+        if isinstance(connection, tornado.http1connection.HTTP1Connection):
+            connection.set_max_body_size(MAX_BODY)  # also bounds chunked bodies
 
     def _refuse(self, status: int) -> None:
         self.set_status(status)
@@ -116,7 +119,7 @@ class TelegramUpdateHandler(tornado.web.RequestHandler):
 
 
 def make_server(
-    application: Application,  # type: ignore[type-arg]
+    application: Application,
     *,
     secret: str,
     url_path: str = "telegram",
@@ -132,7 +135,7 @@ def make_server(
 
 
 async def serve(
-    application: Application,  # type: ignore[type-arg]
+    application: Application,
     *,
     listen: str,
     port: int,
@@ -168,7 +171,7 @@ async def serve(
             await application.post_shutdown(application)
 
 
-def run(application: Application, **kwargs: Any) -> None:  # type: ignore[type-arg]
+def run(application: Application, **kwargs: Any) -> None:
     """Blocking: serve the webhook until SIGTERM or SIGINT."""
 
     async def main() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from types import TracebackType
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
@@ -38,7 +39,7 @@ async def on_error(update: object, context: Context) -> None:
     """Log the exception; tell the user something went wrong, without internals."""
     error = context.error
     handler = failing_handler(error)
-    ids = {"update_id": None, "user_id": None, "chat_id": None, "handler": handler}
+    ids: dict[str, Any] = {"update_id": None, "user_id": None, "chat_id": None, "handler": handler}
     if isinstance(update, Update):
         ids["update_id"] = update.update_id
         ids["user_id"] = update.effective_user.id if update.effective_user else None
