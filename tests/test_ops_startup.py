@@ -220,3 +220,9 @@ def test_python_m_bot_console_demo_twice_exits_0(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stdout + result.stderr
     assert "kept" in result.stdout
+
+
+def test_help_lists_the_operations_commands() -> None:
+    result = run_cli("--help")
+    for command in ("backup", "restore", "health"):
+        assert f"\n    {command}" in result.stdout
