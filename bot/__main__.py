@@ -1,11 +1,11 @@
-"""`python -m bot [run|migrate|console|i18n]`: see `python -m bot --help`."""
+"""`python -m bot [run|migrate|console|backup|restore|health|i18n]`: see `python -m bot --help`."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_dotenv_file
 
@@ -26,6 +26,10 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations and exit")
     console = sub.add_parser("console", help="use the whole bot in this terminal, offline, no token needed")
     console.add_argument("--demo", action="store_true", help="fill a fresh database with demo data")
+    sub.add_parser("backup", help="write a consistent copy of the database into BACKUP_DIR")
+    restore = sub.add_parser("restore", help="put a backup back in place of the database (bot stopped)")
+    restore.add_argument("file", type=Path, help="the backup file to restore")
+    sub.add_parser("health", help="exit 0 when the running bot's tick and sender are fresh")
     i18n = sub.add_parser("i18n", help="extract messages and update the catalogs under locales/")
     i18n.add_argument("action", choices=["update", "check"], help="update: extract + merge; check: list untranslated")
     return parser
@@ -40,13 +44,47 @@ def _settings(require_token: bool) -> Settings:
         raise SystemExit(2) from None
 
 
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+def _configure_logging(settings: Settings) -> None:
+    from bot import logs
+
+    logs.configure(settings.log_level, settings.log_format, settings.secrets())
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message is the one line to print."""
+
+
+async def check_bot_api(settings: Settings) -> None:
+    """getMe once before anything else starts: a wrong token or an unreachable Bot API server
+    is one clear line (StartupError), not PTB's retry loop and its tracebacks."""
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError, TelegramError
+
+    bot = Bot(
+        settings.bot_token,
+        base_url=f"{settings.bot_api_base_url}/bot",
+        base_file_url=f"{settings.bot_api_base_url}/file/bot",
     )
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    try:
+        async with bot:
+            pass  # initialize() calls getMe
+    except InvalidToken:
+        raise StartupError(
+            "configuration error: BOT_TOKEN was rejected by the Bot API server at "
+            f"{settings.bot_api_base_url}"
+        ) from None
+    except NetworkError as exc:
+        raise StartupError(
+            f"error: cannot reach the Bot API server at {settings.bot_api_base_url}"
+            f" (BOT_API_BASE_URL): {_one_line(exc)}"
+        ) from None
+    except TelegramError as exc:
+        raise StartupError(f"error: the Bot API server refused getMe: {_one_line(exc)}") from None
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def run(settings: Settings) -> None:
@@ -74,9 +112,39 @@ async def migrate(settings: Settings) -> list[int]:
 
     database = await Database.open(settings.database_path)
     try:
-        return await database.migrate()
+        return await database.migrate(backup_dir=settings.backup_dir)
     finally:
         await database.close()
+
+
+async def backup_now(settings: Settings) -> Path:
+    from bot import backup
+    from bot.db import Database
+
+    database = await Database.open(settings.database_path)
+    try:
+        return await backup.take(database, settings)
+    finally:
+        await database.close()
+
+
+async def health_report(settings: Settings) -> tuple[bool, str]:
+    from datetime import UTC, datetime
+
+    from bot import health
+    from bot.db import Database
+
+    database = await Database.open(settings.database_path)
+    try:
+        report = await health.check(database, settings, now=datetime.now(UTC))
+    finally:
+        await database.close()
+    return report.healthy, report.text()
+
+
+def _fail(message: str, code: int = 2) -> int:
+    print(message, file=sys.stderr)
+    return code
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,7 +155,20 @@ def main(argv: list[str] | None = None) -> int:
 
         return i18n_tool.main(args.action)
     settings = _settings(require_token=command == "run")
-    _configure_logging(settings.log_level)
+    _configure_logging(settings)
+    from bot.db import MigrationError
+
+    try:
+        return _command(command, args, settings)
+    except MigrationError as exc:
+        return _fail(f"database error: {exc}")
+
+
+def _command(command: str, args: argparse.Namespace, settings: Settings) -> int:
+    import sqlite3
+
+    from bot import backup
+
     if command == "migrate":
         applied = asyncio.run(migrate(settings))
         print(f"applied migrations: {applied or 'none (up to date)'}")
@@ -96,24 +177,53 @@ def main(argv: list[str] | None = None) -> int:
         from bot import console
 
         return console.main(settings, demo=args.demo)
+    if command == "backup":
+        if not settings.database_path.is_file():
+            return _fail(f"error: there is no database at {settings.database_path} (DATABASE_PATH)")
+        print(f"backup written to {asyncio.run(backup_now(settings))}")
+        return 0
+    if command == "restore":
+        try:
+            safety = backup.restore(settings, args.file)
+        except backup.BotIsRunning as exc:
+            return _fail(f"refused: {exc}; stop it first, then restore")
+        except ValueError as exc:
+            return _fail(f"refused: {exc}")
+        if safety is not None:
+            print(f"the database that was there is kept as {safety}")
+        print(f"restored {args.file} to {settings.database_path}")
+        return 0
+    if command == "health":
+        if not settings.database_path.is_file():
+            print(f"UNHEALTHY: there is no database at {settings.database_path}")
+            return 1
+        try:
+            healthy, text = asyncio.run(health_report(settings))
+        except sqlite3.Error as exc:
+            print(f"UNHEALTHY: cannot read {settings.database_path}: {exc}")
+            return 1
+        print(text)
+        return 0 if healthy else 1
     from telegram.error import InvalidToken, NetworkError
 
     try:
-        run(settings)
+        asyncio.run(check_bot_api(settings))
+        with backup.run_lock(settings.database_path):
+            run(settings)
+    except StartupError as exc:
+        return _fail(str(exc))
+    except backup.BotIsRunning as exc:
+        return _fail(f"error: {exc}; Telegram allows one bot process per token")
     except InvalidToken:
-        print(
+        return _fail(
             "configuration error: BOT_TOKEN was rejected by the Bot API server at "
-            f"{settings.bot_api_base_url}",
-            file=sys.stderr,
+            f"{settings.bot_api_base_url}"
         )
-        return 2
     except NetworkError as exc:  # only start-up gets here: PTB retries once it is polling
-        print(
+        return _fail(
             f"error: cannot reach the Bot API server at {settings.bot_api_base_url}"
-            f" (BOT_API_BASE_URL): {exc}",
-            file=sys.stderr,
+            f" (BOT_API_BASE_URL): {_one_line(exc)}"
         )
-        return 1
     return 0
 
 

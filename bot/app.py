@@ -9,8 +9,8 @@ from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
 from telegram.request import BaseRequest
 
+from bot import backup, bot_profile, scheduler, webhook
 from bot import db as queries
-from bot import scheduler
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.context import Context
@@ -55,7 +55,7 @@ class AounApplication(Application):
         database: Database = self.bot_data["db"]
         settings: Settings = self.bot_data["settings"]
         await database.connect()
-        await database.migrate()
+        await database.migrate(backup_dir=settings.backup_dir)
         async with database.transaction() as tx:
             await queries.bootstrap_admins(
                 tx, settings.admin_ids, now=self.bot_data["clock"].now()
@@ -75,6 +75,22 @@ class AounApplication(Application):
         await super().shutdown()
         await self.bot_data["db"].close()
 
+    def run_webhook(self, *args: Any, **kwargs: Any) -> None:
+        """Webhook mode through bot/webhook.py instead of PTB's built-in server: the secret and
+        the body size are checked before the body is read, re-deliveries dropped. Takes
+        run_webhook's listen, port, url_path, webhook_url, secret_token and allowed_updates."""
+        if args:
+            raise TypeError("run_webhook takes keyword arguments only")
+        webhook.run(
+            self,
+            listen=kwargs.get("listen", "127.0.0.1"),
+            port=kwargs.get("port", 80),
+            url_path=kwargs.get("url_path", "telegram"),
+            webhook_url=kwargs["webhook_url"],
+            secret_token=kwargs["secret_token"],
+            allowed_updates=kwargs.get("allowed_updates"),
+        )
+
 
 async def _before_any_handler(update: Update, context: Context) -> None:
     await common.bind_user_and_locale(update, context)
@@ -83,6 +99,7 @@ async def _before_any_handler(update: Update, context: Context) -> None:
 
 async def _post_init(app: Application) -> None:
     await common.publish_command_menus(app)
+    await bot_profile.publish(app.bot, app.bot_data["settings"].default_locale)
 
 
 def build_application(
@@ -165,4 +182,6 @@ def build_application(
     app.add_error_handler(errors.on_error)
     # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.
     scheduler.register(app)
+    # Backups of the live database every BACKUP_INTERVAL, on the same JobQueue.
+    backup.register(app)
     return app

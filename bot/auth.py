@@ -3,6 +3,10 @@
 Decorate a handler with `@requires(STAFF)` (or `ADMIN`, `REPS_AND_STAFF`, ...): the caller's role
 is read from the database on every call, so a revoked coordinator is refused at once, and a
 button pressed from an old message is checked exactly like the command that sent it.
+
+Staff and representatives' commands and buttons show personal data (rosters, phones, exports),
+so they answer only in a private chat: anywhere else `requires` answers with one line and a
+link to the private chat, before it even looks at the caller's role, and nothing else happens.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Update
+from telegram import Chat, Update
 from telegram.ext import ConversationHandler
 
 from bot import db
@@ -27,6 +31,9 @@ STAFF = frozenset({COORDINATOR, ADMIN_ROLE})
 REPS_AND_STAFF = frozenset({ENTITY_REP, COORDINATOR, ADMIN_ROLE})
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
+
+# The deep link's /start payload; /start accepts it as a plain /start.
+PRIVATE_CHAT_PAYLOAD = "private"
 
 
 def is_staff(role: str | None) -> bool:
@@ -54,12 +61,41 @@ async def refuse(update: Update, text: str) -> None:
         await update.effective_message.reply_text(text)
 
 
+def private_chat_link(context: Context) -> str:
+    return f"https://t.me/{context.bot.username}?start={PRIVATE_CHAT_PAYLOAD}"
+
+
+async def redirected_to_private_chat(update: Update, context: Context) -> bool:
+    """Outside a private chat: answer with the link to the private chat and return True."""
+    chat = update.effective_chat
+    if chat is not None and chat.type == Chat.PRIVATE:
+        return False
+    link = private_chat_link(context)
+    log.info(
+        "redirected a staff action from chat %s to the private chat", chat.id if chat else None
+    )
+    if update.callback_query:
+        # A t.me link to the bot is the one url answerCallbackQuery opens for any bot.
+        await update.callback_query.answer(
+            _("This works only in a private chat with me."), url=link
+        )
+    elif update.effective_message:
+        await update.effective_message.reply_text(
+            _("This works only in a private chat with me: {link}").format(link=link),
+            disable_web_page_preview=True,
+        )
+    return True
+
+
 def requires(allowed: frozenset[str]) -> Callable[[Handler], Handler]:
-    """Refuse (and end any conversation) unless the caller's stored role is in `allowed`."""
+    """Only in a private chat (elsewhere a link to it), and refuse (ending any conversation)
+    unless the caller's stored role is in `allowed`."""
 
     def decorator(func: Handler) -> Handler:
         @functools.wraps(func)
         async def wrapper(update: Update, context: Context, *args: Any, **kwargs: Any) -> Any:
+            if await redirected_to_private_chat(update, context):
+                return ConversationHandler.END
             user = update.effective_user
             role = await caller_role(context, user.id) if user else None
             if role not in allowed:

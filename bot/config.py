@@ -129,20 +129,52 @@ def _parse_cities(raw: str) -> tuple[str, ...]:
     return cities
 
 
-def _setting(env: str, parse: Callable[[str], Any], default: Any = None, *, doc: str) -> Any:
-    return field(default=default, metadata={"env": env, "parse": parse, "doc": doc})
+def _parse_webhook_secret(raw: str) -> str:
+    value = raw.strip()
+    # Telegram's rule for setWebhook's secret_token: 1-256 characters, A-Z a-z 0-9 _ -.
+    if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+        raise ValueError("use 1 to 256 characters among A-Z, a-z, 0-9, _ and - (Telegram's rule)")
+    return value
+
+
+def _parse_log_format(raw: str) -> str:
+    value = raw.strip().lower()
+    if value not in {"text", "json"}:
+        raise ValueError("expected text or json")
+    return value
+
+
+def _parse_chat_id(raw: str) -> int:
+    value = raw.strip()
+    if not value.lstrip("-").isdigit():
+        raise ValueError(f"{value!r} is not a numeric Telegram chat id")
+    return int(value)
+
+
+def _setting(
+    env: str, parse: Callable[[str], Any], default: Any = None, *, doc: str, secret: bool = False
+) -> Any:
+    # Secrets stay out of repr(settings), so a logged or printed Settings never shows them.
+    return field(
+        default=default, repr=not secret, metadata={"env": env, "parse": parse, "doc": doc}
+    )
 
 
 @dataclass(frozen=True)
 class Settings:
     """Everything configurable, with the environment variable that sets it."""
 
-    bot_token: str = _setting("BOT_TOKEN", str.strip, "", doc="Telegram bot token (required to run)")
+    bot_token: str = _setting(
+        "BOT_TOKEN", str.strip, "", doc="Telegram bot token (required to run)", secret=True
+    )
     database_path: Path = _setting(
         "DATABASE_PATH", Path, Path("./data/aoun.sqlite3"), doc="SQLite database file"
     )
     admin_ids: frozenset[int] = _setting(
-        "ADMIN_IDS", _parse_ids, frozenset(), doc="comma-separated Telegram ids of bootstrap admins"
+        "ADMIN_IDS",
+        _parse_ids,
+        frozenset(),
+        doc="comma-separated Telegram ids made admins at start-up (bootstrap only)",
     )
     default_locale: str = _setting(
         "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar or en)"
@@ -160,10 +192,33 @@ class Settings:
         "WEBHOOK_URL", _parse_url, "", doc="public HTTPS URL; enables webhook mode when set"
     )
     webhook_secret: str = _setting(
-        "WEBHOOK_SECRET", str.strip, "", doc="secret_token Telegram sends with each webhook call"
+        "WEBHOOK_SECRET",
+        _parse_webhook_secret,
+        "",
+        doc="secret_token Telegram sends with each webhook call (A-Z a-z 0-9 _ -)",
+        secret=True,
     )
     port: int = _setting("PORT", _parse_positive_int, 8443, doc="port of the webhook server")
     log_level: str = _setting("LOG_LEVEL", _parse_log_level, "INFO", doc="logging level")
+    log_format: str = _setting(
+        "LOG_FORMAT", _parse_log_format, "text", doc="log lines as text or json (one object a line)"
+    )
+    ops_chat_id: int | None = _setting(
+        "OPS_CHAT_ID", _parse_chat_id, None, doc="chat that gets alerts of unhandled errors"
+    )
+    # Backups
+    backup_dir: Path = _setting(
+        "BACKUP_DIR", Path, Path("./data/backups"), doc="folder for database backups"
+    )
+    backup_interval: timedelta = _setting(
+        "BACKUP_INTERVAL",
+        _parse_duration,
+        timedelta(hours=6),
+        doc="backup while running every so often (0 turns it off)",
+    )
+    backup_keep: int = _setting(
+        "BACKUP_KEEP", _parse_positive_int, 28, doc="backups kept in BACKUP_DIR (oldest go first)"
+    )
     # Registration
     min_volunteer_age: int = _setting(
         "MIN_VOLUNTEER_AGE", _parse_positive_int, 15, doc="youngest age accepted at registration"
@@ -260,12 +315,17 @@ class Settings:
         return settings
 
     @classmethod
+    def secrets(self) -> list[str]:
+        """Values that must never reach a log line (the log formatter masks them)."""
+        return [value for value in (self.bot_token, self.webhook_secret) if value]
+
+    @classmethod
     def variables(cls) -> list[tuple[str, str, str]]:
         """(name, default, description) of every variable, for --help and the README."""
         rows = []
         for f in fields(cls):
             values = f.default if isinstance(f.default, (tuple, frozenset)) else (f.default,)
-            shown = ",".join(_show(v) for v in values)
+            shown = "" if f.default is None else ",".join(_show(v) for v in values)
             rows.append((f.metadata["env"], shown, f.metadata["doc"]))
         return rows
 

@@ -266,14 +266,23 @@ class Console:
         try:
             summary = None
             if demo:
-                if await db.has_domain_data(self.db):
+                coordinator = persona_id(demo_data.COORDINATOR_PERSONA)
+                if await db.demo_data_present(self.db, coordinator):
+                    self._say(
+                        f"The database {self.settings.database_path} already has the demo data of "
+                        "an earlier --demo run: it was kept as it is, with what you did in it "
+                        "since, and nothing was added. For a fresh demo, delete that file (or "
+                        "point DATABASE_PATH at a new one) and run --demo again."
+                    )
+                elif await db.has_domain_data(self.db):
                     self._say(
                         f"The database {self.settings.database_path} already has data, and --demo "
                         "only fills a fresh one, so nothing was added. Run `python -m bot console` "
                         "without --demo to use it as it is, or point DATABASE_PATH at a new file."
                     )
                     return 1
-                summary = await demo_data.seed(self.db, self.settings, now=self.clock.now())
+                else:
+                    summary = await demo_data.seed(self.db, self.settings, now=self.clock.now())
             if self.app.post_init:
                 await self.app.post_init(self.app)
             await self.app.start()

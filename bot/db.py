@@ -13,8 +13,10 @@ Keep SQL portable (plain SELECT/INSERT/UPDATE, ON CONFLICT upserts) so PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
+import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -168,24 +170,58 @@ class Database(_QueryMixin):
 
     # -- migrations -------------------------------------------------------------------------
 
-    async def migrate(self) -> list[int]:
-        """Apply the numbered migrations not yet applied; return the versions applied."""
+    async def migrate(self, *, backup_dir: Path | None = None) -> list[int]:
+        """Apply the numbered migrations not yet applied; return the versions applied.
+
+        Refuses (MigrationError) a database that has a migration this code does not know (it
+        was made by a newer version) or whose applied migration files have changed since. Before
+        changing a database that already has a schema, a backup goes to `backup_dir` (default:
+        a `backups` folder next to the database)."""
+        migrations = load_migrations()
         async with self.transaction() as tx:
             await tx.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations ("
-                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+                " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL,"
+                " checksum TEXT)"
             )
-            done = {r[0] for r in await tx.fetchall("SELECT version FROM schema_migrations")}
+            columns = {r["name"] for r in await tx.fetchall("PRAGMA table_info(schema_migrations)")}
+            if "checksum" not in columns:  # databases from before checksums were recorded
+                await tx.execute("ALTER TABLE schema_migrations ADD COLUMN checksum TEXT")
+            applied_rows = await tx.fetchall("SELECT version, checksum FROM schema_migrations")
+            known = {version: migration_checksum(sql) for version, _name, sql in migrations}
+            unknown = sorted(r["version"] for r in applied_rows if r["version"] not in known)
+            if unknown:
+                raise MigrationError(
+                    f"the database {self.path} has migration {unknown[-1]:04d}, which this version "
+                    f"of Aoun does not know (it knows up to {max(known, default=0):04d}): it was "
+                    "made by a newer version; run that version, or restore an older backup"
+                )
+            for row in applied_rows:
+                if row["checksum"] is None:
+                    await tx.execute(
+                        "UPDATE schema_migrations SET checksum = ? WHERE version = ?",
+                        (known[row["version"]], row["version"]),
+                    )
+                elif row["checksum"] != known[row["version"]]:
+                    raise MigrationError(
+                        f"migration {row['version']:04d} was changed after it was applied to "
+                        f"{self.path}; never edit a landed migration, add a new one"
+                    )
+            done = {r["version"] for r in applied_rows}
+        pending = [m for m in migrations if m[0] not in done]
+        if pending and done:
+            folder = backup_dir if backup_dir is not None else self.path.parent / "backups"
+            target = await self.backup(folder, label=f"before-{pending[0][0]:04d}")
+            log.info("backed up %s to %s before migrating", self.path, target)
         applied = []
-        for version, name, sql in load_migrations():
-            if version in done:
-                continue
+        for version, name, sql in pending:
             async with self.transaction() as tx:
                 for statement in _split_sql(sql):
                     await tx.execute(statement)
                 await tx.execute(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                    (version, name, ts(datetime.now(UTC))),
+                    "INSERT INTO schema_migrations (version, name, applied_at, checksum)"
+                    " VALUES (?, ?, ?, ?)",
+                    (version, name, ts(datetime.now(UTC)), migration_checksum(sql)),
                 )
                 await tx.execute(f"PRAGMA user_version = {int(version)}")
             log.info("applied migration %04d %s", version, name)
@@ -194,6 +230,104 @@ class Database(_QueryMixin):
 
     async def schema_version(self) -> int:
         return int(await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))
+
+    # -- backups ----------------------------------------------------------------------------
+
+    async def backup(self, folder: Path, *, label: str = "", now: datetime | None = None) -> Path:
+        """A consistent copy of the live database in `folder` (VACUUM INTO, on its own
+        connection in a thread, so the bot keeps reading and writing); returns its path."""
+        return await asyncio.to_thread(backup_file, self.path, Path(folder), label=label, now=now)
+
+
+class MigrationError(RuntimeError):
+    """The database and this code's migrations disagree; the message says what to do."""
+
+
+def migration_checksum(sql: str) -> str:
+    """sha256 of a migration's text, line endings normalised (a checkout may convert them)."""
+    return hashlib.sha256(sql.replace("\r\n", "\n").encode("utf-8")).hexdigest()
+
+
+BACKUP_PREFIX = "aoun-"
+BACKUP_SUFFIX = ".sqlite3"
+
+
+def backup_file(
+    source: Path, folder: Path, *, label: str = "", now: datetime | None = None
+) -> Path:
+    """Copy `source` into `folder` as aoun-<UTC time>[-label].sqlite3 with VACUUM INTO (one read
+    transaction: a snapshot of committed data, WAL included), check the copy, then rename it
+    into place, so a file with the backup name is always complete."""
+    folder.mkdir(parents=True, exist_ok=True)
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    stem = f"{BACKUP_PREFIX}{moment.strftime('%Y%m%dT%H%M%S%fZ')}{'-' + label if label else ''}"
+    target = folder / f"{stem}{BACKUP_SUFFIX}"
+    partial = folder / f".{stem}.partial"
+    partial.unlink(missing_ok=True)
+    conn = sqlite3.connect(source, timeout=30)
+    try:
+        conn.execute("VACUUM INTO ?", (str(partial),))
+    finally:
+        conn.close()
+    problem = check_database_file(partial)
+    if problem:
+        partial.unlink(missing_ok=True)
+        raise RuntimeError(f"the backup of {source} failed its check: {problem}")
+    partial.replace(target)
+    return target
+
+
+def check_database_file(path: Path) -> str | None:
+    """None when `path` is a sound Aoun database; otherwise what is wrong, in a few words."""
+    if not path.is_file():
+        return "no such file"
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+        try:
+            result = [row[0] for row in conn.execute("PRAGMA integrity_check")]
+            if result != ["ok"]:
+                return "integrity check failed: " + "; ".join(str(r) for r in result[:3])
+            if conn.execute("PRAGMA foreign_key_check").fetchone() is not None:
+                return "foreign key check failed"
+            has_schema = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            ).fetchone()
+            if not has_schema:
+                return "not an Aoun database (no schema_migrations table)"
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return f"not a readable SQLite database ({exc})"
+    return None
+
+
+def database_file_version(path: Path) -> int:
+    """The highest migration applied to a database file (0 when none)."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    try:
+        return int(conn.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def list_backups(folder: Path) -> list[Path]:
+    """Backups in `folder`, oldest first (their names sort by time)."""
+    if not folder.is_dir():
+        return []
+    return sorted(
+        p for p in folder.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}") if p.is_file()
+    )
+
+
+def restore_file(backup: Path, target: Path) -> None:
+    """Put a checked backup in place of the database file `target` (the bot must be stopped):
+    copy next to it, drop the old WAL and shared-memory files, then rename over it."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.restoring")
+    shutil.copyfile(backup, partial)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{target}{suffix}").unlink(missing_ok=True)
+    partial.replace(target)
 
 
 async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
@@ -2353,6 +2487,44 @@ async def attendance_roster(
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
         (shift_id, *ATTENDANCE_STATUSES, limit, offset),
     )
+
+
+# ================================================================================================
+# operations: heartbeats and health (python -m bot health; see bot/health.py)
+# ================================================================================================
+
+
+async def record_heartbeat(tx: Tx, name: str, *, now: datetime, detail: dict[str, Any]) -> None:
+    await tx.execute(
+        "INSERT INTO heartbeats (name, at, detail) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail",
+        (name, ts(now), dumps(detail)),
+    )
+
+
+async def heartbeats(conn: Queryable) -> dict[str, Row]:
+    return {row["name"]: row for row in await conn.fetchall("SELECT * FROM heartbeats")}
+
+
+async def outbox_health(conn: Queryable) -> dict[str, int]:
+    """Messages waiting (pending), and how many ended failed or expired, ever."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM outbox"
+        " WHERE status IN ('pending', 'failed', 'expired') GROUP BY status"
+    )
+    counts = {"pending": 0, "failed": 0, "expired": 0}
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+async def demo_data_present(conn: Queryable, coordinator_id: int) -> bool:
+    """Did an earlier `console --demo` fill this database (its coordinator persona is there)?"""
+    found = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND role = 'coordinator')"
+        " AND EXISTS (SELECT 1 FROM entities)",
+        (coordinator_id,),
+    )
+    return bool(found)
 
 
 # ================================================================================================

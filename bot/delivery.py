@@ -48,7 +48,7 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import db
+from bot import db, health
 from bot.clock import Clock, SystemClock
 from bot.db import Database, Row, Tx
 from bot.i18n import _, ltr, use_locale, user_locale
@@ -340,6 +340,7 @@ class Sender:
         max_in_flight = self.max_in_flight if pace else 1
         try:
             while not self._stop.is_set() or not forever:
+                await health.beat(self.database, health.SENDER, now=self.clock.now(), every=health.SENDER_BEAT_EVERY)
                 if limit is not None and dispatched >= limit:
                     break
                 now = self._now()

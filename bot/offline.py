@@ -35,6 +35,12 @@ MESSAGE_METHODS = {
     "sendContact",
 }
 EDIT_METHODS = {"editMessageText", "editMessageReplyMarkup", "editMessageCaption"}
+# The bot's profile (name and descriptions per language): method -> its field.
+PROFILE_METHODS = {
+    "getMyName": "name", "setMyName": "name",
+    "getMyDescription": "description", "setMyDescription": "description",
+    "getMyShortDescription": "short_description", "setMyShortDescription": "short_description",
+}
 
 
 @dataclass
@@ -113,6 +119,7 @@ class OfflineBotAPI(BaseRequest):
         self.bot_user = dict(bot_user or BOT_USER)
         self.calls: list[Call] = []
         self.messages: dict[int, dict[str, Any]] = {}
+        self.bot_profile: dict[tuple[str, str], str] = {}  # (field, language_code) -> value
         self._failures: list[_Failure] = []
         self._message_ids = itertools.count(1)
         self.listeners: list[Any] = []  # callables(Call), e.g. the console printing messages
@@ -211,7 +218,18 @@ class OfflineBotAPI(BaseRequest):
             return {"id": int(params["chat_id"]), "type": "private"}
         if method == "getMyCommands":
             return []
+        if method in PROFILE_METHODS:
+            return self._profile(method, params)
         return True
+
+    def _profile(self, method: str, params: dict[str, Any]) -> Any:
+        """get/setMyName, get/setMyDescription, get/setMyShortDescription, per language_code."""
+        field = PROFILE_METHODS[method]
+        language = str(params.get("language_code") or "")
+        if method.startswith("set"):
+            self.bot_profile[(field, language)] = str(params.get(field) or "")
+            return True
+        return {field: self.bot_profile.get((field, language), "")}
 
     def _new_message(self, params: dict[str, Any]) -> dict[str, Any]:
         message_id = next(self._message_ids)

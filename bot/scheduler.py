@@ -24,7 +24,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import attendance, db, delivery, dispatch, matching
+from bot import attendance, db, delivery, dispatch, health, matching
 from bot import dispatch_texts as texts
 from bot.config import Settings
 from bot.context import Context
@@ -91,6 +91,7 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
             report.errors += 1
             log.exception("dispatch tick: %s failed", name)
     report.seconds = time.perf_counter() - started
+    await health.beat(database, health.TICK, now=now, detail={"errors": report.errors})
     return report
 
 

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.offline import BOT_USER, Call, error_description
+from bot.offline import BOT_USER, PROFILE_METHODS, Call, error_description
 
 # Telegram treats these as strings even when they look like numbers or JSON.
 _STRING_PARAMS = frozenset(
@@ -173,6 +173,7 @@ class FakeBotAPI:
         self.rate_limited = 0  # how many 429s the limits produced
         self.calls: list[ApiCall] = []
         self.messages: dict[int, dict[str, Any]] = {}
+        self.bot_profile: dict[tuple[str, str], str] = {}  # (field, language_code) -> value
         self._updates: list[dict[str, Any]] = []
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(1)
@@ -549,9 +550,20 @@ class FakeBotAPI:
             return self._edit_message(params)
         if name == "getmycommands":
             return []
+        if method in PROFILE_METHODS:
+            return self._profile(method, params)
         if name == "getwebhookinfo":
             return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
         return True  # answerCallbackQuery, setMyCommands, deleteWebhook, sendChatAction, ...
+
+    def _profile(self, method: str, params: dict[str, Any]) -> Any:
+        """get/setMyName, get/setMyDescription, get/setMyShortDescription, per language_code."""
+        field = PROFILE_METHODS[method]
+        language = str(params.get("language_code") or "")
+        if method.startswith("set"):
+            self.bot_profile[(field, language)] = str(params.get(field) or "")
+            return True
+        return {field: self.bot_profile.get((field, language), "")}
 
     def _new_message(self, params: dict[str, Any]) -> dict[str, Any]:
         with self._lock:

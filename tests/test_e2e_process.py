@@ -195,7 +195,7 @@ def test_a_rejected_token_or_unreachable_server_stops_with_a_clear_last_line(
     env.update(BOT_TOKEN=TEST_TOKEN, BOT_API_BASE_URL=nobody)
     unreachable = subprocess.run([sys.executable, "-m", "bot"], cwd=ROOT, env=env,
                                  capture_output=True, text=True, timeout=START_TIMEOUT)
-    assert unreachable.returncode == 1
+    assert unreachable.returncode == 2  # issue 15: both start-up failures exit 2
     last = unreachable.stderr.strip().splitlines()[-1]
     assert last.startswith(f"error: cannot reach the Bot API server at {nobody}")
     assert not (tmp_path / "aoun.sqlite3-wal").exists()  # the database was closed

@@ -25,7 +25,7 @@ from telegram.ext import (
 )
 
 from bot import db, delivery
-from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, VOLUNTEER
+from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, PRIVATE_CHAT_PAYLOAD, VOLUNTEER
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
 from bot.handlers.volunteer import registered_greeting
@@ -172,7 +172,9 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
         return
     row = await db.get_user(context.db, user.id)
     blocked_us = bool(
-        update.my_chat_member and update.my_chat_member.new_chat_member.status in {"kicked", "left"}
+        update.my_chat_member
+        and update.my_chat_member.chat.type == "private"  # not: removed the bot from a group
+        and update.my_chat_member.new_chat_member.status == "kicked"
     )
     if blocked_us and row is not None and row["reachable"]:
         async with context.db.transaction() as tx:
@@ -220,7 +222,7 @@ async def start(update: Update, context: Context) -> None:
     user = update.effective_user
     row = await db.get_user(context.db, user.id)
     role = row["role"] if row else VOLUNTEER
-    if context.args:
+    if context.args and context.args != [PRIVATE_CHAT_PAYLOAD]:
         # A deep link whose own handler did not claim it: unknown, used or expired.
         await update.effective_message.reply_text(
             _("This link is not valid any more. Ask the office for a new one.")

@@ -1,21 +1,61 @@
-"""The one error handler: log with the traceback, apologise to the user in their language."""
+"""The one error handler: log with the traceback and the update's ids, alert the operations
+chat (rate-limited, no personal data), apologise to the user in their language."""
 
 from __future__ import annotations
 
 import logging
+from types import TracebackType
+from typing import Any
 
 from telegram import Update
 from telegram.error import TelegramError
 
 from bot.context import Context
 from bot.i18n import _
+from bot.operations import alerts
 
 log = logging.getLogger(__name__)
+
+HANDLER_PACKAGES = ("bot.handlers.", "bot.flows.")
+
+
+def failing_handler(error: BaseException | None) -> str:
+    """`reports.export`: the outermost handler or flow function in the traceback (the callback
+    PTB called), or the innermost bot function when no handler is in it."""
+    tb: TracebackType | None = error.__traceback__ if error is not None else None
+    innermost = "unknown"
+    while tb is not None:
+        module = tb.tb_frame.f_globals.get("__name__", "")
+        name = f"{module.removeprefix('bot.')}.{tb.tb_frame.f_code.co_name}"
+        if module.startswith(HANDLER_PACKAGES) and module != __name__:
+            return name.removeprefix("handlers.")
+        if module.startswith("bot."):
+            innermost = name
+        tb = tb.tb_next
+    return innermost
 
 
 async def on_error(update: object, context: Context) -> None:
     """Log the exception; tell the user something went wrong, without internals."""
-    log.error("error while handling an update", exc_info=context.error)
+    error = context.error
+    handler = failing_handler(error)
+    ids: dict[str, Any] = {"update_id": None, "user_id": None, "chat_id": None, "handler": handler}
+    if isinstance(update, Update):
+        ids["update_id"] = update.update_id
+        ids["user_id"] = update.effective_user.id if update.effective_user else None
+        ids["chat_id"] = update.effective_chat.id if update.effective_chat else None
+    log.error(
+        "error while handling update %s (user %s, chat %s) in %s",
+        ids["update_id"], ids["user_id"], ids["chat_id"], handler,
+        exc_info=error, extra=ids,
+    )
+    try:
+        await alerts.unhandled_error(
+            context.db, context.settings, error_type=type(error).__name__, handler=handler,
+            update_id=ids["update_id"], now=context.now(),
+        )
+    except Exception:
+        log.warning("could not queue the alert for the operations chat", exc_info=True)
     if not isinstance(update, Update):
         return
     text = _("Sorry, something went wrong on our side. Please try again in a moment.")

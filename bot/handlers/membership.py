@@ -17,7 +17,9 @@ from bot.context import Context
 
 log = logging.getLogger(__name__)
 
-GONE = frozenset({ChatMember.BANNED, ChatMember.LEFT})  # "kicked" and "left"
+# In a private chat, "kicked" is what blocking the bot looks like. Nothing that happens in a
+# group (the bot removed from it, the person leaving it) says anything about the private chat.
+GONE = frozenset({ChatMember.BANNED})
 
 
 async def on_my_chat_member(update: Update, context: Context) -> None:

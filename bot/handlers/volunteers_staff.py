@@ -481,8 +481,8 @@ async def change_qualification(update: Update, context: Context) -> None:
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
-    # Private chats only: the results hold personal data.
-    app.add_handler(CommandHandler("volunteers", volunteers_command, filters=filters.ChatType.PRIVATE))
+    # The results hold personal data: requires() answers only in a private chat.
+    app.add_handler(CommandHandler("volunteers", volunteers_command))
     app.add_handler(
         MessageHandler(
             filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND
