@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from telegram import Update
@@ -97,6 +98,13 @@ async def _before_any_handler(update: Update, context: Context) -> None:
     await kit.leave_for_command(update, context)
 
 
+DRAFT_SWEEP = timedelta(hours=1)
+
+
+async def _expire_drafts(context: Context) -> None:
+    await kit.expire_drafts(context.application, now=context.bot_data["clock"].now())
+
+
 async def _post_init(app: Application) -> None:
     await common.publish_command_menus(app)
     await bot_profile.publish(app.bot, app.bot_data["settings"].default_locale)
@@ -182,6 +190,12 @@ def build_application(
     app.add_error_handler(errors.on_error)
     # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.
     scheduler.register(app)
+    # Drafts left unfinished for DRAFT_TTL are discarded (they hold personal data) and told.
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _expire_drafts, interval=DRAFT_SWEEP, first=DRAFT_SWEEP, name="expire_drafts",
+            job_kwargs={"misfire_grace_time": None, "coalesce": True, "max_instances": 1},
+        )
     # Backups of the live database every BACKUP_INTERVAL, on the same JobQueue.
     backup.register(app)
     return app

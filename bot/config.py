@@ -229,6 +229,10 @@ class Settings:
     cities: tuple[str, ...] = _setting(
         "CITIES", _parse_cities, DEFAULT_CITIES, doc="city/district choices offered at registration"
     )
+    draft_ttl: timedelta = _setting(
+        "DRAFT_TTL", _parse_duration, timedelta(days=7),
+        doc="an unfinished draft (registration, /need, /broadcast...) is discarded after this",
+    )
     # Entities and needs
     invite_ttl: timedelta = _setting(
         "INVITE_TTL", _parse_duration, timedelta(days=7), doc="how long an invite link is valid"

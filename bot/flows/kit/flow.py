@@ -24,6 +24,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
@@ -50,6 +51,7 @@ from bot.context import Context
 from bot.flows.kit.callback import area_pattern
 from bot.flows.kit.parts import chat_id_of, is_private, query_of, scratch
 from bot.i18n import _
+from bot.operations import drafts
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +200,9 @@ async def ask(
     user_data = scratch(context.user_data)
     registry = _registry(context)
     record = _load(user_data, registry)
+    current = draft(context, spec)
+    if current is not None:  # a draft that is being answered does not expire
+        current["_touched"] = context.now().isoformat()
     lines: list[str] = []
     left: str | None = None
     if record.owner != spec.name:
@@ -425,6 +430,9 @@ class Flow(ConversationHandler[Context]):
         """End this flow's conversation with the person of `update` (it was left)."""
         self._update_state(END, self._get_key(update))
 
+    def end_for_key(self, key: tuple[int, ...]) -> None:
+        self._update_state(END, key)
+
     def set_state(self, update: Update, state: object) -> None:
         if state is not None:
             self._update_state(state, self._get_key(update))
@@ -537,3 +545,43 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], *flows: Flow, group:
         item.bind(app.user_data)
         registry[item.spec.name] = item
         app.add_handler(item, group=group)
+
+
+# -- drafts left unfinished ------------------------------------------------------------------------
+
+
+async def expire_drafts(app: Application[Any, Any, Any, Any, Any, Any], *, now: datetime) -> int:
+    """Discard every draft untouched for DRAFT_TTL: its conversation ends, its answers go (they
+    hold personal data), and its person is told once. Returns how many were discarded."""
+    registry: dict[str, Flow] = app.bot_data.get("flows", {})
+    settings = app.bot_data["settings"]
+    expired = 0
+    for user_id, user_data in list(app.user_data.items()):
+        record = _load(user_data, registry)
+        for flow in registry.values():
+            found = user_data.get(flow.spec.draft_key)
+            if not isinstance(found, dict):
+                continue
+            touched = found.get("_touched") or found.get("_started")
+            if touched is None:  # a draft from before expiry existed: its clock starts now
+                found["_touched"] = now.isoformat()
+                continue
+            if now - datetime.fromisoformat(touched) < settings.draft_ttl:
+                continue
+            flow.end_for_key((user_id, user_id))  # flows live in private chats: chat id = user id
+            user_data.pop(flow.spec.draft_key, None)
+            record.questions.pop(flow.spec.name, None)
+            if flow.spec.name in record.kept:
+                record.kept.remove(flow.spec.name)
+            if record.owner == flow.spec.name:
+                record.owner = None
+            if record.return_to == flow.spec.name:
+                record.return_to = None
+            await drafts.tell_expired(
+                app.bot_data["db"], settings, user_id=user_id, subject=flow.spec.subject,
+                command=flow.spec.command_hint() or "/start", draft_id=str(found.get("_id", touched)),
+                now=now,
+            )
+            expired += 1
+        _save(user_data, record)
+    return expired
