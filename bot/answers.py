@@ -1,0 +1,150 @@
+"""Answers as people type them, in Arabic and English: pure, no Telegram and no SQL.
+
+Wherever the bot offers buttons it also takes the typed word ("ذكر", "yes", "الأردية"); a site
+may come as a pasted Google or Apple Maps link or as "24.4936, 39.5905"; names and titles lose
+the bidi control characters that would reverse the rest of a line for other readers.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import parse_qs, unquote, urlparse
+
+from bot import catalog
+from bot.i18n import normalize_digits, translations
+
+# Bidi embeddings, overrides and isolates, marks, and zero-width characters other than the
+# joiners Arabic and Persian names need (ZWNJ/ZWJ stay).
+BIDI_CONTROLS = re.compile("[\u200b\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c\ufeff]")
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+_FOLD = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي"})
+
+
+def strip_bidi_controls(text: str) -> str:
+    """`text` without direction-changing invisible characters (a name like "‮Ali" reverses
+    every line it is shown in), with its spaces tidied."""
+    return " ".join(BIDI_CONTROLS.sub("", text or "").split())
+
+
+def fold(text: str) -> str:
+    """A typed word in a comparable form: lower case, no diacritics or tatweel, one alef, and
+    the article «ال» optional."""
+    word = _ARABIC_MARKS.sub("", unicodedata.normalize("NFKC", strip_bidi_controls(text))).lower()
+    word = word.translate(_FOLD).strip(" .!،,؟?")
+    return word
+
+
+def _without_article(word: str) -> str:
+    return word[2:] if word.startswith("ال") and len(word) > 3 else word
+
+
+_GENDER_WORDS = {
+    "male": {"ذكر", "رجل", "ذكور", "male", "man", "m", "boy", "mr"},
+    "female": {"انثي", "انثى", "امراه", "امرأة", "نساء", "female", "woman", "f", "girl", "ms", "mrs"},
+}
+_YES = {"نعم", "اي", "ايوه", "ايوا", "اجل", "موافق", "بلي", "yes", "y", "yeah", "yep", "ok", "okay", "sure"}
+_NO = {"لا", "كلا", "ليس", "no", "n", "nope", "not now", "لاحقا", "ليس الان"}
+
+
+def typed_gender(text: str) -> str | None:
+    """"ذكر" / "أنثى" / "male" / "F" -> the catalog's gender code."""
+    word = fold(text)
+    for code, words in _GENDER_WORDS.items():
+        if word in {fold(w) for w in words}:
+            return code
+    return None
+
+
+def typed_yes_no(text: str) -> bool | None:
+    word = fold(text)
+    if word in {fold(w) for w in _YES}:
+        return True
+    if word in {fold(w) for w in _NO}:
+        return False
+    return None
+
+
+def _names_of(item: catalog.Item) -> set[str]:
+    """Every way to type an item: its code, its English label and its Arabic label."""
+    names = {item.code, item.label}
+    for locale in ("ar", "en"):
+        names.add(translations(locale).ugettext(item.label))
+    folded = {fold(name) for name in names}
+    return folded | {_without_article(name) for name in folded}
+
+
+def typed_choice(text: str, items: tuple[catalog.Item, ...]) -> str | None:
+    """A catalog item typed by name in Arabic or English ("الأردية", "urdu", "ur")."""
+    word = fold(text)
+    candidates = {word, _without_article(word), word.removesuffix("ه"), word.removeprefix("اللغه ")}
+    for item in items:
+        if candidates & _names_of(item):
+            return item.code
+    return None
+
+
+def typed_languages(text: str) -> tuple[list[str], list[str]]:
+    """Languages typed as a list ("العربية والأردية", "Urdu, Hausa"): (codes, unknown words)."""
+    parts = re.split(r"[,،;/\n]+|\s+و(?=\S)|\s+and\s+|\s+", normalize_digits(text or ""))
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in (p for p in parts if p.strip()):
+        code = typed_choice(part, catalog.LANGUAGES)
+        if code is None and part.startswith("و"):
+            code = typed_choice(part[1:], catalog.LANGUAGES)
+        if code is None:
+            unknown.append(part.strip())
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+# -- places ----------------------------------------------------------------------------------------
+
+_PAIR = re.compile(r"(-?\d{1,3}(?:\.\d+)?)\s*[,،]\s*(-?\d{1,3}(?:\.\d+)?)")
+
+
+def _valid(lat: float, lon: float) -> tuple[float, float] | None:
+    if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat, lon) != (0.0, 0.0):
+        return round(lat, 6), round(lon, 6)
+    return None
+
+
+def typed_location(text: str) -> tuple[float, float] | None:
+    """(latitude, longitude) from "24.4936, 39.5905" or a pasted Google or Apple Maps link."""
+    cleaned = normalize_digits(strip_bidi_controls(text)).strip()
+    if not cleaned:
+        return None
+    if re.match(r"^(https?://|www\.|maps\.|goo\.gl)", cleaned, re.IGNORECASE):
+        return _from_link(cleaned)
+    match = _PAIR.fullmatch(cleaned)
+    return _valid(float(match.group(1)), float(match.group(2))) if match else None
+
+
+def _from_link(link: str) -> tuple[float, float] | None:
+    url = urlparse(link if "://" in link else f"https://{link}")
+    text = unquote(url.path + "?" + url.query)
+    # Google: .../place/Name/@24.49,39.59,17z/data=!3d24.4936!4d39.5905 (the pin wins over the view)
+    pin = re.search(r"!3d(-?\d+(?:\.\d+)?)!4d(-?\d+(?:\.\d+)?)", text)
+    if pin:
+        return _valid(float(pin.group(1)), float(pin.group(2)))
+    query = parse_qs(url.query)
+    for key in ("q", "query", "ll", "sll", "daddr", "destination", "center"):
+        for value in query.get(key, []):
+            match = _PAIR.search(unquote(value))
+            if match:
+                return _valid(float(match.group(1)), float(match.group(2)))
+    view = re.search(r"@(-?\d+(?:\.\d+)?),(-?\d+(?:\.\d+)?)", text)
+    if view:
+        return _valid(float(view.group(1)), float(view.group(2)))
+    return None
+
+
+# -- what a city is not ----------------------------------------------------------------------------
+
+
+def looks_like_a_date_or_number(text: str) -> bool:
+    """"1447-12-08", "12/5", "2026" or "٥٠٠" typed where a place name is asked."""
+    cleaned = normalize_digits(strip_bidi_controls(text)).strip()
+    return bool(cleaned) and not any(c.isalpha() for c in cleaned)
