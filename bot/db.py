@@ -866,7 +866,42 @@ async def erase_volunteer(tx: Tx, user_id: int, *, now: datetime) -> bool:
         " AND shift_id IN (SELECT id FROM shifts WHERE starts_at > ?)",
         (ts(now), "volunteer_deleted", user_id, ts(now)),
     )
+    await erase_traces(tx, user_id, now=now)
     return True
+
+
+async def erase_traces(tx: Tx, user_id: int, *, now: datetime) -> None:
+    """What else holds a person's words or names: their Telegram name and username, reasons
+    they typed, messages to them still queued or kept as sent, and their saved conversations."""
+    await tx.execute("UPDATE users SET first_name = '', username = NULL WHERE id = ?", (user_id,))
+    await tx.execute(
+        "UPDATE assignments SET decline_reason = NULL,"
+        " cancel_reason = CASE WHEN cancel_reason = 'volunteer_deleted' THEN cancel_reason END"
+        " WHERE volunteer_id = ?",
+        (user_id,),
+    )
+    await tx.execute(
+        "UPDATE outbox SET status = 'cancelled', error = 'erased' WHERE chat_id = ? AND status = 'pending'",
+        (user_id,),
+    )
+    await tx.execute("UPDATE outbox SET payload = '{}' WHERE chat_id = ?", (user_id,))
+    await tx.execute("DELETE FROM ptb_data WHERE kind = 'user' AND owner_id = ?", (user_id,))
+    await tx.execute(
+        "DELETE FROM ptb_conversations WHERE key = ?", (json.dumps([user_id, user_id]),)
+    )
+
+
+async def outbox_mentioning(conn: Queryable, needles: Sequence[str]) -> list[Row]:
+    """Queued or sent messages to others whose text holds one of `needles` (a name, a phone):
+    the cards to withdraw or edit when that person's data is erased."""
+    needles = [n for n in needles if n and len(n) >= 3]
+    if not needles:
+        return []
+    where = " OR ".join("payload LIKE ?" for _ in needles)
+    return await conn.fetchall(
+        f"SELECT * FROM outbox WHERE status IN ('pending', 'sent') AND ({where})",
+        [f"%{needle}%" for needle in needles],
+    )
 
 
 async def volunteer_qualifications(conn: Queryable, user_id: int) -> list[str]:
