@@ -290,6 +290,15 @@ async def _take_over(update: Update, context: Context, record: Record, spec: Flo
         line = await _leave(update, context, record, registry[previous], by=spec)
         if line:
             lines.append(line)
+    elif (
+        previous is None and spec.mode is Mode.SHORT
+        and record.return_to in record.kept and record.return_to in registry
+    ):
+        # A command left the draft a moment ago (/staff, then "Add a coordinator"): this short
+        # question is what it waits for, so say that it comes back after it.
+        lines.append(_("Your {subject} is kept: we will come back to it after this.").format(
+            subject=_(registry[record.return_to].spec.subject)
+        ))
     if spec.name in record.kept:
         record.kept.remove(spec.name)
     if spec.mode is Mode.LONG:
