@@ -59,7 +59,6 @@ async def ask(update: Update, context: Context, *, notice: str = "") -> str:
 async def begin(update: Update, context: Context) -> str:
     """Ask the admin who to add."""
     await kit.query_of(update).answer()
-    kit.start(context, SPEC)
     return await ask(update, context)
 
 
