@@ -18,6 +18,7 @@ from bot.context import Context
 from bot.db import Database
 from bot.delivery import Sender
 from bot.flows import (
+    add_coordinator,
     broadcast,
     checkin,
     entity_edit,
@@ -170,10 +171,12 @@ def build_application(
     need_intake.register(app)
     # Coordinators' /broadcast (also on focus.py), with its progress list's buttons.
     broadcast.register(app)
+    # Admins' short question "who should become a coordinator?", started from /staff's list.
+    add_coordinator.register(app)
     # One-step commands and buttons.
     staff.register(app)
-    # Typed reasons for declines and late cancellations: after the other flows (staff.register
-    # holds add_coordinator), so that a running flow's question gets the user's text first.
+    # Typed reasons for declines and late cancellations: after the other flows, so that a
+    # running flow's question gets the user's text first.
     app.add_handler(shift_reasons.build())
     # Check in with a shared location: after the other flows for the same reason.
     app.add_handler(checkin.build())
@@ -185,7 +188,7 @@ def build_application(
     membership.register(app)  # my_chat_member: blocked the bot
     shifts.register(app)
     attendance.register(app)  # coordinators' and representatives' attendance corrections
-    common.register(app)
+    common.register(app, greeting=volunteer.registered_greeting)  # a volunteer's /start
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.

@@ -14,7 +14,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from telegram import Chat, Update
 from telegram.ext import ConversationHandler
@@ -22,22 +22,39 @@ from telegram.ext import ConversationHandler
 from bot import db
 from bot.context import Context
 from bot.i18n import _
+from bot.roles import (
+    ADMIN,
+    ADMIN_ROLE,
+    COORDINATOR,
+    ENTITY_REP,
+    REPS_AND_STAFF,
+    STAFF,
+    VOLUNTEER,
+    is_staff,
+)
 
 log = logging.getLogger(__name__)
-
-VOLUNTEER, ENTITY_REP, COORDINATOR, ADMIN_ROLE = db.ROLES
-ADMIN = frozenset({ADMIN_ROLE})
-STAFF = frozenset({COORDINATOR, ADMIN_ROLE})
-REPS_AND_STAFF = frozenset({ENTITY_REP, COORDINATOR, ADMIN_ROLE})
 
 Handler = TypeVar("Handler", bound=Callable[..., Awaitable[Any]])
 
 # The deep link's /start payload; /start accepts it as a plain /start.
 PRIVATE_CHAT_PAYLOAD = "private"
 
-
-def is_staff(role: str | None) -> bool:
-    return role in STAFF
+__all__ = [
+    "ADMIN",
+    "ADMIN_ROLE",
+    "COORDINATOR",
+    "ENTITY_REP",
+    "PRIVATE_CHAT_PAYLOAD",
+    "REPS_AND_STAFF",
+    "STAFF",
+    "VOLUNTEER",
+    "caller_role",
+    "is_staff",
+    "refusal_text",
+    "refuse",
+    "requires",
+]
 
 
 async def caller_role(context: Context, user_id: int) -> str | None:
@@ -104,6 +121,6 @@ def requires(allowed: frozenset[str]) -> Callable[[Handler], Handler]:
                 return ConversationHandler.END
             return await func(update, context, *args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return cast(Handler, wrapper)
 
     return decorator

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,9 +11,11 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
 from bot import db
+from bot.clock import ManualClock
 from bot.context import Context
 from bot.handlers import common
 from tests import factories
+from tests.factories_flows import probe_harness
 from tests.harness import ADMIN_ID, BotHarness
 
 
@@ -352,3 +356,34 @@ async def test_an_edited_message_gets_no_hint(bot: BotHarness) -> None:
     john = bot.user(102, "John", "en")
     assert await bot.process({"edited_message": {**bot._message(john, text="hello"),
                                                  "edit_date": 1}}) == []
+
+
+# -- a kept draft ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def probe_bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    async with probe_harness(tmp_path, clock) as harness:
+        yield harness
+
+
+async def test_not_understood_says_how_to_go_on_with_a_kept_draft(probe_bot: BotHarness) -> None:
+    bot = probe_bot
+    john = bot.user(102, "John", "en")
+    await bot.command(john, "/probe")
+    await bot.command(john, "/help")  # only shows something: the draft keeps the text
+    calls = await bot.text(john, "Water")
+    assert calls[-1].text == "Where is the probe?"
+    await bot.command(john, "/myshifts")  # leaves the draft (kept)
+    [reply] = await bot.sticker(john)
+    assert reply.text.index("did not understand") < reply.text.index(
+        "Your probe draft is kept: send /probe to go on with it."
+    )
+    [reply] = await bot.text(john, "Quba")  # typed text is not the kept draft's
+    assert "did not understand" in reply.text and "/probe" in reply.text
+    calls = await bot.command(john, "/probe")
+    assert "Where is the probe?" in calls[-1].text
+    calls = await bot.text(john, "Quba")
+    assert calls[-1].text == "Probe saved: Water at Quba"
+    [reply] = await bot.text(john, "hello")
+    assert "/probe" not in reply.text  # nothing kept any more

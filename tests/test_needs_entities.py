@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from bot import db
+from bot.clock import ManualClock
 from tests.factories import create_entity, create_user, create_volunteer
+from tests.factories_flows import probe_harness
 from tests.factories_needs import add_staff, assert_arabic, tr
 from tests.harness import BotHarness, TgUser
 
@@ -282,3 +288,83 @@ async def test_expiry_is_the_configured_ttl(make_bot) -> None:
     bot.clock.advance(days=1, hours=23)
     calls = await bot.command(bot.user(801, "Fahd", "en"), f"/start {start}")
     assert "You now represent" in calls[0].text
+
+
+# -- the entity questions beside other flows (bot/flows/kit) ---------------------------------------
+
+
+@pytest.fixture
+async def probe_bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    async with probe_harness(tmp_path, clock) as harness:
+        yield harness
+
+
+async def test_a_command_closes_an_unfinished_entity_and_keeps_nothing(bot: BotHarness) -> None:
+    khalid = await add_staff(bot, 701, "Khalid", "en")
+    await bot.command(khalid, "/entities")
+    await bot.press(khalid, "ent:add")
+    await bot.text(khalid, "شركة الضيافة")
+    calls = await bot.command(khalid, "/needs")
+    assert "I stopped waiting for your answer about the partner entity." in bot.texts(calls)
+    calls = await bot.text(khalid, "Diyafa Company")  # no longer the name in English
+    assert "did not understand" in calls[-1].text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM entities") == 0
+
+
+async def test_a_left_edits_kind_buttons_are_stale(bot: BotHarness) -> None:
+    khalid = await add_staff(bot, 701, "Khalid", "en")
+    entity_id = await create_entity(bot.db)
+    await bot.command(khalid, "/entities")
+    await bot.press(khalid, f"ent:ed:{entity_id}")
+    await bot.press(khalid, f"ent:ef:{entity_id}:kind")
+    calls = await bot.command(khalid, "/entities")
+    # The question keeps its text and loses its buttons, and a press on it changes nothing.
+    assert "editMessageReplyMarkup" in [c.method for c in calls]
+    calls = await bot.press(khalid, "entf:kind:government")
+    assert calls[0].params.get("show_alert") is True and "no longer active" in calls[0].text
+    assert await bot.db.fetchval("SELECT kind FROM entities") == "charity"
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM audit_log") == 0
+
+
+async def test_an_entity_edit_during_a_kept_draft_hands_the_text_back(probe_bot: BotHarness) -> None:
+    bot = probe_bot
+    khalid = await add_staff(bot, 701, "Khalid", "en")
+    entity_id = await create_entity(bot.db)
+    await bot.command(khalid, "/probe")
+    await bot.command(khalid, "/entities")
+    await bot.press(khalid, f"ent:ed:{entity_id}")
+    calls = await bot.press(khalid, f"ent:ef:{entity_id}:en")
+    assert "Your probe draft is kept: we will come back to it after this." in calls[-1].text
+    calls = await bot.text(khalid, "Hadiyat Society")
+    assert "Saved." in bot.texts(calls)
+    assert "What is the probe called?" in calls[-1].text
+    assert (await db.get_entity(bot.db, entity_id))["name_en"] == "Hadiyat Society"
+    calls = await bot.text(khalid, "Water")
+    assert calls[-1].text == "Where is the probe?"
+
+
+async def test_an_entity_edit_opened_first_is_closed_by_a_draft(probe_bot: BotHarness) -> None:
+    bot = probe_bot
+    khalid = await add_staff(bot, 701, "Khalid", "en")
+    await bot.command(khalid, "/entities")
+    await bot.press(khalid, "ent:add")
+    calls = await bot.command(khalid, "/probe")
+    assert "I stopped waiting for your answer about the partner entity." in bot.texts(calls)
+    await bot.text(khalid, "جمعية")  # the probe's title
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM entities") == 0
+
+
+async def test_removing_a_rep_retapped_after_a_failed_answer_removes_once(bot: BotHarness) -> None:
+    khalid = await add_staff(bot, 701, "Khalid", "en")
+    entity_id = await create_entity(bot.db, reps=(601,))
+    await bot.command(khalid, "/entities")
+    await bot.press(khalid, f"ent:o:{entity_id}")
+    await bot.press(khalid, f"ent:rr:{entity_id}:601")
+    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery")
+    calls = await bot.press(khalid, f"ent:rrok:{entity_id}:601")
+    assert [c.method for c in calls if c.method != "answerCallbackQuery"] == ["editMessageText", "setMyCommands"]
+    assert "No representatives yet" in calls[-2].text
+    calls = await bot.press(khalid, f"ent:rrok:{entity_id}:601")
+    assert "no longer represents" in calls[0].text
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM audit_log WHERE action = 'entity.rep_removed'") == 1
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM outbox WHERE chat_id = 601") == 1

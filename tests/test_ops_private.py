@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.handlers.common import COMMANDS
+from bot.notices.menus import COMMANDS
 from tests.factories import create_entity, create_user
 from tests.harness import BotHarness, TgUser
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +14,7 @@ import pytest
 from bot import db
 from bot.clock import ManualClock
 from tests import factories
+from tests.factories_flows import probe_harness
 from tests.harness import ADMIN_ID, BotHarness
 
 COORDINATOR_ID = 800
@@ -449,3 +452,131 @@ async def test_the_invite_link_stands_alone_on_its_line_in_arabic(staffed: BotHa
     token, message = await make_invite(staffed)
     assert has_arabic(message.text)
     assert message.text.splitlines()[-1] == f"https://t.me/aoun_test_bot?start=staff_{token}"
+
+
+# -- the add-coordinator question beside other flows (bot/flows/kit) --------------------------------
+
+GROUP = -100123
+
+
+@pytest.fixture
+async def probe_bot(tmp_path: Path, clock: ManualClock) -> AsyncIterator[BotHarness]:
+    async with probe_harness(tmp_path, clock) as harness:
+        yield harness
+
+
+async def test_an_id_typed_during_a_kept_draft_adds_the_coordinator_and_the_draft_comes_back(
+    probe_bot: BotHarness,
+) -> None:
+    bot, admin = probe_bot, probe_bot.admin
+    await bot.command(admin, "/probe")
+    calls = await bot.command(admin, "/staff")
+    assert "Your probe draft is kept: send /probe to go on with it." in bot.texts(calls)
+    calls = await bot.press(admin, "staff:add")
+    assert "Your probe draft is kept: we will come back to it after this." in bot.texts(calls)
+    calls = await bot.text(admin, "5555")
+    assert calls[0].text == "Done: 5555 is now a coordinator."
+    assert await role_of(bot, 5555) == "coordinator"
+    # The draft asks its question again by itself; the id was not taken as its answer.
+    assert "You can now go on with what you were doing before." in calls[-1].text
+    assert "What is the probe called?" in calls[-1].text
+    calls = await bot.text(admin, "Water at gate 5")
+    assert calls[-1].text == "Where is the probe?"
+    calls = await bot.text(admin, "Quba")
+    assert calls[-1].text == "Probe saved: Water at gate 5 at Quba"
+
+
+async def test_a_draft_started_while_the_question_is_open_closes_the_question(
+    probe_bot: BotHarness,
+) -> None:
+    bot, admin = probe_bot, probe_bot.admin
+    await bot.press(admin, "staff:add")
+    calls = await bot.command(admin, "/probe")
+    assert "I stopped waiting for your answer about the new coordinator." in bot.texts(calls)
+    assert calls[-1].text == "What is the probe called?"
+    await bot.text(admin, "5556")  # the probe's title now, not a person to add
+    assert await role_of(bot, 5556) is None
+    assert await audit_actions(bot) == []
+    calls = await bot.text(admin, "5557")
+    assert calls[-1].text == "Probe saved: 5556 at 5557"
+    assert await role_of(bot, 5557) is None
+
+
+async def test_cancel_closes_the_question_then_the_draft(probe_bot: BotHarness) -> None:
+    bot, admin = probe_bot, probe_bot.admin
+    await bot.command(admin, "/probe")
+    await bot.command(admin, "/staff")
+    await bot.press(admin, "staff:add")
+    calls = await bot.command(admin, "/cancel")  # the open question: who to add
+    assert calls[0].text == "Cancelled. Nothing was changed."
+    assert "What is the probe called?" in calls[-1].text  # the draft is back
+    calls = await bot.command(admin, "/cancel")
+    assert calls[-1].text == "Probe dropped."
+    calls = await bot.text(admin, "7777")
+    assert "did not understand" in calls[-1].text
+    assert await role_of(bot, 7777) is None
+
+
+async def test_resuming_the_draft_by_its_command_closes_the_question(probe_bot: BotHarness) -> None:
+    bot, admin = probe_bot, probe_bot.admin
+    await bot.command(admin, "/probe")
+    await bot.command(admin, "/staff")
+    await bot.press(admin, "staff:add")
+    calls = await bot.command(admin, "/probe")
+    assert "I stopped waiting for your answer about the new coordinator." in bot.texts(calls)
+    assert "What is the probe called?" in calls[-1].text
+    await bot.text(admin, "8888")
+    assert await role_of(bot, 8888) is None
+    calls = await bot.text(admin, "8889")
+    assert calls[-1].text == "Probe saved: 8888 at 8889"
+
+
+async def test_text_in_a_group_never_answers_the_private_question(staffed: BotHarness) -> None:
+    bot, admin = staffed, staffed.admin
+    await bot.press(admin, "staff:add")
+    assert await bot.text(admin, str(VOLUNTEER_ID), group=GROUP) == []
+    assert await role_of(bot, VOLUNTEER_ID) == "volunteer"
+    calls = await bot.text(admin, str(VOLUNTEER_ID))
+    assert calls[0].text == f"Done: {VOLUNTEER_ID} is now a coordinator."
+
+
+async def test_the_question_survives_kill_9_and_adds_once(staffed: BotHarness) -> None:
+    bot, admin = staffed, staffed.admin
+    await bot.press(admin, "staff:add")
+    bot = await bot.restart(graceful=False)
+    calls = await bot.text(admin, str(VOLUNTEER_ID))
+    assert calls[0].text == f"Done: {VOLUNTEER_ID} is now a coordinator."
+    calls = await bot.text(admin, str(VOLUNTEER_ID))  # the question is over
+    assert "did not understand" in calls[-1].text
+    assert await audit_actions(bot) == [("staff.add", ADMIN_ID, str(VOLUNTEER_ID))]
+    assert len(await outbox(bot)) == 1
+
+
+# -- a retap after a failed answer has its effect once ----------------------------------------------
+
+
+async def test_remove_retapped_after_a_failed_answer_removes_once(staffed: BotHarness) -> None:
+    bot, admin = staffed, staffed.admin
+    await bot.command(admin, "/staff")
+    await bot.press(admin, f"staff:rm:{COORDINATOR_ID}")
+    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery")
+    calls = await bot.press(admin, f"staff:rmok:{COORDINATOR_ID}")
+    # The answer was refused, but the removal is done and shown: the list and the menu.
+    assert [c.method for c in calls if c.method != "answerCallbackQuery"] == [
+        "editMessageText", "setMyCommands"
+    ]
+    assert "Omar" not in calls[-2].text
+    assert await role_of(bot, COORDINATOR_ID) == "volunteer"
+    [alert] = await bot.press(admin, f"staff:rmok:{COORDINATOR_ID}")  # the person taps again
+    assert alert.params["show_alert"] is True and "not a coordinator" in alert.params["text"]
+    assert await audit_actions(bot) == [("staff.remove", ADMIN_ID, str(COORDINATOR_ID))]
+    assert len(await outbox(bot)) == 1
+
+
+async def test_an_invite_link_is_shown_even_when_the_answer_fails(staffed: BotHarness) -> None:
+    bot, admin = staffed, staffed.admin
+    await bot.command(admin, "/staff")
+    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery")
+    calls = await bot.press(admin, "staff:inv")
+    token = invite_token(next(c for c in calls if c.method == "sendMessage").text)
+    assert await audit_actions(bot) == [("staff.invite", ADMIN_ID, token)]

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
-from telegram import (
-    BotCommand,
-    BotCommandScopeChat,
-    BotCommandScopeDefault,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
-    Update,
-)
+from telegram import BotCommandScopeDefault, InlineKeyboardMarkup, Update
 from telegram.error import TelegramError
 from telegram.ext import (
     Application,
@@ -24,65 +20,27 @@ from telegram.ext import (
     filters,
 )
 
-from bot import db, delivery
+from bot import db
 from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, PRIVATE_CHAT_PAYLOAD, VOLUNTEER
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.handlers.volunteer import registered_greeting
-from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale, user_locale
-from bot.texts import display_name
+from bot.flows import kit
+from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale
+from bot.notices.menus import bot_commands, commands_for, refresh_user_menu
+from bot.operations import users as operations
 
 log = logging.getLogger(__name__)
 
-EVERYONE = frozenset({VOLUNTEER, ENTITY_REP, COORDINATOR, ADMIN_ROLE})
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    description: str  # marked with N_, translated when shown
-    roles: frozenset[str]
-
-
-# The command menu and /help, in the order shown. Staff see their own commands first.
-COMMANDS = (
-    Command("needs", N_("Needs waiting for approval and fill rates"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("volunteers", N_("Find, approve and manage volunteers"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("entities", N_("Partner entities and their representatives"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("broadcast", N_("Send a message to many people"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("stats", N_("Numbers for the season"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("export", N_("Download a spreadsheet"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("audit", N_("Recent staff actions"), frozenset({COORDINATOR, ADMIN_ROLE})),
-    Command("staff", N_("Office staff: add or remove coordinators"), frozenset({ADMIN_ROLE})),
-    Command("need", N_("Post a need for volunteers"), frozenset({ENTITY_REP, COORDINATOR, ADMIN_ROLE})),
-    Command("myneeds", N_("Your entity's needs and rosters"), frozenset({ENTITY_REP})),
-    Command("register", N_("Register as a volunteer"), frozenset({VOLUNTEER})),
-    Command("profile", N_("Your volunteer profile"), frozenset({VOLUNTEER})),
-    Command("shifts", N_("Open shifts you can sign up for"), frozenset({VOLUNTEER})),
-    Command("myshifts", N_("Your shifts"), frozenset({VOLUNTEER})),
-    Command("pause", N_("Pause offers for a while"), frozenset({VOLUNTEER})),
-    Command("resume", N_("Receive offers again"), frozenset({VOLUNTEER})),
-    Command("delete_me", N_("Delete your personal data"), frozenset({VOLUNTEER})),
-    Command("lang", N_("Change language"), EVERYONE),
-    Command("help", N_("What I can do"), EVERYONE),
-    Command("privacy", N_("What we store and why"), EVERYONE),
-    Command("cancel", N_("Stop what you are doing"), EVERYONE),
-    Command("start", N_("Start over"), EVERYONE),
-)
-
 LANGUAGE_NAMES = {"ar": "العربية", "en": "English"}
+CHOOSE_LANGUAGE = kit.Route("lang", None, str)
+REGISTER = kit.Route("menu", "register")  # starts registration (bot/flows/registration.py)
+
+# The /start text of someone with a volunteer record, else None (app.py passes the volunteers'
+# own: bot/handlers/volunteer.py registered_greeting).
+Greeting = Callable[[db.Row, str, datetime, ZoneInfo], str | None]
 
 
-def commands_for(role: str) -> list[Command]:
-    return [c for c in COMMANDS if role in c.roles]
-
-
-def bot_commands(role: str) -> list[BotCommand]:
-    """The menu for a role in the current locale."""
-    return [BotCommand(c.name, _(c.description)) for c in commands_for(role)]
-
-
-async def publish_command_menus(app: Application) -> None:  # type: ignore[type-arg]
+async def publish_command_menus(app: Application) -> None:
     """The default menu per language, and a per-chat menu for every staff member and rep."""
     settings = app.bot_data["settings"]
     try:
@@ -101,66 +59,6 @@ async def publish_command_menus(app: Application) -> None:  # type: ignore[type-
         log.warning("could not publish the command menus", exc_info=True)
 
 
-async def refresh_user_menu(bot, user: db.Row, default_locale: str) -> None:  # type: ignore[no-untyped-def]
-    """A menu for one chat, in that user's language and for their role."""
-    locale = resolve_locale(user["locale"], user["language_code"], default_locale)
-    with use_locale(locale):
-        commands = bot_commands(user["role"])
-    try:
-        await bot.set_my_commands(commands, scope=BotCommandScopeChat(user["id"]))
-    except TelegramError:
-        log.warning("could not set the menu for user %s", user["id"], exc_info=True)
-
-
-
-
-
-async def announce_role_change(
-    tx: db.Tx,
-    context: Context,
-    user_id: int,
-    *,
-    removed: bool,
-    event_id: int,
-    inviter_id: int | None = None,
-) -> None:
-    """Queue the notices of a role change in the transaction that makes it, each in its
-    recipient's language: to the person (unless they caused it themselves with an invite link)
-    and to the admin whose invite they used."""
-    row = await db.get_user(tx, user_id)
-    if row is None:
-        return
-    default = context.settings.default_locale
-    notices = []
-    with use_locale(user_locale(row, default)):
-        if removed:
-            notices.append((user_id, _("You are no longer a coordinator of the volunteer office.")))
-        elif inviter_id is None:
-            notices.append(
-                (user_id, _("You are now a coordinator of the volunteer office. Send /help to see your commands."))
-            )
-    inviter = await db.get_user(tx, inviter_id) if inviter_id is not None else None
-    if inviter is not None:
-        with use_locale(user_locale(inviter, default)):
-            notices.append(
-                (inviter["id"], _("{name} used your invite link and is now a coordinator.").format(
-                    name=display_name(row)
-                ))
-            )
-    for chat_id, text in notices:
-        await delivery.enqueue(
-            tx, chat_id=chat_id, dedupe_key=f"role:{event_id}:{chat_id}", now=context.now(),
-            text=text, priority=delivery.URGENT,
-        )
-
-
-async def refresh_menu_of(context: Context, user_id: int) -> None:
-    """After a role change: the person's command menu, for their new role and in their language."""
-    row = await db.get_user(context.db, user_id)
-    if row is not None:
-        await refresh_user_menu(context.bot, row, context.settings.default_locale)
-
-
 # -- group -1: who is this, and in which language do we answer -----------------------------------
 
 
@@ -170,36 +68,19 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
     if user is None or user.is_bot:
         set_locale(context.settings.default_locale)
         return
-    row = await db.get_user(context.db, user.id)
     blocked_us = bool(
         update.my_chat_member
         and update.my_chat_member.chat.type == "private"  # not: removed the bot from a group
         and update.my_chat_member.new_chat_member.status == "kicked"
     )
-    if blocked_us and row is not None and row["reachable"]:
-        async with context.db.transaction() as tx:
-            await db.set_user_reachable(tx, user.id, False)
-    if not blocked_us and (
-        row is None
-        or not row["reachable"]
-        or row["language_code"] != user.language_code
-        or row["first_name"] != user.first_name
-        or row["username"] != user.username
-    ):
-        async with context.db.transaction() as tx:
-            row = await db.touch_user(
-                tx,
-                user.id,
-                now=context.now(),
-                first_name=user.first_name,
-                username=user.username,
-                language_code=user.language_code,
-            )
-    saved = row["locale"] if row is not None else None
-    set_locale(resolve_locale(saved, user.language_code, context.settings.default_locale))
+    seen = await operations.remember(
+        context.db, user_id=user.id, first_name=user.first_name, username=user.username,
+        language_code=user.language_code, blocked_us=blocked_us, now=context.now(),
+    )
+    set_locale(resolve_locale(seen.locale, user.language_code, context.settings.default_locale))
     if update.callback_query and forged_callback_data(update.callback_query.data):
         log.info("ignored forged callback data %r from user %s", update.callback_query.data, user.id)
-        await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
+        await kit.stale(update)
         raise ApplicationHandlerStop
 
 
@@ -217,18 +98,18 @@ def forged_callback_data(data: str | None) -> bool:
 # -- /start, /help, /privacy, /cancel --------------------------------------------------------------
 
 
-async def start(update: Update, context: Context) -> None:
+async def start(update: Update, context: Context, *, greeting: Greeting | None = None) -> None:
     """Greet the user for their role and say what to do next."""
-    user = update.effective_user
+    user = kit.user_of(update)
+    message = kit.message_of(update)
     row = await db.get_user(context.db, user.id)
     role = row["role"] if row else VOLUNTEER
     if context.args and context.args != [PRIVATE_CHAT_PAYLOAD]:
         # A deep link whose own handler did not claim it: unknown, used or expired.
-        await update.effective_message.reply_text(
-            _("This link is not valid any more. Ask the office for a new one.")
-        )
+        await message.reply_text(_("This link is not valid any more. Ask the office for a new one."))
     name = isolate(user.first_name)
     keyboard = None
+    volunteer = await db.get_volunteer(context.db, user.id) if role == VOLUNTEER else None
     if role == ADMIN_ROLE:
         text = _(
             "Welcome, {name}. You are an admin of the volunteer office.\n\n"
@@ -249,9 +130,10 @@ async def start(update: Update, context: Context) -> None:
             "/myneeds. /help lists everything."
         ).format(name=name)
     elif (
-        greeting := await _volunteer_greeting(context, user.id, user.first_name)
-    ) is not None:
-        text = greeting
+        volunteer is not None and greeting is not None
+        and (known := greeting(volunteer, user.first_name, context.now(), context.settings.timezone))
+    ):
+        text = known
     else:
         text = _(
             "Peace be upon you, {name}, and welcome to Aoun, the volunteer desk of the Hajj, "
@@ -260,27 +142,17 @@ async def start(update: Update, context: Context) -> None:
             "are free, receive shift offers that match you, and keep track of your hours.\n\n"
             "To begin, tap Register below or send /register."
         ).format(name=name)
-        keyboard = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("📝 Register as a volunteer"), callback_data="menu:register")]]
-        )
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
-
-
-async def _volunteer_greeting(context: Context, user_id: int, first_name: str) -> str | None:
-    """A registered volunteer's welcome (their status and next steps), else None."""
-    row = await db.get_volunteer(context.db, user_id)
-    if row is None:
-        return None
-    return registered_greeting(row, first_name, context.now(), context.settings.timezone)
+        keyboard = kit.markup([kit.button(_("📝 Register as a volunteer"), REGISTER.data())])
+    await message.reply_text(text, reply_markup=keyboard)
 
 
 async def help_command(update: Update, context: Context) -> None:
     """List the commands of the caller's role."""
-    row = await db.get_user(context.db, update.effective_user.id)
+    row = await db.get_user(context.db, kit.user_id_of(update))
     role = row["role"] if row else VOLUNTEER
     lines = [_("Here is what you can do:"), ""]
     lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(role)]
-    await update.effective_message.reply_text("\n".join(lines))
+    await kit.message_of(update).reply_text("\n".join(lines))
 
 
 PRIVACY_TEXT = N_(
@@ -299,76 +171,72 @@ PRIVACY_TEXT = N_(
 
 async def privacy(update: Update, context: Context) -> None:
     """What is stored, why, who sees it, how to delete it."""
-    await update.effective_message.reply_text(_(PRIVACY_TEXT))
+    await kit.message_of(update).reply_text(_(PRIVACY_TEXT))
 
 
 async def cancel_idle(update: Update, context: Context) -> None:
     """/cancel when no flow is running."""
-    await update.effective_message.reply_text(_("There is nothing to cancel right now."))
+    await kit.message_of(update).reply_text(_("There is nothing to cancel right now."))
 
 
 # -- /lang ----------------------------------------------------------------------------------------
 
 
 def language_keyboard() -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(LANGUAGE_NAMES[code], callback_data=f"lang:{code}")
-                for code in SUPPORTED_LOCALES
-            ]
-        ]
+    return kit.markup(
+        [kit.button(LANGUAGE_NAMES[code], CHOOSE_LANGUAGE.data(code)) for code in SUPPORTED_LOCALES]
     )
 
 
 async def lang(update: Update, context: Context) -> None:
     """Offer the supported languages."""
-    await update.effective_message.reply_text(
-        _("Choose your language:"), reply_markup=language_keyboard()
-    )
+    await kit.message_of(update).reply_text(_("Choose your language:"), reply_markup=language_keyboard())
 
 
 async def lang_chosen(update: Update, context: Context) -> None:
     """Save the chosen language and switch the menu to it."""
-    query = update.callback_query
-    code = query.data.partition(":")[2]
+    query = kit.query_of(update)
+    code = CHOOSE_LANGUAGE.one(query.data)
     if code not in SUPPORTED_LOCALES:
-        await query.answer(_("This button is no longer active."), show_alert=True)
+        await kit.stale(update)
         return
-    async with context.db.transaction() as tx:
-        await db.set_user_locale(tx, query.from_user.id, code)
-        row = await db.get_user(tx, query.from_user.id)
+    outcome = await operations.choose_locale(context.db, user_id=query.from_user.id, locale=code)
     set_locale(code)
-    await query.answer()
-    await query.edit_message_text(_("Done. I will speak English with you.") if code == "en" else _("Done. I will speak Arabic with you."))
-    await refresh_user_menu(context.bot, row, context.settings.default_locale)
+    await kit.answer(update)
+    await query.edit_message_text(
+        _("Done. I will speak English with you.") if code == "en" else _("Done. I will speak Arabic with you.")
+    )
+    if outcome.user is not None:
+        await refresh_user_menu(context.bot, outcome.user, context.settings.default_locale)
 
 
 # -- fallbacks ------------------------------------------------------------------------------------
 
 
 async def not_understood(update: Update, context: Context) -> None:
-    """A short hint for anything no other handler took."""
-    await update.effective_message.reply_text(
-        _("Sorry, I did not understand that. Send /help to see what I can do.")
-    )
+    """A short hint for anything no other handler took (and how to go on with a kept draft)."""
+    lines = [_("Sorry, I did not understand that. Send /help to see what I can do.")]
+    if kept := kit.kept_hint(context):
+        lines.append(kept)
+    await kit.message_of(update).reply_text("\n\n".join(lines))
 
 
 async def stale_button(update: Update, context: Context) -> None:
     """A button nobody handles any more (an old message, a finished flow)."""
-    await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
+    await kit.stale(update)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(CommandHandler("start", start))
+def register(app: Application, *, greeting: Greeting | None = None) -> None:
+    """`greeting`: the /start text of a registered volunteer (their status and next steps)."""
+    app.add_handler(CommandHandler("start", functools.partial(start, greeting=greeting)))
     app.add_handler(CommandHandler("help", help_command))
     app.add_handler(CommandHandler("privacy", privacy))
     app.add_handler(CommandHandler("cancel", cancel_idle))
     app.add_handler(CommandHandler("lang", lang))
-    app.add_handler(CallbackQueryHandler(lang_chosen, pattern=r"^lang:"))
+    app.add_handler(CallbackQueryHandler(lang_chosen, pattern=CHOOSE_LANGUAGE.pattern))
 
 
-def register_fallbacks(app: Application) -> None:  # type: ignore[type-arg]
+def register_fallbacks(app: Application) -> None:
     """Register last: they take whatever no other handler in group 0 took."""
     # New private messages only: an edited message or a service message needs no hint.
     app.add_handler(

@@ -12,8 +12,8 @@ import logging
 from telegram import ChatMember, Update
 from telegram.ext import Application, ChatMemberHandler
 
-from bot import db
 from bot.context import Context
+from bot.operations import users as operations
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +28,9 @@ async def on_my_chat_member(update: Update, context: Context) -> None:
     if change is None or change.chat.type != "private":
         return
     if change.new_chat_member.status in GONE:
-        async with context.db.transaction() as tx:
-            await db.ensure_user(tx, change.chat.id, now=context.now())
-            await db.set_user_reachable(tx, change.chat.id, False)
+        await operations.mark_unreachable(context.db, user_id=change.chat.id, now=context.now())
         log.info("user %s blocked the bot", change.chat.id)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(ChatMemberHandler(on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))

@@ -16,9 +16,9 @@ from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR
 from bot.config import Settings
 from bot.db import Row, Tx
-from bot.handlers.common import display_name
 from bot.handlers.need_views import entity_name, need_details, shift_when
 from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
+from bot.texts import display_name
 
 
 def approval_keyboard(need_id: int) -> InlineKeyboardMarkup:

@@ -16,7 +16,6 @@ from bot import catalog, db
 from bot.auth import ENTITY_REP, REPS_AND_STAFF, STAFF, caller_role, refuse, requires
 from bot.context import Context
 from bot.handlers import need_notices
-from bot.handlers.common import display_name
 from bot.handlers.need_views import (
     entity_name,
     fill_summary,
@@ -29,6 +28,7 @@ from bot.handlers.need_views import (
     short_day,
 )
 from bot.i18n import _, isolate, ltr, ngettext
+from bot.texts import display_name
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,9 @@ from bot import catalog, db
 from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.export import build_workbook
+from bot.flows import kit
 from bot.i18n import _, format_date, ltr
+from bot.operations import staff as operations
 
 
 def _section(title: str, figures: list[tuple[str, object]]) -> str:
@@ -82,7 +84,7 @@ async def stats(update: Update, context: Context) -> None:
         lines += ["", _("Active volunteers by specialty:")]
         lines += [f"• {catalog.label(catalog.SPECIALTIES, row['specialty'])}: {row['n']}"
                   for row in specialties]
-    await update.effective_message.reply_text("\n".join(lines))
+    await kit.message_of(update).reply_text("\n".join(lines))
 
 
 @requires(STAFF)
@@ -97,11 +99,11 @@ async def export(update: Update, context: Context) -> None:
     ctx = contextvars.copy_context()
     content = await asyncio.to_thread(ctx.run, build_workbook, volunteers, shifts, assignments, tz)
     now = context.now()
-    async with database.transaction() as tx:
-        await db.audit(tx, actor_id=update.effective_user.id, action="export", now=now,
-                       details={"volunteers": len(volunteers), "shifts": len(shifts)})
+    await operations.record_export(
+        database, actor_id=kit.user_id_of(update), now=now, volunteers=len(volunteers), shifts=len(shifts)
+    )
     stamp = now.astimezone(tz).strftime("%Y-%m-%d")
-    await update.effective_message.reply_document(
+    await kit.message_of(update).reply_document(
         document=content,
         filename=f"aoun-export-{stamp}.xlsx",
         caption=_("Volunteers: {volunteers}, shifts: {shifts}, assignments: {assignments}. "
@@ -110,6 +112,6 @@ async def export(update: Update, context: Context) -> None:
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("stats", stats))
     app.add_handler(CommandHandler("export", export))

@@ -1,55 +1,58 @@
-"""Office staff: /staff (admins add and remove coordinators, invite links) and /audit."""
+"""Office staff: /staff (admins add and remove coordinators, invite links) and /audit.
+
+Adding a coordinator asks who: that question is bot/flows/add_coordinator.py (app.py wires it),
+started by this list's ADD_COORDINATOR button.
+"""
 
 from __future__ import annotations
 
-import secrets
-
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
 from bot import db
 from bot.auth import ADMIN, ADMIN_ROLE, COORDINATOR, STAFF, requires
 from bot.context import Context
-from bot.flows import add_coordinator
-from bot.handlers.common import announce_role_change, display_name, refresh_menu_of
-from bot.i18n import N_, _, format_datetime, isolate, ltr
+from bot.flows import kit
+from bot.i18n import _, format_datetime
+from bot.notices.menus import refresh_menu_of
+from bot.notices.staff import ADD_COORDINATOR
+from bot.operations import staff as operations
+from bot.texts import display_name
+from bot.texts import staff as texts
 
 AUDIT_PAGE = 15
+LIST = kit.Route("staff", "list")
+REMOVE = kit.Route("staff", "rm", int)
+REMOVE_OK = kit.Route("staff", "rmok", int)
+INVITE = kit.Route("staff", "inv")
+REVOKE_INVITE = kit.Route("staff", "invrv", str)
+AUDIT = kit.Route("audit", "p", int)  # the /audit page from an offset
 
 
 async def staff_overview(context: Context) -> tuple[str, InlineKeyboardMarkup]:
     rows = await db.list_users_by_role(context.db, (ADMIN_ROLE, COORDINATOR))
-    lines = [_("Office staff:"), ""]
-    buttons = []
-    for row in rows:
-        role = _("admin") if row["role"] == ADMIN_ROLE else _("coordinator")
-        lines.append(f"• {display_name(row)} — {role} ({ltr(row['id'])})")
-        if row["role"] == COORDINATOR:
-            buttons.append(
-                [
-                    InlineKeyboardButton(
-                        _("Remove {name}").format(name=row["first_name"] or row["id"]),
-                        callback_data=f"staff:rm:{row['id']}",
-                    )
-                ]
-            )
-    buttons.append([InlineKeyboardButton(_("➕ Add a coordinator"), callback_data="staff:add")])
-    buttons.append([InlineKeyboardButton(_("🔗 Invite link"), callback_data="staff:inv")])
-    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+    buttons = [
+        [kit.button(_("Remove {name}").format(name=row["first_name"] or row["id"]), REMOVE.data(row["id"]))]
+        for row in rows
+        if row["role"] == COORDINATOR
+    ]
+    buttons.append([kit.button(_("➕ Add a coordinator"), ADD_COORDINATOR.data())])
+    buttons.append([kit.button(_("🔗 Invite link"), INVITE.data())])
+    return texts.staff_list(rows), kit.markup(buttons)
 
 
 @requires(ADMIN)
 async def staff_command(update: Update, context: Context) -> None:
     """List the office staff with buttons to add and remove coordinators."""
     text, keyboard = await staff_overview(context)
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+    await kit.message_of(update).reply_text(text, reply_markup=keyboard)
 
 
 @requires(ADMIN)
 async def ask_remove(update: Update, context: Context) -> None:
     """Ask the admin to confirm removing a coordinator."""
-    query = update.callback_query
-    target_id = int(query.data.split(":")[2])
+    query = kit.query_of(update)
+    target_id = REMOVE.one(query.data)
     target = await db.get_user(context.db, target_id)
     if target is None or target["role"] != COORDINATOR:
         await query.answer(_("This person is not a coordinator any more."), show_alert=True)
@@ -59,13 +62,8 @@ async def ask_remove(update: Update, context: Context) -> None:
         _("Remove {name} from the coordinators? They will become a regular user.").format(
             name=display_name(target)
         ),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [
-                    InlineKeyboardButton(_("Yes, remove"), callback_data=f"staff:rmok:{target_id}"),
-                    InlineKeyboardButton(_("Keep"), callback_data="staff:list"),
-                ]
-            ]
+        reply_markup=kit.markup(
+            [kit.button(_("Yes, remove"), REMOVE_OK.data(target_id)), kit.button(_("Keep"), LIST.data())]
         ),
     )
 
@@ -73,211 +71,120 @@ async def ask_remove(update: Update, context: Context) -> None:
 @requires(ADMIN)
 async def confirm_remove(update: Update, context: Context) -> None:
     """Demote a coordinator to volunteer, audit it, and tell them."""
-    query = update.callback_query
-    target_id = int(query.data.split(":")[2])
-    async with context.db.transaction() as tx:
-        target = await db.get_user(tx, target_id)
-        if target is None or target["role"] != COORDINATOR:
-            target = None
-        else:
-            await db.set_user_role(tx, target_id, "volunteer")
-            event_id = await db.audit(
-                tx,
-                actor_id=query.from_user.id,
-                action="staff.remove",
-                now=context.now(),
-                target_type="user",
-                target_id=target_id,
-            )
-            await announce_role_change(tx, context, target_id, removed=True, event_id=event_id)
-    if target is None:
-        await query.answer(_("This person is not a coordinator any more."), show_alert=True)
+    query = kit.query_of(update)
+    outcome = await operations.remove_coordinator(
+        context.db, user_id=REMOVE_OK.one(query.data), actor_id=query.from_user.id,
+        now=context.now(), default_locale=context.settings.default_locale,
+    )
+    if not outcome.changed:
+        await kit.answer(update, _("This person is not a coordinator any more."), alert=True)
         return
-    await query.answer(_("Removed."))
+    await kit.answer(update, _("Removed."))  # refused (too old)? The list below still shows it
     text, keyboard = await staff_overview(context)
     await query.edit_message_text(text, reply_markup=keyboard)
-    await refresh_menu_of(context, target_id)
+    await refresh_menu_of(context.bot, context.db, outcome.user_id, context.settings.default_locale)
 
 
 @requires(ADMIN)
 async def show_list(update: Update, context: Context) -> None:
     """Back to the staff list."""
-    await update.callback_query.answer()
+    query = kit.query_of(update)
+    await query.answer()
     text, keyboard = await staff_overview(context)
-    await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+    await query.edit_message_text(text, reply_markup=keyboard)
 
 
 @requires(ADMIN)
 async def create_invite(update: Update, context: Context) -> None:
     """A one-time link that makes whoever opens it a coordinator."""
-    query = update.callback_query
-    token = secrets.token_urlsafe(12)
+    query = kit.query_of(update)
     now = context.now()
-    expires_at = now + context.settings.invite_ttl
-    async with context.db.transaction() as tx:
-        await db.create_staff_invite(
-            tx,
-            token=token,
-            role=COORDINATOR,
-            created_by=query.from_user.id,
-            now=now,
-            expires_at=expires_at,
-        )
-        await db.audit(
-            tx,
-            actor_id=query.from_user.id,
-            action="staff.invite",
-            now=now,
-            target_type="invite",
-            target_id=token,
-        )
-    await query.answer()
+    invite = await operations.create_invite(
+        context.db, actor_id=query.from_user.id, now=now, expires_at=now + context.settings.invite_ttl
+    )
+    await kit.answer(update)
     # On a line of its own and never wrapped in bidi marks: they could become part of the URL.
-    link = f"https://t.me/{context.bot.username}?start=staff_{token}"
-    await query.message.reply_text(
+    link = f"https://t.me/{context.bot.username}?start=staff_{invite.token}"
+    await kit.message_of(update).reply_text(
         _(
             "Send this link to the new coordinator. It works once and expires on {date}:\n{link}"
-        ).format(date=format_datetime(expires_at, context.settings.timezone), link=link),
-        reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("Revoke this link"), callback_data=f"staff:invrv:{token}")]]
-        ),
+        ).format(date=format_datetime(invite.expires_at, context.settings.timezone), link=link),
+        reply_markup=kit.markup([kit.button(_("Revoke this link"), REVOKE_INVITE.data(invite.token))]),
     )
 
 
 @requires(ADMIN)
 async def revoke_invite(update: Update, context: Context) -> None:
     """Make an unused invite link useless, and audit it."""
-    query = update.callback_query
-    token = query.data.split(":", 2)[2]
-    now = context.now()
-    async with context.db.transaction() as tx:
-        invite = await db.revoke_staff_invite(tx, token, now=now)
-        if invite is not None:
-            await db.audit(
-                tx,
-                actor_id=query.from_user.id,
-                action="staff.invite_revoked",
-                now=now,
-                target_type="invite",
-                target_id=token,
-            )
-    if invite is None:
+    query = kit.query_of(update)
+    outcome = await operations.revoke_invite(
+        context.db, token=REVOKE_INVITE.one(query.data), actor_id=query.from_user.id, now=context.now()
+    )
+    if not outcome.revoked:
         await query.answer(
             _("This invite link was already used, revoked or has expired."), show_alert=True
         )
         return
-    await query.answer(_("Revoked."))
+    await kit.answer(update, _("Revoked."))
     await query.edit_message_text(_("This invite link was revoked: it no longer works."))
 
 
 async def accept_invite(update: Update, context: Context) -> None:
     """/start staff_<token>: the person who opens a valid invite becomes a coordinator."""
-    user = update.effective_user
+    user_id = kit.user_id_of(update)
     token = context.args[0].removeprefix("staff_") if context.args else ""
-    async with context.db.transaction() as tx:
-        current = await db.get_user(tx, user.id)
-        if current is not None and current["role"] in STAFF:
-            invite = None
-            already = True
-        else:
-            already = False
-            invite = await db.claim_staff_invite(tx, token, user_id=user.id, now=context.now())
-            if invite is not None:
-                await db.set_user_role(tx, user.id, COORDINATOR)
-                event_id = await db.audit(
-                    tx,
-                    actor_id=user.id,
-                    action="staff.invite_used",
-                    now=context.now(),
-                    target_type="user",
-                    target_id=user.id,
-                    details={"invited_by": invite["created_by"]},
-                )
-                await announce_role_change(
-                    tx, context, user.id, removed=False, event_id=event_id,
-                    inviter_id=invite["created_by"],
-                )
-    if already:
-        await update.effective_message.reply_text(_("You are already on the office staff."))
+    outcome = await operations.accept_invite(
+        context.db, token=token, user_id=user_id, now=context.now(),
+        default_locale=context.settings.default_locale,
+    )
+    message = kit.message_of(update)
+    if outcome.kind == "already":
+        await message.reply_text(_("You are already on the office staff."))
         return
-    if invite is None:
-        await update.effective_message.reply_text(
+    if outcome.kind == "invalid":
+        await message.reply_text(
             _("This invite link is not valid: it was used, revoked or has expired. "
               "Ask an admin for a new one.")
         )
         return
-    await update.effective_message.reply_text(
+    await message.reply_text(
         _("Welcome to the office staff. You are now a coordinator: send /help to see your commands.")
     )
-    await refresh_menu_of(context, user.id)
+    await refresh_menu_of(context.bot, context.db, user_id, context.settings.default_locale)
 
 
 # -- /audit ----------------------------------------------------------------------------------------
-
-# What the foundation's actions read like; other actions are shown by their code.
-AUDIT_ACTIONS = {
-    "staff.add": N_("{actor} made {target} a coordinator"),
-    "staff.remove": N_("{actor} removed {target} from the coordinators"),
-    "staff.invite": N_("{actor} created a staff invite link"),
-    "staff.invite_used": N_("{actor} joined the staff with an invite link"),
-    "staff.invite_revoked": N_("{actor} revoked a staff invite link"),
-}
-
-
-def _audit_line(row: db.Row) -> str:
-    actor_name = " ".join(
-        part for part in (row["actor_name"], row["actor_username"] and f"@{row['actor_username']}")
-        if part
-    )
-    actor = isolate(f"{actor_name} ({row['actor_id']})" if actor_name else str(row["actor_id"]))
-    target = ltr(row["target_id"] or "")
-    label = AUDIT_ACTIONS.get(row["action"])
-    if label is not None:
-        return _(label).format(actor=actor, target=target)
-    suffix = f" → {row['target_type']} {target}" if row["target_type"] else ""
-    return f"{actor}: {ltr(row['action'])}{suffix}"
 
 
 @requires(STAFF)
 async def audit_command(update: Update, context: Context) -> None:
     """The most recent staff actions, newest first, paged."""
-    offset = 0
-    if update.callback_query:
-        offset = max(0, int(update.callback_query.data.split(":")[2]))
-        await update.callback_query.answer()
+    query = update.callback_query
+    offset = max(0, AUDIT.one(query.data) or 0) if query else 0
+    if query:
+        await query.answer()
     rows = await db.recent_audit(context.db, limit=AUDIT_PAGE + 1, offset=offset)
-    more = len(rows) > AUDIT_PAGE
-    rows = rows[:AUDIT_PAGE]
-    if not rows:
-        text = _("No staff actions have been recorded yet.")
+    text = texts.audit_page(rows[:AUDIT_PAGE], context.settings.timezone)
+    # One row beyond the page says there is an older page; the pager needs no total count.
+    nav = kit.pager(
+        AUDIT, offset, offset + len(rows), AUDIT_PAGE, back=_("Newer"), forward=_("Older")
+    )
+    keyboard = kit.markup(nav) if nav else None
+    if query:
+        await query.edit_message_text(text, reply_markup=keyboard)
     else:
-        lines = [_("Recent staff actions:"), ""]
-        for row in rows:
-            when = format_datetime(db.parse_ts(row["at"]), context.settings.timezone)
-            lines.append(f"• {when}\n  {_audit_line(row)}")
-        text = "\n".join(lines)
-    nav = []
-    if offset > 0:
-        nav.append(InlineKeyboardButton(_("◀ Newer"), callback_data=f"audit:p:{max(0, offset - AUDIT_PAGE)}"))
-    if more:
-        nav.append(InlineKeyboardButton(_("Older ▶"), callback_data=f"audit:p:{offset + AUDIT_PAGE}"))
-    keyboard = InlineKeyboardMarkup([nav]) if nav else None
-    if update.callback_query:
-        await update.callback_query.edit_message_text(text, reply_markup=keyboard)
-    else:
-        await update.effective_message.reply_text(text, reply_markup=keyboard)
+        await kit.message_of(update).reply_text(text, reply_markup=keyboard)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(
         CommandHandler("start", accept_invite, filters=filters.Regex(r"^/start staff_"))
     )
-    app.add_handler(add_coordinator.build())
     app.add_handler(CommandHandler("staff", staff_command))
-    app.add_handler(CallbackQueryHandler(ask_remove, pattern=r"^staff:rm:\d+$"))
-    app.add_handler(CallbackQueryHandler(confirm_remove, pattern=r"^staff:rmok:\d+$"))
-    app.add_handler(CallbackQueryHandler(show_list, pattern=r"^staff:list$"))
-    app.add_handler(CallbackQueryHandler(create_invite, pattern=r"^staff:inv$"))
-    app.add_handler(CallbackQueryHandler(revoke_invite, pattern=r"^staff:invrv:[\w-]+$"))
+    app.add_handler(CallbackQueryHandler(ask_remove, pattern=REMOVE.pattern))
+    app.add_handler(CallbackQueryHandler(confirm_remove, pattern=REMOVE_OK.pattern))
+    app.add_handler(CallbackQueryHandler(show_list, pattern=LIST.pattern))
+    app.add_handler(CallbackQueryHandler(create_invite, pattern=INVITE.pattern))
+    app.add_handler(CallbackQueryHandler(revoke_invite, pattern=REVOKE_INVITE.pattern))
     app.add_handler(CommandHandler("audit", audit_command))
-    app.add_handler(CallbackQueryHandler(audit_command, pattern=r"^audit:p:\d+$"))
+    app.add_handler(CallbackQueryHandler(audit_command, pattern=AUDIT.pattern))

@@ -4,6 +4,7 @@
   text, the /cancel fallback, the "please use the buttons / please type" answers and the
   stale-button answer wired in (bot/flows/kit/flow.py);
 - `ask`, `took`, `stale`: sending a question, settling a pressed one, refusing a dead button;
+  `answer` (a button, tolerating a refused answer), `drop_buttons` (an open question's, now);
 - `Route`: the one callback-data codec (bot/flows/kit/callback.py);
 - keyboards: `grid`, `markup`, `checked`, `pager`, `back_label` (bot/flows/kit/keyboards.py);
 - `steps`: a table of questions turned into conversation states (bot/flows/kit/steps.py);
@@ -18,10 +19,12 @@ from bot.flows.kit.flow import (
     Flow,
     FlowSpec,
     Mode,
+    answer,
     ask,
     command_name,
     draft,
     draft_id,
+    drop_buttons,
     expire_drafts,
     flow,
     install,
@@ -65,6 +68,7 @@ __all__ = [
     "Mode",
     "Route",
     "WrongUpdate",
+    "answer",
     "area_pattern",
     "ask",
     "back_arrow",
@@ -76,6 +80,7 @@ __all__ = [
     "data_of",
     "draft",
     "draft_id",
+    "drop_buttons",
     "expire_drafts",
     "flow",
     "forward_arrow",

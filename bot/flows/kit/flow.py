@@ -35,7 +35,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     BaseHandler,
@@ -47,6 +47,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.auth import redirected_to_private_chat
 from bot.context import Context
 from bot.flows.kit.callback import area_pattern
 from bot.flows.kit.parts import chat_id_of, is_private, query_of, scratch
@@ -248,6 +249,28 @@ async def stale(update: Update, text: str | None = None) -> None:
     await query_of(update).answer(text or _("This button is no longer active."), show_alert=True)
 
 
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> bool:
+    """Answer a pressed button; False when Telegram refused the answer (the query is too old, or
+    was answered already). That is logged, not raised: what the press did is still shown, so a
+    person who taps again sees it done instead of doing it twice."""
+    try:
+        await query_of(update).answer(text, show_alert=alert)
+    except TelegramError as error:
+        log.info("could not answer a button press: %s", error)
+        return False
+    return True
+
+
+async def drop_buttons(update: Update, context: Context, spec: FlowSpec) -> None:
+    """Take the buttons off `spec`'s open question now, before the flow sends its next message
+    (that message is then the last one the person sees; otherwise the kit does it after)."""
+    user_data = scratch(context.user_data)
+    record = _load(user_data)
+    if spec.name in record.questions:
+        await _strip(update, context, record, spec.name)
+        _save(user_data, record)
+
+
 async def _strip(update: Update, context: Context, record: Record, name: str) -> None:
     """Take the buttons off `name`'s last question, unless the person is pressing one of them
     (the flow then edits that message itself)."""
@@ -273,6 +296,15 @@ async def _take_over(update: Update, context: Context, record: Record, spec: Flo
         line = await _leave(update, context, record, registry[previous], by=spec)
         if line:
             lines.append(line)
+    elif (
+        previous is None and spec.mode is Mode.SHORT
+        and record.return_to in record.kept and record.return_to in registry
+    ):
+        # A command left the draft a moment ago (/staff, then "Add a coordinator"): this short
+        # question is what it waits for, so say that it comes back after it.
+        lines.append(_("Your {subject} is kept: we will come back to it after this.").format(
+            subject=_(registry[record.return_to].spec.subject)
+        ))
     if spec.name in record.kept:
         record.kept.remove(spec.name)
     if spec.mode is Mode.LONG:
@@ -346,6 +378,7 @@ class Flow(ConversationHandler[Context]):
         self._cancel_handler = cancel
         self._stale_handler = CallbackQueryHandler(_answer_stale)
         self._resume_handler = TypeHandler(Update, self._resume_by_command)
+        self._redirect_handler = TypeHandler(Update, _to_private_chat)
         super().__init__(
             entry_points=entry_points,
             states=states,
@@ -374,7 +407,16 @@ class Flow(ConversationHandler[Context]):
     # -- routing ---------------------------------------------------------------------------
 
     def check_update(self, update: object) -> Any:
-        if not isinstance(update, Update) or not is_private(update) or update.effective_user is None:
+        if not isinstance(update, Update) or update.effective_user is None:
+            return None
+        if not is_private(update):
+            # A flow's command or button in a group: a link to the private chat, nothing else.
+            if update.effective_chat is None or update.edited_message is not None:
+                return None
+            for entry in self.entry_points:
+                check = entry.check_update(update)
+                if check is not None and check is not False:
+                    return None, self._get_key(update), self._redirect_handler, True
             return None
         if update.edited_message is not None:  # an edited old message is never a new answer
             return None
@@ -422,7 +464,7 @@ class Flow(ConversationHandler[Context]):
     ) -> object:
         key = check_result[1]
         result = await super().handle_update(update, application, check_result, context)
-        if self._conversations.get(key) is None:
+        if self._conversations.get(key) is None and is_private(update):
             await _finished(update, context, self)
         return result
 
@@ -473,6 +515,10 @@ class Flow(ConversationHandler[Context]):
             await context.bot.send_message(chat_id_of(update), notice)
             return None
         return await self._resume(update, context, notice=notice)
+
+
+async def _to_private_chat(update: Update, context: Context) -> None:
+    await redirected_to_private_chat(update, context)
 
 
 async def _answer_stale(update: Update, context: Context) -> None:
