@@ -28,6 +28,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from telegram import (
+    ForceReply,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -60,7 +61,7 @@ KEY = "_flow"
 PASSIVE_COMMANDS = frozenset({"help", "privacy", "lang", "start", "delete_me"})
 
 Callback = Callable[[Update, Context], Awaitable[object]]
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None
 
 
 class Mode(StrEnum):
