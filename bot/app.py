@@ -28,6 +28,7 @@ from bot.flows import (
     profile_edit,
     registration,
     shift_reasons,
+    volunteer_search,
 )
 from bot.handlers import (
     attendance,
@@ -131,12 +132,12 @@ def build_application(
     app.add_handler(TypeHandler(Update, _before_any_handler), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
-    # (profile_edit also adds a group 1 handler: another command drops an unfinished edit.)
     # Volunteers' flows: registration, profile edits and pause (each takes typed text only while
     # its own answers are in progress).
     registration.register(app)
     profile_edit.register(app)
     pause.register(app)
+    volunteer_search.register(app)  # coordinators' /volunteers and its search question
     # Entities and needs flows; when several are open (Reject pressed on a card in the middle
     # of /need), bot/flows/focus.py gives typed text to the one started last.
     entity_edit.register(app)

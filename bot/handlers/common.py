@@ -28,9 +28,9 @@ from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, VOLUNTEER
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.handlers.volunteer import registered_greeting
 from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale, user_locale
 from bot.texts import display_name
+from bot.texts.volunteers import registered_greeting
 
 log = logging.getLogger(__name__)
 
