@@ -30,6 +30,7 @@ from bot.flows import (
     profile_edit,
     registration,
     shift_reasons,
+    volunteer_search,
 )
 from bot.handlers import (
     attendance,
@@ -45,6 +46,7 @@ from bot.handlers import (
     volunteers_staff,
 )
 from bot.persistence import SqlitePersistence
+from bot.texts.volunteers import registered_greeting
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -157,12 +159,12 @@ def build_application(
     app.add_handler(TypeHandler(Update, _before_any_handler), group=-1)
     # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
     # and the "I did not understand" fallbacks last.
-    # (profile_edit also adds a group 1 handler: another command drops an unfinished edit.)
     # Volunteers' flows: registration, profile edits and pause (each takes typed text only while
     # its own answers are in progress).
     registration.register(app)
     profile_edit.register(app)
     pause.register(app)
+    volunteer_search.register(app)  # coordinators' /volunteers and its search question
     # Entities and needs flows; when several are open (Reject pressed on a card in the middle
     # of /need), bot/flows/focus.py gives typed text to the one started last.
     entity_edit.register(app)
@@ -188,7 +190,7 @@ def build_application(
     membership.register(app)  # my_chat_member: blocked the bot
     shifts.register(app)
     attendance.register(app)  # coordinators' and representatives' attendance corrections
-    common.register(app, greeting=volunteer.registered_greeting)  # a volunteer's /start
+    common.register(app, greeting=registered_greeting)  # a volunteer's /start
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)
     # The dispatch tick (offers, expiry, waitlist, reminders) on the JobQueue.

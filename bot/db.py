@@ -762,9 +762,11 @@ async def _write_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetim
 
 
 async def register_volunteer(
-    tx: Tx, user_id: int, profile: Profile, *, status: str, consent_at: datetime, now: datetime
+    tx: Tx, user_id: int, profile: Profile, *, status: str, consent_at: datetime, now: datetime,
+    key: str | None = None,
 ) -> bool:
-    """Store a confirmed registration (a deleted volunteer starts again from scratch).
+    """Store a confirmed registration (a deleted volunteer starts again from scratch); `key` is
+    the draft's identity (unique: one registration per draft).
 
     False, and nothing written, when the user already has a live volunteer record."""
     existing = await get_volunteer(tx, user_id)
@@ -772,16 +774,16 @@ async def register_volunteer(
         return False
     if existing is None:
         await tx.execute(
-            "INSERT INTO volunteers (user_id, status, consent_at, registered_at)"
-            " VALUES (?, ?, ?, ?)",
-            (user_id, status, ts(consent_at), ts(now)),
+            "INSERT INTO volunteers (user_id, status, consent_at, registered_at, registration_key)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (user_id, status, ts(consent_at), ts(now), key),
         )
     else:
         await tx.execute(
             "UPDATE volunteers SET status = ?, consent_at = ?, registered_at = ?,"
-            " paused_until = NULL, approved_at = NULL, approved_by = NULL, deleted_at = NULL"
-            " WHERE user_id = ?",
-            (status, ts(consent_at), ts(now), user_id),
+            " paused_until = NULL, approved_at = NULL, approved_by = NULL, deleted_at = NULL,"
+            " registration_key = ? WHERE user_id = ?",
+            (status, ts(consent_at), ts(now), key, user_id),
         )
         await tx.execute("DELETE FROM qualifications WHERE user_id = ?", (user_id,))
     await _write_profile(tx, user_id, profile, now=now)

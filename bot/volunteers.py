@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from bot.catalog import LANGUAGES, PERIODS, SPECIALTIES, Item
-from bot.i18n import _, normalize_digits
+from bot.i18n import _, normalize_digits, use_locale
 
 MAX_VOLUNTEER_AGE = 90
 NAME_MIN_CHARS, NAME_MAX_CHARS = 3, 80
@@ -278,6 +278,22 @@ def phone_query_digits(text: str) -> str | None:
 
 
 # -- stored records -----------------------------------------------------------------------------
+
+
+def matching_specialties(query: str) -> list[str]:
+    """Specialty codes whose label (in either language) or code contains the query."""
+    key = search_key(query)
+    if len(key) < 3:  # "a" would match half the catalogue
+        return []
+    found = []
+    for item in SPECIALTIES:
+        labels = [item.code.replace("_", " ")]
+        for locale in ("ar", "en"):
+            with use_locale(locale):
+                labels.append(item.label_text())
+        if any(key in search_key(text) for text in labels):
+            found.append(item.code)
+    return found
 
 
 def in_catalog_order(items: tuple[Item, ...], codes: Iterable[str]) -> list[str]:

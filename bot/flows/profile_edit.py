@@ -1,109 +1,118 @@
 """Editing one field of a volunteer's profile from /profile, with the registration's own questions.
 
 The Edit button loads the stored profile into `user_data["pe"]`, asks that field's question (the
-same step code registration uses), and saves the whole profile in one transaction when the answer
-is complete; /cancel leaves the stored profile untouched.
+same step code registration uses), and saves the whole profile when the answer is complete
+(bot/operations/volunteers.py: update_profile). A long flow: another command keeps the edit, and
+/profile goes on with it; /cancel leaves the stored profile untouched.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from telegram import ReplyKeyboardRemove, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot import db
 from bot.context import Context
-from bot.flows import private_flow
-from bot.flows.volunteer_steps import FIELDS_BY_CODE, HasDraft, StepRunner, start_flow
-from bot.handlers import volunteer as volunteer_handlers
-from bot.i18n import _
+from bot.flows import kit
+from bot.flows.kit.steps import STEP_KEY
+from bot.flows.volunteer_steps import FIRST_STEP, STEPS, runner
+from bot.i18n import N_, _
+from bot.notices.volunteers import PROFILE_EDIT, profile_screen
+from bot.operations import volunteers as operations
 from bot.volunteers import Profile
 
-DRAFT = "pe"
+SPEC = kit.FlowSpec(
+    "profile_edit", kit.Mode.LONG, N_("profile edit"), area="pe", commands=("profile",),
+    draft="pe",  # the key its answers were persisted under before the kit
+)
+
+
+async def _start_edit(update: Update, context: Context, code: str) -> object | None:
+    """Load the stored profile and ask the field's first question; None if that cannot be."""
+    first_step = FIRST_STEP.get(code)
+    found = await db.get_volunteer_profile(context.db, kit.user_id_of(update))
+    if first_step is None or found is None:
+        return None
+    kit.start(context, SPEC, found[1].to_draft())
+    return await steps.ask(update, context, first_step)
 
 
 async def begin(update: Update, context: Context) -> object:
     """An Edit button under /profile: ask that field's question with the stored answer loaded."""
-    query = update.callback_query
-    field = FIELDS_BY_CODE.get(query.data.removeprefix("prof:e:"))
-    found = await db.get_volunteer_profile(context.db, query.from_user.id)
-    if field is None or found is None:
-        await query.answer(_("This button is no longer active."), show_alert=True)
-        return ConversationHandler.END
-    await query.answer()
-    start_flow(context, DRAFT, found[1].to_draft())
-    return await runner.ask(update, context, field.first_step)
+    code = PROFILE_EDIT.one(kit.data_of(update)) or ""
+    if FIRST_STEP.get(code) is None or await db.get_volunteer_profile(context.db, kit.user_id_of(update)) is None:
+        await kit.stale(update)
+        return kit.END
+    await kit.query_of(update).answer()
+    state = await _start_edit(update, context, code)
+    return kit.END if state is None else state
 
 
 async def save(update: Update, context: Context, step_key: str, notice: str) -> object:
     """The field is answered: store the profile and show it again."""
-    draft = context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    user_id = update.effective_user.id
-    async with context.db.transaction() as tx:
-        saved = await db.update_volunteer_profile(
-            tx, user_id, Profile.from_draft(draft), now=context.now()
-        )
-    if not saved:
+    draft = kit.draft(context, SPEC)
+    if draft is None:
         return await lost(update, context)
-    text, keyboard = await volunteer_handlers.profile_message(context, user_id)
+    user_id = kit.user_id_of(update)
+    outcome = await operations.update_profile(context.db, user_id, Profile.from_draft(draft), now=context.now())
+    if not outcome.saved:
+        return await lost(update, context)
+    text, keyboard = await profile_screen(context.db, user_id, now=context.now(), tz=context.settings.timezone)
     header = f"{notice}\n\n" if notice else ""
     await context.bot.send_message(
-        update.effective_chat.id, header + _("Saved.") + "\n\n" + text, reply_markup=keyboard
+        kit.chat_id_of(update), header + _("Saved.") + "\n\n" + text, reply_markup=keyboard
     )
-    return ConversationHandler.END
+    return kit.END
 
 
-async def cancel(update: Update, context: Context) -> int:
+async def cancel(update: Update, context: Context) -> object:
     """/cancel: keep the profile as it was."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await context.bot.send_message(
-        update.effective_chat.id,
+        kit.chat_id_of(update),
         _("Cancelled. Your profile was not changed."),
         reply_markup=ReplyKeyboardRemove(),
     )
-    return ConversationHandler.END
+    return kit.END
 
 
-async def abandon(update: Update, context: Context) -> None:
-    """Any other command was sent while a field's answer was awaited (group 1, after that
-    command's own handler ran): the unsaved edit is dropped, so a later typed text is never taken
-    as that field's answer."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
+async def resume(update: Update, context: Context, *, notice: str = "") -> object:
+    """Ask the field's question again; an Edit button pressed meanwhile edits that field instead
+    (the kit has answered the press already)."""
+    if update.callback_query is not None:
+        code = PROFILE_EDIT.one(update.callback_query.data)
+        if code is not None:
+            state = await _start_edit(update, context, code)
+            if state is not None:
+                return state
+    draft = kit.draft(context, SPEC)
+    step = draft.get(STEP_KEY) if draft else None
+    if not isinstance(step, str) or step not in STEPS:
+        return await lost(update, context)
+    return await steps.ask(update, context, step, notice=notice)
 
 
-async def lost(update: Update, context: Context) -> int:
+async def lost(update: Update, context: Context) -> object:
     """The profile or the edit in progress is gone (e.g. the data was erased meanwhile)."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await context.bot.send_message(
-        update.effective_chat.id,
+        kit.chat_id_of(update),
         _("This edit can no longer be completed. Send /profile to see your profile."),
         reply_markup=ReplyKeyboardRemove(),
     )
-    return ConversationHandler.END
+    return kit.END
 
 
-runner = StepRunner(prefix="pe", draft_key=DRAFT, after=save, lost=lost)
+steps = runner(SPEC, after=save, lost=lost)
 
 
-def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
-    """The flow; `user_data` is the application's (messages count only while a draft exists)."""
-    return private_flow(
-        "profile_edit",
-        entry_points=[CallbackQueryHandler(begin, pattern=r"^prof:e:\w+$")],
-        states=runner.states(user_data),
-        fallbacks=[CommandHandler("cancel", cancel)],
+def build() -> kit.Flow:
+    return kit.flow(
+        SPEC,
+        entry_points=[CallbackQueryHandler(begin, pattern=PROFILE_EDIT.pattern)],
+        states=steps.states(),
+        on_cancel=cancel,
+        resume=resume,
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build(app.user_data))
-    app.add_handler(MessageHandler(filters.COMMAND & HasDraft(app.user_data, DRAFT), abandon), group=1)
+def register(app: Application) -> None:
+    kit.install(app, build())

@@ -1,55 +1,46 @@
 """Volunteer registration: consent, the profile questions, a summary to edit, then Confirm.
 
-Answers live in `user_data["reg"]` (persisted every second, so a restart resumes the same
-question); nothing reaches the volunteers table until Confirm, which writes the whole record in
-one transaction (and, when REQUIRE_APPROVAL is on, the coordinators' approval cards with it).
+A long flow: another command keeps it (with its answers) and /register, or the Register button,
+goes on where it was. Answers live in `user_data["reg"]` (persisted every second, so a restart
+resumes the same question); nothing reaches the volunteers table until Confirm, which stores the
+whole record once per draft (bot/operations/volunteers.py: register), with the coordinators'
+approval cards when REQUIRE_APPROVAL is on.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import (
-    Application,
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import ReplyKeyboardRemove, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import db
 from bot.auth import VOLUNTEER
 from bot.context import Context
-from bot.flows import private_flow
-from bot.flows.volunteer_steps import (
-    FIELDS_BY_CODE,
-    MESSAGE_KEY,
-    NEW_MESSAGE,
-    REGISTRATION_ORDER,
-    STEP_KEY,
-    STEPS,
-    HasDraft,
-    StepRunner,
-    edit_buttons,
-    profile_lines,
-    start_flow,
-)
-from bot.handlers import volunteer as volunteer_handlers
-from bot.handlers import volunteers_staff
-from bot.i18n import _
+from bot.flows import kit
+from bot.flows.kit.steps import MESSAGE_KEY, NEW_MESSAGE, STEP_KEY
+from bot.flows.volunteer_steps import FIRST_STEP, REGISTRATION_ORDER, STEPS, runner, settle
+from bot.i18n import N_, _
+from bot.notices.volunteers import edit_rows, profile_screen
+from bot.operations import volunteers as operations
+from bot.texts.volunteers import FIELDS_BY_CODE, profile_lines
 from bot.volunteers import Profile
 
-DRAFT = "reg"
+SPEC = kit.FlowSpec(
+    "registration", kit.Mode.LONG, N_("registration"), area="reg", commands=("register",),
+    draft="reg",  # the key its answers were persisted under before the kit
+)
 CONSENT = "reg.consent"
 SUMMARY = "reg.summary"
-PRIVATE = filters.ChatType.PRIVATE
+CONSENT_ANSWER = kit.Route("reg", "cn", str)  # y | n
+CONFIRM = kit.Route("reg", "ok")
+CANCEL = kit.Route("reg", "x")
+EDIT = kit.Route("reg", "ed", str)  # field code
+MENU_REGISTER = kit.Route("menu", "register")  # the /start menu's button
 
 
-def _draft(context: Context) -> dict[str, Any] | None:
-    return context.user_data.get(DRAFT)  # type: ignore[union-attr]
+def _draft(context: Context) -> dict[str, Any]:
+    return kit.draft(context, SPEC) or kit.start(context, SPEC)
 
 
 # -- consent ---------------------------------------------------------------------------------------
@@ -68,17 +59,14 @@ def consent_text() -> str:
 
 async def ask_consent(update: Update, context: Context, *, notice: str = "") -> str:
     draft = _draft(context)
-    assert draft is not None
-    keyboard = InlineKeyboardMarkup(
+    keyboard = kit.markup(
         [
-            [
-                InlineKeyboardButton(_("✅ I agree"), callback_data="reg:cn:y"),
-                InlineKeyboardButton(_("Not now"), callback_data="reg:cn:n"),
-            ]
+            kit.button(_("✅ I agree"), CONSENT_ANSWER.data("y")),
+            kit.button(_("Not now"), CONSENT_ANSWER.data("n")),
         ]
     )
     text = f"{notice}\n\n{consent_text()}" if notice else consent_text()
-    message = await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
+    message = await kit.ask(update, context, SPEC, text, keyboard)
     draft[STEP_KEY], draft[MESSAGE_KEY] = "consent", message.message_id
     return CONSENT
 
@@ -87,44 +75,49 @@ async def begin(update: Update, context: Context) -> object:
     """/register or the Register button: the profile if registered, else the consent notice."""
     if update.callback_query:
         await update.callback_query.answer()
-    user_id = update.effective_user.id
+    user_id = kit.user_id_of(update)
+    if kit.draft(context, SPEC) is not None:  # the Register button in the middle of registering
+        return await resume(update, context)
     user = await db.get_user(context.db, user_id)
     if user is not None and user["role"] != VOLUNTEER:
-        await update.effective_message.reply_text(
+        await kit.message_of(update).reply_text(
             _("Office staff and partner representatives cannot register as volunteers with the same Telegram account.")
         )
-        return ConversationHandler.END
+        return kit.END
     if await db.get_volunteer_profile(context.db, user_id) is not None:
-        text, keyboard = await volunteer_handlers.profile_message(context, user_id)
+        text, keyboard = await profile_screen(
+            context.db, user_id, now=context.now(), tz=context.settings.timezone
+        )
         await context.bot.send_message(
-            update.effective_chat.id,
+            kit.chat_id_of(update),
             _("You are already registered. Here is your profile:") + "\n\n" + text,
             reply_markup=keyboard,
         )
-        return ConversationHandler.END
-    start_flow(context, DRAFT, {})
+        return kit.END
+    kit.start(context, SPEC)
     return await ask_consent(update, context)
+
+
+def _on_question(update: Update, context: Context, step: str) -> bool:
+    """The press comes from the question the volunteer is on (not an older message)."""
+    draft = kit.draft(context, SPEC) or {}
+    message = kit.query_of(update).message
+    return draft.get(STEP_KEY) == step and message is not None and message.message_id == draft.get(MESSAGE_KEY)
 
 
 async def consent_pressed(update: Update, context: Context) -> object:
     """Agree starts the questions; Not now ends the flow with nothing stored."""
-    query = update.callback_query
-    draft = _draft(context)
-    if draft is None:
-        await query.answer()
+    if kit.draft(context, SPEC) is None:
+        await kit.query_of(update).answer()
         return await lost(update, context)
-    if draft.get(STEP_KEY) != "consent" or query.message.message_id != draft.get(MESSAGE_KEY):
+    if not _on_question(update, context, "consent"):
         return await stale(update, context)
-    await query.answer()
-    if query.data == "reg:cn:n":
-        context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-        await query.edit_message_text(
-            _("No problem: nothing was stored. Send /register whenever you are ready.")
-        )
-        return ConversationHandler.END
-    draft["_consent_at"] = db.ts(context.now())
-    await query.edit_message_text(_("✅ Thank you. Let's begin: it takes about two minutes."))
-    return await runner.ask(update, context, REGISTRATION_ORDER[0])
+    if CONSENT_ANSWER.one(kit.data_of(update)) == "n":
+        await kit.took(update, context, SPEC, _("No problem: nothing was stored. Send /register whenever you are ready."))
+        return kit.END
+    _draft(context)["_consent_at"] = db.ts(context.now())
+    await kit.took(update, context, SPEC, _("✅ Thank you. Let's begin: it takes about two minutes."))
+    return await steps.ask(update, context, REGISTRATION_ORDER[0])
 
 
 # -- after each step, the summary, and Confirm ------------------------------------------------------
@@ -132,90 +125,66 @@ async def consent_pressed(update: Update, context: Context) -> object:
 
 async def after_step(update: Update, context: Context, step_key: str, notice: str) -> object:
     """The next question, or the summary when the last one (or an edit) is done."""
-    draft = _draft(context)
-    assert draft is not None
-    if draft.get("_editing") or step_key in ("season_from", "season_until"):
+    await settle(update, context, SPEC)
+    if _draft(context).get("_editing") or step_key in ("season_from", "season_until"):
         return await show_summary(update, context, notice=notice)
     next_key = REGISTRATION_ORDER[REGISTRATION_ORDER.index(step_key) + 1]
-    return await runner.ask(update, context, next_key, notice=notice)
+    return await steps.ask(update, context, next_key, notice=notice)
 
 
 async def show_summary(update: Update, context: Context, *, notice: str = "") -> str:
     draft = _draft(context)
-    assert draft is not None
-    lines = [_("Please check your details:"), "", *profile_lines(draft)]
-    text = "\n".join(lines)
+    text = "\n".join([_("Please check your details:"), "", *profile_lines(draft)])
     if notice:
         text = f"{notice}\n\n{text}"
-    keyboard = InlineKeyboardMarkup(
-        [
-            *edit_buttons("reg:ed"),
-            [
-                InlineKeyboardButton(_("✅ Confirm"), callback_data="reg:ok"),
-                InlineKeyboardButton(_("✖ Cancel"), callback_data="reg:x"),
-            ],
-        ]
+    keyboard = kit.markup(
+        edit_rows(EDIT),
+        [kit.button(_("✅ Confirm"), CONFIRM.data()), kit.button(_("✖ Cancel"), CANCEL.data())],
     )
-    message = await context.bot.send_message(update.effective_chat.id, text, reply_markup=keyboard)
+    message = await kit.ask(update, context, SPEC, text, keyboard)
     draft[STEP_KEY], draft[MESSAGE_KEY] = "summary", message.message_id
     draft["_editing"] = True
     return SUMMARY
 
 
-async def summary_pressed(update: Update, context: Context) -> object:
-    """Edit a field (back to the summary afterwards), Confirm, or Cancel."""
-    query = update.callback_query
-    draft = _draft(context)
-    if draft is None:
-        await query.answer()
-        return await lost(update, context)
-    if draft.get(STEP_KEY) != "summary" or query.message.message_id != draft.get(MESSAGE_KEY):
+async def edit_pressed(update: Update, context: Context) -> object:
+    """An Edit button of the summary: that field's question, then back to the summary."""
+    if not _on_question(update, context, "summary"):
         return await stale(update, context)
-    if query.data == "reg:x":
-        await query.answer()
-        await query.edit_message_reply_markup(None)
-        return await cancel(update, context)
-    if query.data == "reg:ok":
-        return await confirm(update, context)
-    field = FIELDS_BY_CODE.get(query.data.removeprefix("reg:ed:"))
+    field = FIELDS_BY_CODE.get(EDIT.one(kit.data_of(update)) or "")
     if field is None:
         return await stale(update, context)
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    return await runner.ask(update, context, field.first_step)
+    await kit.took(update, context, SPEC)
+    return await steps.ask(update, context, FIRST_STEP[field.code])
+
+
+async def cancel_pressed(update: Update, context: Context) -> object:
+    if not _on_question(update, context, "summary"):
+        return await stale(update, context)
+    await kit.took(update, context, SPEC)
+    return await cancel(update, context)
 
 
 async def confirm(update: Update, context: Context) -> object:
-    """Write the whole volunteer record in one transaction; tell the volunteer what is next."""
-    query = update.callback_query
+    """Store the whole volunteer record (once per draft); tell the volunteer what is next."""
+    if not _on_question(update, context, "summary"):
+        return await stale(update, context)
     draft = _draft(context)
-    assert draft is not None
     try:
         profile = Profile.from_draft(draft)
-        consent_at = db.parse_ts(draft["_consent_at"])
+        consent_at = db.parse_ts(str(draft["_consent_at"]))
     except (KeyError, TypeError, ValueError):
-        await query.answer()
+        await kit.query_of(update).answer()
         return await lost(update, context)
-    user_id = update.effective_user.id
-    now = context.now()
-    pending = context.settings.require_approval
-    async with context.db.transaction() as tx:
-        stored = await db.register_volunteer(
-            tx,
-            user_id,
-            profile,
-            status="pending" if pending else "active",
-            consent_at=consent_at,  # type: ignore[arg-type]
-            now=now,
-        )
-        if stored and pending:
-            await volunteers_staff.enqueue_approval_cards(tx, context, user_id, profile, now=now)
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
-    await query.answer()
-    await query.edit_message_reply_markup(None)
-    if not stored:
+    assert consent_at is not None
+    outcome = await operations.register(
+        context.db, context.settings, kit.user_id_of(update), profile,
+        consent_at=consent_at, key=kit.draft_id(context, SPEC), now=context.now(),
+    )
+    await kit.took(update, context, SPEC)
+    if outcome.status == "already":
         text = _("You are already registered. Send /profile to see your profile.")
-    elif pending:
+    elif outcome.status == "pending":
         text = _(
             "Thank you, your registration is complete. The office will review it, and I will "
             "tell you as soon as you are approved. Meanwhile you can check your details with "
@@ -227,104 +196,100 @@ async def confirm(update: Update, context: Context) -> object:
             "that match your specialties and free times.\n\nSee open shifts with /shifts, your "
             "own shifts with /myshifts, and your details with /profile."
         )
-    await context.bot.send_message(update.effective_chat.id, text)
-    return ConversationHandler.END
+    await context.bot.send_message(kit.chat_id_of(update), text)
+    return kit.END
 
 
-# -- cancel, restarts and stale buttons ---------------------------------------------------------------
+# -- cancel, resuming and stale buttons -------------------------------------------------------------
 
 
-async def cancel(update: Update, context: Context) -> int:
+async def cancel(update: Update, context: Context) -> object:
     """/cancel (or the Cancel button): end the flow and forget every answer."""
-    context.user_data.pop(DRAFT, None)  # type: ignore[union-attr]
     await context.bot.send_message(
-        update.effective_chat.id,
+        kit.chat_id_of(update),
         _("Registration cancelled. Nothing was saved. Send /register to start again."),
         reply_markup=ReplyKeyboardRemove(),
     )
-    return ConversationHandler.END
+    return kit.END
 
 
-async def resume_here(update: Update, context: Context, *, notice: str = "") -> object:
+def _asked_to_go_on(update: Update) -> bool:
+    """/register or the Register button sent again while registering."""
+    if update.callback_query is not None:
+        return MENU_REGISTER.parse(update.callback_query.data) is not None
+    text = update.message.text if update.message else None
+    return bool(text) and kit.command_name(text or "") in SPEC.commands
+
+
+async def resume(update: Update, context: Context, *, notice: str = "") -> object:
     """Ask the question the volunteer is on again (from the start if the answers were dropped)."""
-    draft = _draft(context)
+    if _asked_to_go_on(update):
+        notice = _("You are in the middle of registering. Let's continue where you left off.")
+    draft = kit.draft(context, SPEC)
     if draft is None:
-        start_flow(context, DRAFT, {})
+        kit.start(context, SPEC)
         return await ask_consent(update, context)
     step = draft.get(STEP_KEY)
     if step == "consent":
         return await ask_consent(update, context, notice=notice)
     if step == "summary":
         return await show_summary(update, context, notice=notice)
-    if step in STEPS:
-        return await runner.ask(update, context, step, notice=notice)
+    if isinstance(step, str) and step in STEPS:
+        return await steps.ask(update, context, step, notice=notice)
     return await lost(update, context)
-
-
-async def already_registering(update: Update, context: Context) -> object:
-    """/register or the Register button again in the middle of the flow."""
-    if update.callback_query:
-        await update.callback_query.answer()
-    return await resume_here(
-        update, context, notice=_("You are in the middle of registering. Let's continue where you left off.")
-    )
 
 
 async def stale(update: Update, context: Context) -> object:
     """A registration button from an old message: say so, and ask the current question again."""
-    await update.callback_query.answer(_("This button is no longer active."), show_alert=True)
-    return await resume_here(update, context)
+    await kit.stale(update)
+    return await resume(update, context)
 
 
 async def wrong_input(update: Update, context: Context) -> object:
     """Text or media where only the buttons of the consent notice or the summary count."""
-    return await resume_here(update, context, notice=_("Please choose with the buttons below."))
+    return await resume(update, context, notice=_("Please choose with the buttons below."))
 
 
 async def lost(update: Update, context: Context) -> object:
     """The answers are gone (e.g. erased with /delete_me meanwhile): start again cleanly."""
-    start_flow(context, DRAFT, {})
+    kit.start(context, SPEC)
     return await ask_consent(
         update, context, notice=_("Sorry, I lost track of your registration. Let's start again.")
     )
 
 
-runner = StepRunner(prefix="reg", draft_key=DRAFT, after=after_step, lost=lost)
+steps = runner(SPEC, after=after_step, lost=lost)
 
 
-def build(user_data: Mapping[int, dict[str, Any]]) -> ConversationHandler:
-    """The flow; `user_data` is the application's (messages count only while a draft exists)."""
-    stray_messages = MessageHandler(
-        NEW_MESSAGE & ~filters.COMMAND & HasDraft(user_data, DRAFT), wrong_input
-    )
-    stale_buttons = CallbackQueryHandler(stale, pattern=r"^reg:")
-    return private_flow(
-        "registration",
+def build() -> kit.Flow:
+    stray_messages = MessageHandler(NEW_MESSAGE & ~filters.COMMAND, wrong_input)
+    stale_buttons = CallbackQueryHandler(stale, pattern=kit.area_pattern(SPEC.area))
+    return kit.flow(
+        SPEC,
         entry_points=[
-            CommandHandler("register", begin, filters=PRIVATE),
-            CallbackQueryHandler(begin, pattern=r"^menu:register$"),
+            CommandHandler("register", begin),
+            CallbackQueryHandler(begin, pattern=MENU_REGISTER.pattern),
         ],
         states={
             CONSENT: [
-                CallbackQueryHandler(consent_pressed, pattern=r"^reg:cn:[yn]$"),
+                CallbackQueryHandler(consent_pressed, pattern=CONSENT_ANSWER.pattern),
                 stale_buttons,
                 stray_messages,
             ],
-            **runner.states(user_data),
+            **steps.states(),
             SUMMARY: [
-                CallbackQueryHandler(summary_pressed, pattern=r"^reg:(ok|x|ed:\w+)$"),
+                CallbackQueryHandler(confirm, pattern=CONFIRM.pattern),
+                CallbackQueryHandler(cancel_pressed, pattern=CANCEL.pattern),
+                CallbackQueryHandler(edit_pressed, pattern=EDIT.pattern),
                 stale_buttons,
                 stray_messages,
             ],
         },
-        fallbacks=[
-            CommandHandler("cancel", cancel),
-            CommandHandler("register", already_registering),
-            CallbackQueryHandler(already_registering, pattern=r"^menu:register$"),
-        ],
-        allow_reentry=False,
+        on_cancel=cancel,
+        resume=resume,
     )
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
-    app.add_handler(build(app.user_data))
+def register(app: Application) -> None:
+    kit.install(app, build())
+

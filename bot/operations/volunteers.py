@@ -1,12 +1,18 @@
-"""Volunteers' own decisions about their status: pause and resume."""
+"""Decisions about volunteers: their own (register, edit the profile, pause, resume, erase) and
+the office's (approve, reject, suspend, reinstate, training qualifications)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot import db
+from bot import db, delivery
+from bot.config import Settings
 from bot.db import Database
+from bot.notices import volunteers as notices
+from bot.volunteers import Profile
+
+_VOLUNTEER, _REPRESENTATIVE, COORDINATOR, ADMIN = db.ROLES
 
 
 @dataclass(frozen=True)
@@ -20,3 +26,147 @@ async def pause(db_: Database, user_id: int, *, until: datetime | None, now: dat
         await db.expire_pauses(tx, now, user_id=user_id)
         paused = await db.pause_volunteer(tx, user_id, until=until, now=now)
     return StatusChange(paused)
+
+
+# -- registration and the profile ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Registered:
+    status: str  # "active", "pending" (the office approves first) or "already" (another record)
+
+
+async def register(
+    db_: Database, settings: Settings, user_id: int, profile: Profile, *,
+    consent_at: datetime, key: str, now: datetime,
+) -> Registered:
+    """Store a confirmed registration once per draft (`key`), with the office's approval cards
+    when approval is required. The same draft again finds its own record and writes nothing."""
+    async with db_.transaction() as tx:
+        row = await db.get_volunteer(tx, user_id)
+        if row is not None and row["status"] != "deleted":
+            if row["registration_key"] == key:
+                return Registered("pending" if row["status"] == "pending" else "active")
+            return Registered("already")
+        status = "pending" if settings.require_approval else "active"
+        await db.register_volunteer(
+            tx, user_id, profile, status=status, consent_at=consent_at, now=now, key=key
+        )
+        if status == "pending":
+            for staff in await db.list_users_by_role(tx, (COORDINATOR, ADMIN)):
+                text, keyboard = notices.approval_card(staff, settings.default_locale, user_id, profile)
+                await delivery.enqueue(
+                    tx, chat_id=staff["id"], dedupe_key=f"reg:approval:{key}:{staff['id']}",
+                    now=now, text=text, reply_markup=keyboard,
+                )
+    return Registered(status)
+
+
+@dataclass(frozen=True)
+class ProfileSaved:
+    saved: bool  # False: no live volunteer record any more (erased meanwhile)
+
+
+async def update_profile(db_: Database, user_id: int, profile: Profile, *, now: datetime) -> ProfileSaved:
+    """Save an edited profile as a whole (saving the same answers again changes nothing more)."""
+    async with db_.transaction() as tx:
+        saved = await db.update_volunteer_profile(tx, user_id, profile, now=now)
+    return ProfileSaved(saved)
+
+
+@dataclass(frozen=True)
+class Resumed:
+    status: str  # "resumed", or why not: "not_registered", "pending", "suspended", "not_paused"
+
+
+async def resume(db_: Database, user_id: int, *, now: datetime) -> Resumed:
+    """End a pause (one that has run out is tidied first, and counts as not paused)."""
+    async with db_.transaction() as tx:
+        await db.expire_pauses(tx, now, user_id=user_id)
+        row = await db.get_volunteer(tx, user_id)
+        resumed = await db.set_volunteer_status(tx, user_id, "active", expected=("paused",), now=now)
+    if resumed:
+        return Resumed("resumed")
+    if row is None or row["status"] == "deleted":
+        return Resumed("not_registered")
+    if row["status"] in ("pending", "suspended"):
+        return Resumed(row["status"])
+    return Resumed("not_paused")
+
+
+@dataclass(frozen=True)
+class Erased:
+    erased: bool  # False: there was no volunteer record to erase
+
+
+async def delete_me(db_: Database, user_id: int, *, now: datetime) -> Erased:
+    """Erase the volunteer's personal data; their anonymous history stays."""
+    async with db_.transaction() as tx:
+        erased = await db.erase_volunteer(tx, user_id, now=now)
+    return Erased(erased)
+
+
+# -- the office's decisions ---------------------------------------------------------------------
+
+# action -> (statuses it applies to, new status, audit action)
+ACTIONS = {
+    "approve": (("pending",), "active", "volunteer.approve"),
+    "reject": (("pending",), "suspended", "volunteer.reject"),
+    "suspend": (("active", "paused"), "suspended", "volunteer.suspend"),
+    "reinstate": (("suspended",), "active", "volunteer.reinstate"),
+}
+
+
+async def decide(
+    db_: Database, settings: Settings, *, user_id: int, action: str, actor_id: int, now: datetime
+) -> StatusChange:
+    """Approve, reject, suspend or reinstate, if the volunteer's status still allows it; audited,
+    and the volunteer is told in their language. Pressed again, the guard has passed: no effect."""
+    expected, new_status, audit_action = ACTIONS[action]
+    async with db_.transaction() as tx:
+        if action == "approve":
+            changed = await db.approve_volunteer(tx, user_id, approved_by=actor_id, now=now)
+        else:
+            changed = await db.set_volunteer_status(tx, user_id, new_status, expected=expected, now=now)
+        if changed:
+            await db.audit(
+                tx, actor_id=actor_id, action=audit_action, now=now, target_type="volunteer",
+                target_id=user_id,
+            )
+            await _tell(tx, settings, user_id, action, now=now)
+    return StatusChange(changed)
+
+
+async def qualify(
+    db_: Database, settings: Settings, *, user_id: int, specialty: str, grant: bool, actor_id: int,
+    now: datetime,
+) -> StatusChange:
+    """Record (grant) or remove a training qualification; a grant is told to the volunteer."""
+    async with db_.transaction() as tx:
+        row = await db.get_volunteer(tx, user_id)
+        changed = False
+        if row is not None and row["status"] != "deleted":
+            if grant:
+                changed = await db.grant_qualification(tx, user_id, specialty, granted_by=actor_id, now=now)
+            else:
+                changed = await db.revoke_qualification(tx, user_id, specialty)
+        if changed:
+            await db.audit(
+                tx, actor_id=actor_id, now=now, target_type="volunteer", target_id=user_id,
+                action="volunteer.qualify" if grant else "volunteer.unqualify",
+                details={"specialty": specialty},
+            )
+            if grant:
+                await _tell(tx, settings, user_id, "qualify", now=now, specialty=specialty)
+    return StatusChange(changed)
+
+
+async def _tell(
+    tx: db.Tx, settings: Settings, user_id: int, kind: str, *, now: datetime, specialty: str | None = None
+) -> None:
+    user = await db.get_user(tx, user_id)
+    text = notices.decision_notice(user, settings.default_locale, kind, specialty)
+    suffix = f":{specialty}" if specialty else ""
+    await delivery.enqueue(
+        tx, chat_id=user_id, dedupe_key=f"vol:{kind}:{user_id}{suffix}:{db.ts(now)}", now=now, text=text
+    )

@@ -29,6 +29,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from telegram import (
+    ForceReply,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -58,11 +59,12 @@ log = logging.getLogger(__name__)
 
 END = ConversationHandler.END
 KEY = "_flow"
-# Commands that only show something: they leave the question open.
-PASSIVE_COMMANDS = frozenset({"help", "privacy", "lang", "start"})
+# Commands that only show something: they leave the question open. /delete_me only asks
+# (its "Yes, erase" closes every flow at once with `end_all`).
+PASSIVE_COMMANDS = frozenset({"help", "privacy", "lang", "start", "delete_me"})
 
 Callback = Callable[[Update, Context], Awaitable[object]]
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | ForceReply | None
 
 
 class Mode(StrEnum):
@@ -75,7 +77,9 @@ class FlowSpec:
     """What the kit must know of a flow before its handlers exist.
 
     `subject` names what is kept or closed, for the one-line notice ("your need draft");
-    `commands` start or resume it; `area` is its callback-data prefix (its stale buttons).
+    `commands` start or resume it; `area` is its callback-data prefix (its stale buttons);
+    `draft` names its answers in `user_data` when that is not the flow's name (drafts persisted
+    under an older key keep loading).
     """
 
     name: str
@@ -83,10 +87,11 @@ class FlowSpec:
     subject: str  # marked with N_(), translated when shown
     area: str
     commands: tuple[str, ...] = ()
+    draft: str = ""
 
     @property
     def draft_key(self) -> str:
-        return self.name
+        return self.draft or self.name
 
     def command_hint(self) -> str:
         return f"/{self.commands[0]}" if self.commands else ""
@@ -579,6 +584,20 @@ async def leave_for_command(update: Update, context: Context) -> None:
     await context.bot.send_message(chat_id_of(update), line)
     await _strip(update, context, record, open_flow.spec.name)
     _save(scratch(user_data), record)
+
+
+async def end_all(update: Update, context: Context) -> None:
+    """End every flow of this person at once, short and long, with their answers (/delete_me:
+    nothing of theirs is kept); their questions lose their buttons."""
+    user_data = scratch(context.user_data)
+    registry = _registry(context)
+    record = _load(user_data, registry)
+    for flow in registry.values():
+        flow.end_for(update)
+        user_data.pop(flow.spec.draft_key, None)
+    for name in list(record.questions):
+        await _strip(update, context, record, name)
+    _save(user_data, Record())
 
 
 def install(app: Application[Any, Any, Any, Any, Any, Any], *flows: Flow, group: int = 0) -> None:
