@@ -4,6 +4,7 @@
   text, the /cancel fallback, the "please use the buttons / please type" answers and the
   stale-button answer wired in (bot/flows/kit/flow.py);
 - `ask`, `took`, `stale`: sending a question, settling a pressed one, refusing a dead button;
+  `close_pressed`: a pressed message keeps its text with what the press did below it;
 - `Route`: the one callback-data codec (bot/flows/kit/callback.py);
 - keyboards: `grid`, `markup`, `checked`, `pager`, `back_label` (bot/flows/kit/keyboards.py);
 - `steps`: a table of questions turned into conversation states (bot/flows/kit/steps.py);
@@ -19,6 +20,7 @@ from bot.flows.kit.flow import (
     FlowSpec,
     Mode,
     ask,
+    close_pressed,
     command_name,
     draft,
     draft_id,
@@ -71,6 +73,7 @@ __all__ = [
     "button",
     "chat_id_of",
     "checked",
+    "close_pressed",
     "command_name",
     "data_of",
     "draft",
