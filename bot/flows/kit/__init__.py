@@ -4,6 +4,7 @@
   text, the /cancel fallback, the "please use the buttons / please type" answers and the
   stale-button answer wired in (bot/flows/kit/flow.py);
 - `ask`, `took`, `stale`: sending a question, settling a pressed one, refusing a dead button;
+  `answer` (a button, tolerating a refused answer), `drop_buttons` (an open question's, now);
   `close_pressed`: a pressed message keeps its text with what the press did below it;
 - `Route`: the one callback-data codec (bot/flows/kit/callback.py);
 - keyboards: `grid`, `markup`, `checked`, `pager`, `back_label` (bot/flows/kit/keyboards.py);
@@ -19,11 +20,13 @@ from bot.flows.kit.flow import (
     Flow,
     FlowSpec,
     Mode,
+    answer,
     ask,
     close_pressed,
     command_name,
     draft,
     draft_id,
+    drop_buttons,
     flow,
     install,
     kept_drafts,
@@ -66,6 +69,7 @@ __all__ = [
     "Mode",
     "Route",
     "WrongUpdate",
+    "answer",
     "area_pattern",
     "ask",
     "back_arrow",
@@ -78,6 +82,7 @@ __all__ = [
     "data_of",
     "draft",
     "draft_id",
+    "drop_buttons",
     "flow",
     "forward_arrow",
     "grid",

@@ -256,6 +256,28 @@ async def stale(update: Update, text: str | None = None) -> None:
     await query_of(update).answer(text or _("This button is no longer active."), show_alert=True)
 
 
+async def answer(update: Update, text: str | None = None, *, alert: bool = False) -> bool:
+    """Answer a pressed button; False when Telegram refused the answer (the query is too old, or
+    was answered already). That is logged, not raised: what the press did is still shown, so a
+    person who taps again sees it done instead of doing it twice."""
+    try:
+        await query_of(update).answer(text, show_alert=alert)
+    except TelegramError as error:
+        log.info("could not answer a button press: %s", error)
+        return False
+    return True
+
+
+async def drop_buttons(update: Update, context: Context, spec: FlowSpec) -> None:
+    """Take the buttons off `spec`'s open question now, before the flow sends its next message
+    (that message is then the last one the person sees; otherwise the kit does it after)."""
+    user_data = scratch(context.user_data)
+    record = _load(user_data)
+    if spec.name in record.questions:
+        await _strip(update, context, record, spec.name)
+        _save(user_data, record)
+
+
 async def _strip(update: Update, context: Context, record: Record, name: str) -> None:
     """Take the buttons off `name`'s last question, unless the person is pressing one of them
     (the flow then edits that message itself)."""

@@ -51,12 +51,24 @@ def back_label(text: str) -> str:
     return f"{back_arrow()} {text}"
 
 
-def pager(route: Route, offset: int, total: int, page: int, *keys: int | str) -> list[InlineKeyboardButton]:
+def pager(
+    route: Route,
+    offset: int,
+    total: int,
+    page: int,
+    *keys: int | str,
+    back: str | None = None,
+    forward: str | None = None,
+) -> list[InlineKeyboardButton]:
     """Previous/Next buttons of a list shown `page` at a time from `offset`; `route` takes the
-    list's own keys first and the new offset last (`Route("vol", "s", int, int)`)."""
+    list's own keys first and the new offset last (`Route("vol", "s", int, int)`). `back` and
+    `forward` name the directions when "Previous" and "Next" do not fit (translated already,
+    without the arrows: the pager adds them)."""
     nav = []
     if offset > 0:
-        nav.append(button(f"{back_arrow()} {_('Previous')}", route.data(*keys, max(0, offset - page))))
+        label = back or _("Previous")  # outside the f-string, or pybabel does not extract it
+        nav.append(button(f"{back_arrow()} {label}", route.data(*keys, max(0, offset - page))))
     if offset + page < total:
-        nav.append(button(f"{_('Next')} {forward_arrow()}", route.data(*keys, offset + page)))
+        label = forward or _("Next")
+        nav.append(button(f"{label} {forward_arrow()}", route.data(*keys, offset + page)))
     return nav
