@@ -20,9 +20,10 @@ from pathlib import Path
 
 from bench.__main__ import Result
 from bench._dispatch_data import START, seed_entity, seed_history, seed_needs, seed_volunteers
-from bot import db, dispatch, matching
+from bot import db, matching
 from bot.config import Settings
 from bot.db import Database
+from bot.operations import dispatch
 
 NAME = "matching"
 TARGET_P99_MS = 50.0

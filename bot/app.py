@@ -177,11 +177,11 @@ def build_application(
     add_coordinator.register(app)
     # One-step commands and buttons.
     staff.register(app)
-    # Typed reasons for declines and late cancellations: after the other flows, so that a
-    # running flow's question gets the user's text first.
-    app.add_handler(shift_reasons.build())
+    # Typed reasons for declines and late cancellations: after the other flows (staff.register
+    # holds add_coordinator), so that a running flow's question gets the user's text first.
+    shift_reasons.register(app)
     # Check in with a shared location: after the other flows for the same reason.
-    app.add_handler(checkin.build())
+    checkin.register(app)
     entities.register(app)  # its /start rep_<token> must come before common's /start
     needs.register(app)
     reports.register(app)

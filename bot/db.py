@@ -26,6 +26,16 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot.assignments import (
+    BUSY,
+    CANCELLABLE,
+    HOLDS_PLACE,
+    LIVE,
+    ROSTER,
+    SERVED,
+    UPCOMING,
+    Status,
+)
 from bot.volunteers import Profile, ServiceRecord, order_specialties, search_key
 
 log = logging.getLogger(__name__)
@@ -50,6 +60,16 @@ def parse_ts(value: str | None) -> datetime | None:
         return None
     moment = datetime.fromisoformat(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def status_in(statuses: Iterable[str]) -> str:
+    """A set of assignment statuses (bot/assignments.py) as an SQL list: `('accepted', 'completed')`.
+    They are the fixed vocabulary, never user input, so they are written into the query (its text
+    and plan stay the same); anything outside the vocabulary raises ValueError."""
+    values = sorted(Status(status).value for status in statuses)
+    if not values:
+        raise ValueError("an empty status list")
+    return "(" + ", ".join(f"'{value}'" for value in values) + ")"
 
 
 class Queryable(Protocol):
@@ -566,7 +586,7 @@ async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: dateti
         " COALESCE(SUM(accepted), 0) AS accepted,"
         " COALESCE(SUM(CASE WHEN accepted < slots THEN 1 ELSE 0 END), 0) AS unfilled"
         " FROM (SELECT s.id, s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
-        "        AND a.status IN ('accepted', 'checked_in', 'completed')) AS accepted"
+        f"        AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
         "       FROM shifts s JOIN needs n ON n.id = s.need_id"
         "       WHERE n.status = 'approved' AND s.status = 'open'"
         "       AND s.starts_at >= ? AND s.starts_at < ?)",
@@ -622,7 +642,7 @@ async def export_shifts(conn: Queryable) -> list[Row]:
         "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
         " n.site_name, n.status AS need_status, s.status AS shift_status, s.starts_at, s.ends_at,"
         " s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
-        "   AND a.status IN ('accepted', 'checked_in', 'completed')) AS accepted"
+        f"   AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
         " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
         " ORDER BY s.starts_at, s.id"
     )
@@ -864,7 +884,7 @@ async def erase_volunteer(tx: Tx, user_id: int, *, now: datetime) -> bool:
     )
     await tx.execute(
         "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?"
-        " WHERE volunteer_id = ? AND status IN ('offered', 'accepted', 'waitlisted')"
+        f" WHERE volunteer_id = ? AND status IN {status_in(LIVE)}"
         " AND shift_id IN (SELECT id FROM shifts WHERE starts_at > ?)",
         (ts(now), "volunteer_deleted", user_id, ts(now)),
     )
@@ -1004,8 +1024,9 @@ async def service_records(
         "SELECT a.volunteer_id, a.status, a.late_cancel, s.starts_at, s.ends_at"
         " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         f" WHERE a.volunteer_id IN ({marks})"
-        " AND (a.status IN ('completed', 'no_show') OR a.late_cancel = 1"
-        " OR (a.status IN ('accepted', 'checked_in') AND s.ends_at > ?))",
+        f" AND (a.status IN {status_in({Status.COMPLETED, Status.NO_SHOW})}"
+        f" OR a.late_cancel = 1 OR (a.status IN {status_in(HOLDS_PLACE - {Status.COMPLETED})}"
+        " AND s.ends_at > ?))",
         (*user_ids, ts(now)),
     )
     tally: dict[int, dict[str, float]] = {
@@ -1294,7 +1315,7 @@ async def set_need_slots(tx: Tx, need_id: int, slots: int, *, now: datetime) -> 
     )
 
 
-_FILLED = "('accepted', 'checked_in', 'completed')"
+_FILLED = status_in(HOLDS_PLACE)
 
 
 async def most_accepted_on_future_shifts(conn: Queryable, need_id: int, *, now: datetime) -> int:
@@ -1358,7 +1379,7 @@ async def cancel_shift_assignments(
     marks = ",".join("?" for _ in shift_ids)
     rows = await tx.fetchall(
         "SELECT id, shift_id, volunteer_id, status FROM assignments"
-        f" WHERE shift_id IN ({marks}) AND status IN ('offered', 'accepted', 'waitlisted')"
+        f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}"
         " ORDER BY volunteer_id, shift_id",
         tuple(shift_ids),
     )
@@ -1377,7 +1398,7 @@ async def count_assignments_to_notify(conn: Queryable, shift_ids: Sequence[int])
     return int(
         await conn.fetchval(
             "SELECT COUNT(DISTINCT volunteer_id) FROM assignments"
-            f" WHERE shift_id IN ({marks}) AND status IN ('offered', 'accepted', 'waitlisted')",
+            f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}",
             tuple(shift_ids),
         )
     )
@@ -1802,10 +1823,11 @@ async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
 # ================================================================================================
 
 
-# Volunteers' assignment statuses: holding a place, and having served (hours count towards fairness).
-TAKEN_STATUSES = ("accepted", "checked_in", "completed", "no_show")
-SERVED_STATUSES = ("checked_in", "completed")
-ACTIVE_STATUSES = ("offered", "accepted", "checked_in", "completed")
+# Volunteers' assignment statuses (bot/assignments.py) as query parameters: holding a place (a
+# no-show does not), having served (hours count towards fairness), busy (held or offered).
+TAKEN_STATUSES = tuple(sorted(HOLDS_PLACE))
+SERVED_STATUSES = tuple(sorted(SERVED))
+ACTIVE_STATUSES = tuple(sorted(BUSY))
 
 _SHIFT_COLUMNS = (
     "s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.status AS shift_status, s.need_id,"
@@ -1941,8 +1963,7 @@ async def open_shifts_for_volunteer(
         " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ?"
         f" AND n.specialty IN ({_marks(specialties)}) AND (n.gender = 'any' OR n.gender = ?)"
         " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.shift_id = s.id"
-        "  AND m.volunteer_id = ? AND m.status IN ('accepted', 'waitlisted', 'checked_in',"
-        "  'completed', 'no_show'))"
+        f"  AND m.volunteer_id = ? AND m.status IN {status_in(ROSTER | {Status.WAITLISTED})})"
         " ORDER BY s.starts_at, s.id LIMIT ?",
         (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
     )
@@ -2232,7 +2253,7 @@ async def mark_cancelled(
 ) -> bool:
     cursor = await tx.execute(
         "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?,"
-        " late_cancel = ? WHERE id = ? AND status IN ('accepted', 'waitlisted')",
+        f" late_cancel = ? WHERE id = ? AND status IN {status_in(CANCELLABLE)}",
         (ts(now), reason, int(late), assignment_id),
     )
     return cursor.rowcount == 1
@@ -2316,7 +2337,7 @@ async def volunteer_assignments(
     """A volunteer's accepted and waitlisted shifts that have not ended, soonest first."""
     return await conn.fetchall(
         f"{_ASSIGNMENT_SELECT} WHERE a.volunteer_id = ?"
-        " AND a.status IN ('accepted', 'checked_in', 'waitlisted') AND s.ends_at > ?"
+        f" AND a.status IN {status_in(UPCOMING)} AND s.ends_at > ?"
         " ORDER BY s.starts_at, a.id LIMIT ?",
         (user_id, ts(now), limit),
     )
@@ -2424,7 +2445,7 @@ async def cancel_pending_outbox(tx: Tx, dedupe_keys: Sequence[str]) -> int:
 # -- attendance -----------------------------------------------------------------------------------
 
 # A place that counts for attendance: taken, whatever came of it.
-ATTENDANCE_STATUSES = ("accepted", "checked_in", "completed", "no_show")
+ATTENDANCE_STATUSES = tuple(sorted(ROSTER))
 _ATTENDANCE_SELECT = "SELECT n.checkin_radius_m, " + _ASSIGNMENT_SELECT.removeprefix("SELECT ")
 
 

@@ -24,12 +24,13 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import attendance, db, delivery, dispatch, health, matching
-from bot import dispatch_texts as texts
+from bot import db, delivery, health, matching
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
 from bot.i18n import use_locale, user_locale
+from bot.notices import dispatch as texts
+from bot.operations import attendance, dispatch
 
 log = logging.getLogger(__name__)
 

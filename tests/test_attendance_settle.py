@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from bot import db, dispatch, scheduler
+from bot import db, scheduler
+from bot.operations import dispatch
 from tests.factories import create_assignment, create_need, create_volunteer
 from tests.factories_attendance import CHECKIN_OPENS, ENDS, STARTS, at, taken_shift
 from tests.factories_dispatch import assignment, offered_ids, outbox, served

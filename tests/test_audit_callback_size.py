@@ -10,7 +10,7 @@ from typing import Any
 from telegram.ext import BaseHandler, CallbackQueryHandler, ConversationHandler
 
 from bot import catalog, scheduler
-from bot.dispatch_texts import DECLINE_REASONS, LATE_REASONS
+from bot.texts.dispatch import DECLINE_REASONS, LATE_REASONS
 from tests.factories import create_entity, create_need, create_user, create_volunteer
 from tests.factories_dispatch import TUESDAY
 from tests.factories_registration import all_callback_data, outbox_callback_data

@@ -5,7 +5,8 @@ from __future__ import annotations
 import random
 from datetime import date, time, timedelta
 
-from bot import db, dispatch, matching
+from bot import db, matching
+from bot.operations import dispatch
 from tests.factories import create_assignment, create_entity, create_need, create_volunteer
 from tests.factories_dispatch import (
     TUESDAY,

@@ -1,38 +1,30 @@
 """Check in at the site: the Check in button (from the scheduler's message or /myshifts), then,
 when the need has coordinates, the volunteer's location within the site's check-in radius.
 
-The button re-checks everything in attendance.check_in (whose place, still taken, inside the
-window from CHECKIN_LEAD before the start to the end); so does every location. A site without
-coordinates checks the volunteer in at the press. Register this flow after the other flows:
-while another flow is running, its own question takes the user's messages first.
-
-per_message=False on purpose: the conversation follows the person (per chat and user), not one
-message, because the answer is a location message (PTB warns about CallbackQueryHandlers with
-it; that is the intended behaviour here: the button re-validates everything itself).
+The button re-checks everything in operations.attendance.check_in (whose place, still taken,
+inside the window from CHECKIN_LEAD before the start to the end); so does every location. A site
+without coordinates checks the volunteer in at the press. The location question is short
+(bot/flows/kit): another command or another flow's question ends it, and Check in asks again.
 """
 
 from __future__ import annotations
 
-from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from typing import Any
 
-from bot import attendance, db
-from bot.attendance import Attendance
+from telegram import KeyboardButton, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+
+from bot import db
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
-from bot.flows import private_flow
-from bot.handlers.shifts import _append_note, _say
-from bot.i18n import N_, _, format_datetime, format_time, isolate, ltr, use_locale
+from bot.flows import kit
+from bot.i18n import N_, _, use_locale
+from bot.notices.dispatch import CHECK_IN
+from bot.operations import attendance
+from bot.texts import dispatch as texts
 
-NAME = "checkin"
+SPEC = kit.FlowSpec("checkin", kit.Mode.SHORT, N_("your check-in location"), area="att:in")
 LOCATION = "checkin.location"
-END = ConversationHandler.END
 CANCEL_LABEL = N_("✖️ Cancel")
 
 
@@ -60,51 +52,14 @@ def location_keyboard() -> ReplyKeyboardMarkup:
     )
 
 
-def distance_text(metres: int) -> str:
-    if metres >= 1000:
-        return _("{n} km").format(n=ltr(f"{metres / 1000:.1f}"))
-    return _("{n} m").format(n=ltr(metres))
+def _question(context: Context) -> dict[str, Any] | None:
+    found = kit.draft(context, SPEC)
+    return found if found is not None and "id" in found else None
 
 
-def problem_text(outcome: Attendance, context: Context) -> str:
-    """Why the check-in did not happen, in words."""
-    kind = outcome.kind
-    if kind == attendance.NOT_YOURS:
-        return _("This button is not meant for you.")
-    if kind == attendance.ALREADY:
-        return _("You have already checked in. Thank you!")
-    if kind == attendance.GONE:
-        return _("This shift was cancelled or closed by the organisers.")
-    if kind == attendance.NOT_TAKEN:
-        return _("You no longer hold a place on this shift, so there is nothing to check in to.")
-    if kind == attendance.EARLY and outcome.opens_at is not None:
-        return _("It is too early to check in. Check-in opens at {time}.").format(
-            time=format_datetime(outcome.opens_at, context.settings.timezone)
-        )
-    if kind == attendance.ENDED:
-        return _("This shift has ended, so check-in is closed.")
-    return _("This button is no longer active.")
-
-
-def checked_in_text(context: Context) -> str:
-    moment = context.now().astimezone(context.settings.timezone)
-    return _("✅ You checked in at {time}. Thank you, and have a good shift!").format(
-        time=format_time(moment)
-    )
-
-
-def ask_location_text(outcome: Attendance) -> str:
-    row = outcome.assignment
-    assert row is not None
-    return _(
-        "To check in, share your location with the button below. You need to be within {radius} "
-        "of {site}."
-    ).format(radius=distance_text(row["checkin_radius_m"]), site=isolate(row["site_name"]))
-
-
-def _question(context: Context) -> int | None:
-    data = context.user_data.get("checkin")
-    return int(data["id"]) if isinstance(data, dict) and "id" in data else None
+async def _ask(update: Update, context: Context, text: str) -> str:
+    await kit.ask(update, context, SPEC, text, location_keyboard())
+    return LOCATION
 
 
 # -- steps -----------------------------------------------------------------------------------------
@@ -112,82 +67,64 @@ def _question(context: Context) -> int | None:
 
 async def press_check_in(update: Update, context: Context) -> object:
     """Check in: at once without site coordinates, else ask for the location."""
-    query = update.callback_query
-    assignment_id = int(query.data.split(":")[2])
+    query = kit.query_of(update)
+    assignment_id = CHECK_IN.one(query.data)
     outcome = await attendance.check_in(
         context.db, context.settings, assignment_id=assignment_id, user_id=query.from_user.id,
         now=context.now(),
     )
+    tz = context.settings.timezone
     if outcome.kind == attendance.CHECKED_IN:
         await query.answer(_("Checked in. Thank you!"))
-        await _append_note(update, checked_in_text(context))
-        return END
-    if outcome.kind == attendance.NEEDS_LOCATION:
-        context.user_data["checkin"] = {"id": assignment_id, "asked_at": db.ts(context.now())}
+        await kit.close_pressed(update, texts.checked_in_text(context.now(), tz))
+        return kit.END
+    if outcome.kind == attendance.NEEDS_LOCATION and outcome.assignment is not None:
+        kit.start(context, SPEC, {"id": assignment_id, "asked_at": db.ts(context.now())})
         await query.answer()
-        await _say(update, context, ask_location_text(outcome), reply_markup=location_keyboard())
-        return LOCATION
-    await query.answer(problem_text(outcome, context), show_alert=True)
+        return await _ask(update, context, texts.ask_location_text(outcome.assignment))
+    await query.answer(texts.checkin_problem_text(outcome, tz), show_alert=True)
     return None  # a check-in asked earlier (another shift) is still waiting for its location
 
 
 async def _finish(update: Update, context: Context, text: str) -> object:
-    context.user_data.pop("checkin", None)
-    await update.effective_message.reply_text(text, reply_markup=ReplyKeyboardRemove())
-    return END
+    await kit.message_of(update).reply_text(text, reply_markup=ReplyKeyboardRemove())
+    return kit.END
 
 
 async def got_location(update: Update, context: Context) -> object:
     """The shared location: checked in when close enough, else how far, and ask again."""
-    message = update.effective_message
-    assignment_id = _question(context)
-    if assignment_id is None:
+    message = kit.message_of(update)
+    question = _question(context)
+    if question is None or message.location is None:
         return await _finish(update, context, _("This button is no longer active."))
     if message.forward_origin is not None or message.venue is not None:
-        await message.reply_text(
-            _("Please share your current location with the button below, not a forwarded or "
-              "chosen place."),
-            reply_markup=location_keyboard(),
-        )
-        return LOCATION
+        return await _ask(update, context, _(
+            "Please share your current location with the button below, not a forwarded or "
+            "chosen place."
+        ))
     location = message.location
+    tz = context.settings.timezone
     outcome = await attendance.check_in(
-        context.db, context.settings, assignment_id=assignment_id,
-        user_id=update.effective_user.id, now=context.now(),
+        context.db, context.settings, assignment_id=int(question["id"]),
+        user_id=kit.user_id_of(update), now=context.now(),
         location=(location.latitude, location.longitude),
     )
     if outcome.kind == attendance.CHECKED_IN:
-        return await _finish(update, context, checked_in_text(context))
-    if outcome.kind == attendance.TOO_FAR:
-        row = outcome.assignment
-        await message.reply_text(
-            _(
-                "You seem to be {distance} away from {site}; check-in works within {radius}. "
-                "Please share your location again when you are there."
-            ).format(
-                distance=distance_text(outcome.distance_m or 0),
-                site=isolate(row["site_name"]),
-                radius=distance_text(row["checkin_radius_m"]),
-            ),
-            reply_markup=location_keyboard(),
-        )
-        return LOCATION
-    return await _finish(update, context, problem_text(outcome, context))
+        return await _finish(update, context, texts.checked_in_text(context.now(), tz))
+    if outcome.kind == attendance.TOO_FAR and outcome.assignment is not None:
+        return await _ask(update, context, texts.too_far_text(outcome.assignment, outcome.distance_m or 0))
+    return await _finish(update, context, texts.checkin_problem_text(outcome, tz))
 
 
 async def other_input(update: Update, context: Context) -> object:
     """Anything else while the location is awaited: ask again (or let a stale question go)."""
-    assignment_id = _question(context)
-    row = await db.get_attendance(context.db, assignment_id) if assignment_id else None
-    if attendance.checkin_problem(row, update.effective_user.id, context.settings, context.now()):
+    question = _question(context)
+    row = await db.get_attendance(context.db, int(question["id"])) if question else None
+    if attendance.checkin_problem(row, kit.user_id_of(update), context.settings, context.now()):
         return await _finish(
             update, context, _("Sorry, I did not understand that. Send /help to see what I can do.")
         )
-    await update.effective_message.reply_text(
-        _("Please share your location with the button below, or tap Cancel."),
-        reply_markup=location_keyboard(),
-    )
-    return LOCATION
+    return await _ask(update, context, _("Please share your location with the button below, or tap Cancel."))
 
 
 async def stop(update: Update, context: Context) -> object:
@@ -198,11 +135,21 @@ async def stop(update: Update, context: Context) -> object:
     )
 
 
-def build() -> ConversationHandler:
+async def resume(update: Update, context: Context, *, notice: str = "") -> object:
+    """Ask for the location again (the kit calls this after an answer it cannot take)."""
+    question = _question(context)
+    row = await db.get_attendance(context.db, int(question["id"])) if question else None
+    if row is None or attendance.checkin_problem(row, kit.user_id_of(update), context.settings, context.now()):
+        return kit.END
+    text = texts.ask_location_text(row)
+    return await _ask(update, context, f"{notice}\n\n{text}" if notice else text)
+
+
+def build() -> kit.Flow:
     cancel_text = filters.Text(sorted(_cancel_labels()))
-    return private_flow(
-        NAME,
-        entry_points=[CallbackQueryHandler(press_check_in, pattern=r"^att:in:\d+$")],
+    return kit.flow(
+        SPEC,
+        entry_points=[CallbackQueryHandler(press_check_in, pattern=CHECK_IN.pattern)],
         states={
             LOCATION: [
                 MessageHandler(filters.LOCATION, got_location),
@@ -210,5 +157,10 @@ def build() -> ConversationHandler:
                 MessageHandler(~filters.COMMAND & ~filters.StatusUpdate.ALL, other_input),
             ],
         },
-        fallbacks=[CommandHandler("cancel", stop)],
+        on_cancel=stop,
+        resume=resume,
     )
+
+
+def register(app: Application) -> None:
+    kit.install(app, build())

@@ -1,44 +1,68 @@
-"""Typed reasons: why an offer was declined (optional), why a place is cancelled late (required).
+"""Declining an offer and giving up a place, with their reasons: why an offer was declined
+(optional), why a place is cancelled late (required before it is cancelled).
 
-The question starts from a button (Decline, Cancel, Can't make it, Yes cancel); the answer is a
-reason button or a typed text. Register this flow after the other flows: while another flow is
-running, its own question takes the user's text first. A text arriving long after the question
-is not taken as a reason.
-
-per_message=False on purpose: the conversation follows the person (per chat and user), not one
-message, because the answer is typed text (PTB warns about CallbackQueryHandlers with it; that is
-the intended behaviour here: the buttons re-validate everything themselves).
+The buttons that start it: Decline (offer), Cancel (/myshifts), Can't make it (reminder) and Yes
+cancel; the answer is a reason button or a typed text. A short question (bot/flows/kit): another
+command or another flow's question ends it (a declined offer stays declined without a reason, a
+place that needed a reason is kept), and a text arriving long after the question is not taken
+as a reason. The reason buttons, Keep my place and Yes cancel also work with no question open:
+each re-checks whose assignment it is and what state it is in (bot/operations/dispatch.py).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
-from telegram import Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
+from telegram import InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
-from bot import db, dispatch
+from bot import db
+from bot.assignments import Status
 from bot.context import Context
-from bot.flows import private_flow
-from bot.handlers import shifts
-from bot.handlers.shifts import DECLINE_REASON, END, LATE_REASON
-from bot.i18n import _
+from bot.flows import kit
+from bot.i18n import N_, _
+from bot.notices.dispatch import (
+    CANCEL,
+    CANT_COME,
+    CONFIRM_CANCEL,
+    DECLINE,
+    DECLINE_REASON,
+    KEEP_PLACE,
+    LATE_REASON,
+)
+from bot.operations import dispatch
+from bot.texts import dispatch as texts
+from bot.texts.shifts import duration_text, shift_details
 
-NAME = "shift_reasons"
+# The area is no button's: every button of these questions (off:rsn, my:lr, my:keep) is an entry
+# point that stays live outside the flow, so none of them is ever answered as stale by the kit.
+SPEC = kit.FlowSpec("shift_reasons", kit.Mode.SHORT, N_("the reason"), area="sr")
+DECLINE_STATE = "shift_reasons.decline"
+LATE_STATE = "shift_reasons.late"
+ASKS_DECLINE, ASKS_LATE = "decline", "late"  # the question's kind in the draft
+LEGACY_KEY = "shift_reason"  # where the question was kept before the kit
 REASON_WINDOW = timedelta(minutes=30)
 MAX_REASON = 500
 
 
-def _question(context: Context, kind: str) -> dict | None:
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").split())[:MAX_REASON]
+
+
+def _draft(context: Context) -> dict[str, Any] | None:
+    """The open question, also one persisted before the kit (read once, then kept as the draft)."""
+    found = kit.draft(context, SPEC)
+    legacy = kit.scratch(context.user_data).pop(LEGACY_KEY, None)
+    if found is None and isinstance(legacy, dict):
+        found = kit.start(context, SPEC, legacy)
+    return found
+
+
+def _question(context: Context, kind: str) -> dict[str, Any] | None:
     """The pending question of this kind, if it was asked recently."""
-    data = context.user_data.get("shift_reason")
-    if not isinstance(data, dict) or data.get("kind") != kind:
+    data = _draft(context)
+    if data is None or data.get("kind") != kind:
         return None
     asked_at = db.parse_ts(data.get("asked_at"))
     if asked_at is None or context.now() - asked_at > REASON_WINDOW:
@@ -46,88 +70,302 @@ def _question(context: Context, kind: str) -> dict | None:
     return data
 
 
-async def _stale_text(update: Update, context: Context) -> object:
-    context.user_data.pop("shift_reason", None)
-    await update.effective_message.reply_text(
-        _("Sorry, I did not understand that. Send /help to see what I can do.")
+def _remember(context: Context, kind: str, assignment_id: int) -> None:
+    kit.start(context, SPEC, {"kind": kind, "id": assignment_id, "asked_at": db.ts(context.now())})
+
+
+async def _last_word(update: Update, context: Context, text: str) -> None:
+    """The flow's last message: the question's buttons go first, so this is what is read last."""
+    await kit.drop_buttons(update, context, SPEC)
+    await context.bot.send_message(kit.chat_id_of(update), text)
+
+
+# -- keyboards -----------------------------------------------------------------------------------
+
+
+def decline_reason_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    rows = [[kit.button(_(label), DECLINE_REASON.data(assignment_id, code))]
+            for code, label in texts.DECLINE_REASONS]
+    rows.append([kit.button(_("Skip"), DECLINE_REASON.data(assignment_id, "skip"))])
+    return kit.markup(rows)
+
+
+def late_reason_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    rows = [[kit.button(_(label), LATE_REASON.data(assignment_id, code))]
+            for code, label in texts.LATE_REASONS]
+    rows.append([kit.button(_("↩️ Keep my place"), KEEP_PLACE.data(assignment_id))])
+    return kit.markup(rows)
+
+
+def cancel_confirm_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    return kit.markup([
+        kit.button(_("Yes, cancel"), CONFIRM_CANCEL.data(assignment_id)),
+        kit.button(_("↩️ Keep my place"), KEEP_PLACE.data(assignment_id)),
+    ])
+
+
+# -- declining an offer --------------------------------------------------------------------------
+
+
+async def _ask_decline_reason(
+    update: Update, context: Context, assignment_id: int, *, notice: str = ""
+) -> str:
+    text = _("Thank you for letting us know. Would you tell us why? It helps us send better "
+             "offers. Tap a reason, type it, or tap Skip.")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    await kit.ask(update, context, SPEC, text, decline_reason_keyboard(assignment_id))
+    return DECLINE_STATE
+
+
+async def decline_offer(update: Update, context: Context) -> object:
+    """Decline an offer, then ask (optionally) why."""
+    query = kit.query_of(update)
+    assignment_id = DECLINE.one(query.data)
+    outcome = await dispatch.decline(
+        context.db, context.settings, assignment_id=assignment_id,
+        user_id=query.from_user.id, now=context.now(),
     )
-    return END
+    if outcome.kind != dispatch.DECLINED:
+        await query.answer(texts.problem_text(outcome), show_alert=True)
+        return kit.END
+    await query.answer(_("Declined."))
+    await kit.close_pressed(update, _("❌ You declined this offer."))
+    _remember(context, ASKS_DECLINE, assignment_id)
+    return await _ask_decline_reason(update, context, assignment_id)
 
 
-def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())[:MAX_REASON]
+async def decline_reason_chosen(update: Update, context: Context) -> object:
+    """A reason button (or Skip) under the decline question."""
+    query = kit.query_of(update)
+    assignment_id, code = DECLINE_REASON.parse(query.data) or (0, "")
+    label = texts.reason_label(texts.DECLINE_REASONS, code)
+    if code != "skip":
+        outcome = (
+            await dispatch.save_decline_reason(
+                context.db, assignment_id=assignment_id, user_id=query.from_user.id, reason=label,
+            )
+            if label is not None
+            else dispatch.Outcome(dispatch.UNKNOWN)
+        )
+        if outcome.kind != dispatch.DECLINED:
+            await query.answer(texts.problem_text(outcome), show_alert=True)
+            return kit.END
+    await query.answer()
+    await kit.close_pressed(update, _("Thank you, noted.") if label else _("All right."))
+    kit.settled(context, SPEC)
+    return kit.END
 
 
 async def decline_reason_typed(update: Update, context: Context) -> object:
     """The typed reason for a decline."""
-    question = _question(context, "decline")
-    reason = _clean(update.effective_message.text)
+    question = _question(context, ASKS_DECLINE)
+    message = kit.message_of(update)
+    reason = _clean(message.text)
     if question is None:
-        return await _stale_text(update, context)
+        await _last_word(update, context, _("Sorry, I did not understand that. Send /help to see what I can do."))
+        return kit.END
     if not reason:
-        await update.effective_message.reply_text(
-            _("Please type the reason in a few words, or tap Skip.")
-        )
-        return DECLINE_REASON
+        await message.reply_text(_("Please type the reason in a few words, or tap Skip."))
+        return DECLINE_STATE
     await dispatch.save_decline_reason(
-        context.db, assignment_id=int(question["id"]), user_id=update.effective_user.id,
-        reason=reason,
+        context.db, assignment_id=int(question["id"]), user_id=kit.user_id_of(update), reason=reason,
     )
-    context.user_data.pop("shift_reason", None)
-    await update.effective_message.reply_text(_("Thank you, noted."))
-    return END
+    await _last_word(update, context, _("Thank you, noted."))
+    return kit.END
+
+
+# -- cancelling a place (from /myshifts or a reminder) -------------------------------------------
+
+
+async def _ask_late_reason(
+    update: Update, context: Context, outcome: dispatch.Outcome, *, notice: str = ""
+) -> str:
+    assignment = outcome.assignment
+    assert assignment is not None
+    starts_at = db.parse_ts(assignment["starts_at"])
+    assert starts_at is not None
+    text = (
+        _("This shift starts in {duration}, so cancelling now is a late cancellation and the "
+          "organisers will be told. If you really cannot come, tell us why: tap a reason or "
+          "type it.").format(duration=duration_text(starts_at - context.now()))
+        + "\n\n"
+        + shift_details(assignment, context.settings.timezone)
+    )
+    if notice:
+        text = f"{notice}\n\n{text}"
+    _remember(context, ASKS_LATE, assignment["id"])
+    await kit.ask(update, context, SPEC, text, late_reason_keyboard(assignment["id"]))
+    return LATE_STATE
+
+
+async def _check_cancel(update: Update, context: Context, assignment_id: int) -> object:
+    """Cancel (from /myshifts) or Can't make it (from a reminder): confirm, or ask why if late."""
+    query = kit.query_of(update)
+    outcome = await dispatch.cancellation_check(
+        context.db, context.settings, assignment_id=assignment_id,
+        user_id=query.from_user.id, now=context.now(),
+    )
+    if outcome.kind != dispatch.CANCELLABLE:
+        await query.answer(texts.problem_text(outcome), show_alert=True)
+        return kit.END
+    await query.answer()
+    if outcome.late:
+        return await _ask_late_reason(update, context, outcome)
+    assignment = outcome.assignment
+    assert assignment is not None
+    question = (
+        _("Leave the waitlist for this shift?")
+        if assignment["status"] == Status.WAITLISTED
+        else _("Cancel your place on this shift?")
+    )
+    await context.bot.send_message(
+        kit.chat_id_of(update),
+        f"{question}\n\n{shift_details(assignment, context.settings.timezone)}",
+        reply_markup=cancel_confirm_keyboard(assignment["id"]),
+    )
+    return kit.END
+
+
+async def ask_cancel(update: Update, context: Context) -> object:
+    """Cancel #n from /myshifts."""
+    return await _check_cancel(update, context, CANCEL.one(kit.data_of(update)))
+
+
+async def cant_come(update: Update, context: Context) -> object:
+    """Can't make it, from a reminder."""
+    return await _check_cancel(update, context, CANT_COME.one(kit.data_of(update)))
+
+
+async def _finish_cancel(
+    update: Update, context: Context, assignment_id: int, reason: str | None
+) -> object:
+    query = update.callback_query
+    outcome = await dispatch.cancel(
+        context.db, context.settings, assignment_id=assignment_id,
+        user_id=kit.user_id_of(update), now=context.now(), reason=reason,
+    )
+    if outcome.kind == dispatch.NEEDS_REASON:  # it became late while they thought about it
+        if query:
+            await query.answer()
+        return await _ask_late_reason(update, context, outcome)
+    if outcome.kind != dispatch.CANCELLED:
+        if query:
+            await query.answer(texts.problem_text(outcome), show_alert=True)
+        else:
+            await _last_word(update, context, texts.problem_text(outcome))
+        return kit.END
+    done = texts.cancel_done_text(outcome)
+    if query:
+        await query.answer()
+        await kit.close_pressed(update, done)
+        kit.settled(context, SPEC)
+    else:
+        await _last_word(update, context, done)
+    return kit.END
+
+
+async def confirm_cancel(update: Update, context: Context) -> object:
+    """Yes, cancel (an early cancellation, or leaving the waitlist)."""
+    return await _finish_cancel(update, context, CONFIRM_CANCEL.one(kit.data_of(update)), None)
+
+
+async def late_reason_chosen(update: Update, context: Context) -> object:
+    """A reason button under the late-cancellation question: cancel with that reason."""
+    assignment_id, code = LATE_REASON.parse(kit.data_of(update)) or (0, "")
+    label = texts.reason_label(texts.LATE_REASONS, code)
+    if label is None:
+        await kit.stale(update)
+        return kit.END
+    return await _finish_cancel(update, context, assignment_id, label)
 
 
 async def late_reason_typed(update: Update, context: Context) -> object:
     """The typed reason for a late cancellation: cancel with it."""
-    question = _question(context, "late")
-    reason = _clean(update.effective_message.text)
+    question = _question(context, ASKS_LATE)
+    message = kit.message_of(update)
+    reason = _clean(message.text)
     if question is None:
-        context.user_data.pop("shift_reason", None)
-        await update.effective_message.reply_text(
-            _("Nothing was cancelled. If you still cannot come, open /myshifts and tap Cancel "
-              "again.")
-        )
-        return END
+        await _last_word(update, context, _(
+            "Nothing was cancelled. If you still cannot come, open /myshifts and tap Cancel again."
+        ))
+        return kit.END
     if len(reason) < 2:
-        await update.effective_message.reply_text(
+        await message.reply_text(
             _("Please type the reason in a few words, or tap one of the reasons above.")
         )
-        return LATE_REASON
-    return await shifts._finish_cancel(update, context, reason)
+        return LATE_STATE
+    return await _finish_cancel(update, context, int(question["id"]), reason)
+
+
+async def keep_place(update: Update, context: Context) -> object:
+    """Keep my place: nothing changes."""
+    query = kit.query_of(update)
+    assignment = await db.get_assignment(context.db, KEEP_PLACE.one(query.data))
+    if assignment is None or assignment["volunteer_id"] != query.from_user.id:
+        await query.answer(_("This button is not meant for you."), show_alert=True)
+        return kit.END
+    await query.answer()
+    await kit.close_pressed(update, _("Good, your place is kept. Thank you!"))
+    kit.settled(context, SPEC)
+    return kit.END
+
+
+# -- the kit's hooks -----------------------------------------------------------------------------
 
 
 async def stop(update: Update, context: Context) -> object:
     """/cancel while a reason is asked: a decline stays declined, a place stays taken."""
-    question = context.user_data.pop("shift_reason", None) or {}
-    if question.get("kind") == "late":
+    question = _draft(context) or {}
+    if question.get("kind") == ASKS_LATE:
         text = _("All right: nothing was cancelled, your place is kept.")
     else:
         text = _("All right.")
-    await update.effective_message.reply_text(text)
-    return END
+    await _last_word(update, context, text)
+    return kit.END
 
 
-def build() -> ConversationHandler:
-    # New messages only: editing an earlier message is not a reason.
+async def resume(update: Update, context: Context, *, notice: str = "") -> object:
+    """Ask the open question again (after an answer it cannot take, such as a sticker)."""
+    question = _draft(context)
+    if question is None:
+        return kit.END
+    assignment_id = int(question["id"])
+    if question.get("kind") == ASKS_DECLINE:
+        return await _ask_decline_reason(update, context, assignment_id, notice=notice)
+    outcome = await dispatch.cancellation_check(
+        context.db, context.settings, assignment_id=assignment_id,
+        user_id=kit.user_id_of(update), now=context.now(),
+    )
+    if outcome.kind != dispatch.CANCELLABLE:
+        await _last_word(update, context, texts.problem_text(outcome))
+        return kit.END
+    return await _ask_late_reason(update, context, outcome, notice=notice)
+
+
+def build() -> kit.Flow:
+    # New text messages only (the kit ignores edits): an edited earlier message is not a reason.
     reason_text = filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
-    return private_flow(
-        NAME,
+    return kit.flow(
+        SPEC,
         entry_points=[
-            CallbackQueryHandler(shifts.decline_offer, pattern=r"^off:dec:\d+$"),
-            CallbackQueryHandler(shifts.ask_cancel, pattern=r"^(my:can|rem:no):\d+$"),
-            CallbackQueryHandler(shifts.confirm_cancel, pattern=r"^my:cok:\d+$"),
+            CallbackQueryHandler(decline_offer, pattern=DECLINE.pattern),
+            CallbackQueryHandler(ask_cancel, pattern=CANCEL.pattern),
+            CallbackQueryHandler(cant_come, pattern=CANT_COME.pattern),
+            CallbackQueryHandler(confirm_cancel, pattern=CONFIRM_CANCEL.pattern),
+            # Also with no question open (the question was left, or another one came since).
+            CallbackQueryHandler(decline_reason_chosen, pattern=DECLINE_REASON.pattern),
+            CallbackQueryHandler(late_reason_chosen, pattern=LATE_REASON.pattern),
+            CallbackQueryHandler(keep_place, pattern=KEEP_PLACE.pattern),
         ],
         states={
-            DECLINE_REASON: [
-                CallbackQueryHandler(shifts.decline_reason_chosen, pattern=r"^off:rsn:\d+:\w+$"),
-                MessageHandler(reason_text, decline_reason_typed),
-            ],
-            LATE_REASON: [
-                CallbackQueryHandler(shifts.late_reason_chosen, pattern=r"^my:lr:\d+:\w+$"),
-                CallbackQueryHandler(shifts.keep_place, pattern=r"^my:keep:\d+$"),
-                MessageHandler(reason_text, late_reason_typed),
-            ],
+            DECLINE_STATE: [MessageHandler(reason_text, decline_reason_typed)],
+            LATE_STATE: [MessageHandler(reason_text, late_reason_typed)],
         },
-        fallbacks=[CommandHandler("cancel", stop)],
+        on_cancel=stop,
+        resume=resume,
     )
+
+
+def register(app: Application) -> None:
+    kit.install(app, build())

@@ -5,6 +5,7 @@
   stale-button answer wired in (bot/flows/kit/flow.py);
 - `ask`, `took`, `stale`: sending a question, settling a pressed one, refusing a dead button;
   `answer` (a button, tolerating a refused answer), `drop_buttons` (an open question's, now);
+  `close_pressed`: a pressed message keeps its text with what the press did below it;
 - `Route`: the one callback-data codec (bot/flows/kit/callback.py);
 - keyboards: `grid`, `markup`, `checked`, `pager`, `back_label` (bot/flows/kit/keyboards.py);
 - `steps`: a table of questions turned into conversation states (bot/flows/kit/steps.py);
@@ -21,6 +22,7 @@ from bot.flows.kit.flow import (
     Mode,
     answer,
     ask,
+    close_pressed,
     command_name,
     draft,
     draft_id,
@@ -77,6 +79,7 @@ __all__ = [
     "button",
     "chat_id_of",
     "checked",
+    "close_pressed",
     "command_name",
     "data_of",
     "draft",

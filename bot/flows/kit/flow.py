@@ -249,6 +249,19 @@ async def took(update: Update, context: Context, spec: FlowSpec, text: str | Non
     settled(context, spec)
 
 
+async def close_pressed(update: Update, note: str, reply_markup: InlineKeyboardMarkup | None = None) -> None:
+    """Leave on the pressed message what its press did: its text, then `note`, and no buttons (or
+    `reply_markup`). The press itself is answered by the caller. A message that can no longer be
+    edited (too old, deleted) keeps what it had; the note is not essential."""
+    query = query_of(update)
+    message = query.message
+    original = message.text if isinstance(message, Message) and message.text else ""
+    try:
+        await query.edit_message_text(f"{original}\n\n{note}" if original else note, reply_markup=reply_markup)
+    except TelegramError as error:
+        log.info("could not edit the message of callback %s: %s", query.data, error)
+
+
 async def stale(update: Update, text: str | None = None) -> None:
     """The one answer to a button that is no longer active."""
     await query_of(update).answer(text or _("This button is no longer active."), show_alert=True)

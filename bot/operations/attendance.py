@@ -1,7 +1,7 @@
 """Attendance: volunteers check in at the site, shifts settle into completed or no-show, and the
 people who were there correct the record.
 
-Like bot/dispatch.py: each operation is one `BEGIN IMMEDIATE` transaction that re-reads the
+Like bot/operations/dispatch.py: each operation is one `BEGIN IMMEDIATE` transaction that re-reads the
 assignment, changes it with a guarded UPDATE and writes what it causes to the outbox in the same
 transaction. No Telegram here; handlers put outcomes into words.
 """
@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import db, delivery, matching
-from bot import dispatch_texts as texts
+from bot.assignments import ROSTER, SERVED, Status
 from bot.config import Settings
-from bot.db import Database, Row, Tx
+from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
+from bot.notices import dispatch as texts
 
 # What happened, for the handler to put into words.
 UNKNOWN = "unknown"  # no such assignment
@@ -32,7 +33,7 @@ NOT_STARTED = "not_started"  # corrections: the shift has not started
 MARKED = "marked"  # corrections: status changed (status)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Attendance:
     kind: str
     assignment: Row | None = None
@@ -61,13 +62,13 @@ def checkin_problem(
         return Attendance(UNKNOWN)
     if row["volunteer_id"] != user_id:
         return Attendance(NOT_YOURS, row)
-    if row["status"] in ("checked_in", "completed"):
+    if row["status"] in SERVED:
         return Attendance(ALREADY, row)
     if _gone(row):
         return Attendance(GONE, row)
-    if row["status"] == "no_show":
+    if row["status"] == Status.NO_SHOW:
         return Attendance(ENDED, row)
-    if row["status"] != "accepted":
+    if row["status"] != Status.ACCEPTED:
         return Attendance(NOT_TAKEN, row)
     starts_at, ends_at = _window(row)
     timing = matching.checkin_timing(starts_at, ends_at, settings.checkin_lead, now)
@@ -120,11 +121,11 @@ async def thank(tx: Tx, settings: Settings, row: Row, *, now: datetime) -> None:
 # -- corrections by the people who were there ------------------------------------------------------
 
 
-def corrected_status(row: Row, *, present: bool, now: datetime) -> str:
+def corrected_status(row: Row, *, present: bool, now: datetime) -> Status:
     """Present: checked in while the shift runs, completed once it has ended. Absent: no-show."""
     if not present:
-        return "no_show"
-    return "checked_in" if now < db.parse_ts(row["ends_at"]) else "completed"  # type: ignore[operator]
+        return Status.NO_SHOW
+    return Status.CHECKED_IN if now < db.parse_ts(row["ends_at"]) else Status.COMPLETED  # type: ignore[operator]
 
 
 async def correct(
@@ -144,7 +145,7 @@ async def correct(
             return Attendance(UNKNOWN)
         if _gone(row):
             return Attendance(GONE, row)
-        if row["status"] not in db.ATTENDANCE_STATUSES:
+        if row["status"] not in ROSTER:
             return Attendance(NOT_TAKEN, row)
         if db.parse_ts(row["starts_at"]) > now:  # type: ignore[operator]
             return Attendance(NOT_STARTED, row)
@@ -161,6 +162,46 @@ async def correct(
             details={"shift": row["shift_id"], "volunteer": row["volunteer_id"],
                      "from": row["status"], "to": status},
         )
-        if status == "completed":
+        if status == Status.COMPLETED:
             await thank(tx, settings, row, now=now)
         return Attendance(MARKED, row, status=status)
+
+
+# -- who may record attendance, and for which shift ----------------------------------------------
+
+NO_SHIFT = "no_shift"  # the shift does not exist
+OTHER_ENTITY = "other_entity"  # a representative of another entity
+OPEN = "open"  # attendance may be recorded (shift)
+
+
+@dataclass(frozen=True)
+class ShiftAccess:
+    kind: str  # OPEN, NO_SHIFT, OTHER_ENTITY, GONE or NOT_STARTED
+    shift: Row | None = None
+
+
+async def may_record(conn: Queryable, *, user_id: int, entity_id: int) -> bool:
+    """Coordinators and admins for any entity; a representative only for their own entity."""
+    _volunteer, rep, coordinator, admin = db.ROLES
+    user = await db.get_user(conn, user_id)
+    role = None if user is None else user["role"]
+    if role in (coordinator, admin):
+        return True
+    return role == rep and await db.is_entity_rep(conn, user_id, entity_id)
+
+
+async def shift_for_attendance(
+    conn: Queryable, *, shift_id: int, user_id: int, now: datetime
+) -> ShiftAccess:
+    """A started, not cancelled shift this person may record attendance for, or why not."""
+    shift = await db.get_shift(conn, shift_id)
+    if shift is None:
+        return ShiftAccess(NO_SHIFT)
+    if not await may_record(conn, user_id=user_id, entity_id=shift["entity_id"]):
+        return ShiftAccess(OTHER_ENTITY, shift)
+    if shift["status"] == "cancelled" or shift["need_status"] in ("cancelled", "rejected"):
+        return ShiftAccess(GONE, shift)
+    starts_at = db.parse_ts(shift["starts_at"])
+    if starts_at is None or starts_at > now:
+        return ShiftAccess(NOT_STARTED, shift)
+    return ShiftAccess(OPEN, shift)

@@ -10,14 +10,16 @@ the person who pressed a button; everyone else hears through the outbox.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bot import db, delivery, matching
-from bot import dispatch_texts as texts
+from bot import assignments, db, delivery, matching
+from bot.assignments import HOLDS_PLACE, Status
 from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
+from bot.notices import dispatch as texts
+from bot.texts import entity_name
 
 STATS_WINDOW = timedelta(days=30)  # fairness: hours served in the last 30 days
 BUSY_MARGIN = timedelta(days=8)  # covers a shift's week and anything overlapping it
@@ -40,7 +42,7 @@ CANCELLED = "cancelled"
 CONFIRMED = "confirmed"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
     kind: str
     assignment: Row | None = None
@@ -104,7 +106,7 @@ class Busy:
     def from_rows(cls, rows: Sequence[Row]) -> Busy:
         busy = cls()
         for row in rows:
-            target = busy.pending if row["status"] == "offered" else busy.held
+            target = busy.pending if row["status"] == Status.OFFERED else busy.held
             target.setdefault(row["volunteer_id"], []).append((row["shift_id"], _window(row)))
         return busy
 
@@ -349,7 +351,7 @@ async def enqueue_offer(
                     "latitude": shift["latitude"],
                     "longitude": shift["longitude"],
                     "title": shift["site_name"],
-                    "address": texts.entity_name(shift),
+                    "address": entity_name(shift, "entity_"),
                 },
                 priority=delivery.URGENT if promotion else delivery.NORMAL,
             )
@@ -472,16 +474,16 @@ async def _offer_problem(
         return Outcome(UNKNOWN)
     if assignment["volunteer_id"] != user_id:
         return Outcome(NOT_YOURS)
-    if assignment["status"] in db.TAKEN_STATUSES:
+    if assignment["status"] in HOLDS_PLACE:
         return Outcome(ALREADY, assignment)
-    if assignment["status"] == "waitlisted":
+    if assignment["status"] == Status.WAITLISTED:
         return Outcome(
             WAITLISTED, assignment, position=await db.waitlist_position(conn, assignment["id"])
         )
     problem = _shift_problem(assignment, now)
     if problem:
         return problem
-    if assignment["status"] != "offered":
+    if assignment["status"] != Status.OFFERED:
         return Outcome(ANSWERED, assignment)
     if db.parse_ts(assignment["expires_at"]) <= now:  # type: ignore[operator]
         return Outcome(EXPIRED, assignment)
@@ -500,8 +502,7 @@ async def accept(
         assert assignment is not None
         problem = await _eligibility_problem(tx, settings, user_id, assignment, now=now)
         if problem:
-            problem.assignment = assignment
-            return problem
+            return replace(problem, assignment=assignment)
         return await _take_place(tx, settings, assignment, now=now)
 
 
@@ -518,9 +519,9 @@ async def sign_up(
             return problem
         existing = await db.find_assignment(tx, shift_id, user_id)
         if existing is not None:
-            if existing["status"] in db.TAKEN_STATUSES:
+            if existing["status"] in HOLDS_PLACE:
                 return Outcome(ALREADY, existing)
-            if existing["status"] == "waitlisted":
+            if existing["status"] == Status.WAITLISTED:
                 position = await db.waitlist_position(tx, existing["id"])
                 return Outcome(WAITLISTED, existing, position=position)
         problem = await _eligibility_problem(tx, settings, user_id, shift, now=now)
@@ -528,7 +529,7 @@ async def sign_up(
             return problem
         live_offer = (
             existing is not None
-            and existing["status"] == "offered"
+            and existing["status"] == Status.OFFERED
             and db.parse_ts(existing["expires_at"]) > now  # type: ignore[operator]
         )
         if existing is None:
@@ -582,7 +583,7 @@ def _cancel_problem(assignment: Row | None, user_id: int, now: datetime) -> Outc
         return Outcome(UNKNOWN)
     if assignment["volunteer_id"] != user_id:
         return Outcome(NOT_YOURS)
-    if assignment["status"] not in ("accepted", "waitlisted"):
+    if assignment["status"] not in assignments.CANCELLABLE:
         return Outcome(ANSWERED, assignment)
     return _shift_problem(assignment, now)
 
@@ -596,7 +597,7 @@ async def cancellation_check(
     if problem:
         return problem
     assert assignment is not None
-    late = assignment["status"] == "accepted" and is_late(
+    late = assignment["status"] == Status.ACCEPTED and is_late(
         db.parse_ts(assignment["starts_at"]), now, settings  # type: ignore[arg-type]
     )
     return Outcome(CANCELLABLE, assignment, late=late)
@@ -620,7 +621,7 @@ async def cancel(
         if problem:
             return problem
         assert assignment is not None
-        was_accepted = assignment["status"] == "accepted"
+        was_accepted = assignment["status"] == Status.ACCEPTED
         late = was_accepted and is_late(
             db.parse_ts(assignment["starts_at"]), now, settings  # type: ignore[arg-type]
         )
@@ -656,7 +657,7 @@ async def confirm(
         if problem:
             return problem
         assert assignment is not None
-        if assignment["status"] != "accepted":
+        if assignment["status"] != Status.ACCEPTED:
             return Outcome(ANSWERED, assignment)
         if not await db.mark_confirmed(tx, assignment_id, now=now):
             return Outcome(ALREADY, assignment)

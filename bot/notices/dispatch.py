@@ -1,0 +1,176 @@
+"""What dispatch sends on its own initiative: offers and promotions, the notes that close them,
+reminders, check-in prompts, the thank-you, and notices to the office and the entity; and the
+callback data of every dispatch and attendance button (one table, below).
+
+Rendered in the current locale: the caller wraps calls in `use_locale(recipient's locale)`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from telegram import InlineKeyboardMarkup
+
+from bot.flows import kit
+from bot.i18n import _, format_datetime, format_time, isolate, ltr
+from bot.texts import Row
+from bot.texts.shifts import duration_text, hours_text, moment_of, shift_details
+
+# -- callback data (at most 64 bytes, re-validated on every press) --------------------------------
+ACCEPT = kit.Route("off", "acc", int)  # assignment: offers
+DECLINE = kit.Route("off", "dec", int)
+DECLINE_REASON = kit.Route("off", "rsn", int, str)  # assignment, reason code (or skip)
+SHIFTS_PAGE = kit.Route("shf", "p", int)  # offset: /shifts
+SIGN_UP = kit.Route("shf", "sig", int)  # shift
+CANCEL = kit.Route("my", "can", int)  # assignment: /myshifts
+CONFIRM_CANCEL = kit.Route("my", "cok", int)
+KEEP_PLACE = kit.Route("my", "keep", int)
+LATE_REASON = kit.Route("my", "lr", int, str)  # assignment, reason code: a late cancellation
+COMING = kit.Route("rem", "ok", int)  # assignment: reminders
+CANT_COME = kit.Route("rem", "no", int)
+CHECK_IN = kit.Route("att", "in", int)  # assignment
+ATTENDANCE = kit.Route("att", "v", int, int)  # shift, offset: attendance (staff, representatives)
+PRESENT = kit.Route("att", "p", int, int)  # assignment, offset of the page it was pressed on
+ABSENT = kit.Route("att", "a", int, int)
+SHIFT_ROSTER = kit.Route("sh", "r", int, int)  # shift, offset: the roster (bot/handlers/needs.py)
+
+
+# -- offers --------------------------------------------------------------------------------------
+
+
+def offer_text(row: Row, tz: ZoneInfo, expires_at: datetime) -> str:
+    return "\n\n".join(
+        [
+            _("📣 A volunteer shift that matches you"),
+            shift_details(row, tz),
+            _("Can you come? Please answer by {deadline}.").format(
+                deadline=format_datetime(expires_at, tz)
+            ),
+        ]
+    )
+
+
+def promotion_text(row: Row, tz: ZoneInfo, expires_at: datetime, ttl: timedelta) -> str:
+    return "\n\n".join(
+        [
+            _("🎉 A place has opened up on a shift you were waiting for."),
+            shift_details(row, tz),
+            _(
+                "Please confirm within {duration} (by {deadline}); after that the place goes to "
+                "the next person on the waitlist."
+            ).format(duration=duration_text(ttl), deadline=format_time(expires_at.astimezone(tz))),
+        ]
+    )
+
+
+def offer_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    return kit.markup(
+        [
+            kit.button(_("✅ Accept"), ACCEPT.data(assignment_id)),
+            kit.button(_("❌ Decline"), DECLINE.data(assignment_id)),
+        ]
+    )
+
+
+def offer_expired_note() -> str:
+    return _("⌛ This offer has expired, so the place will be offered to someone else.")
+
+
+def promotion_expired_note() -> str:
+    return _("⌛ The time to confirm has passed, so the place went to the next person on the waitlist.")
+
+
+def shift_gone_note() -> str:
+    return _("🚫 This shift was cancelled or closed by the organisers.")
+
+
+# -- reminders -----------------------------------------------------------------------------------
+
+
+def reminder_text(row: Row, tz: ZoneInfo, *, now: datetime, confirmed: bool) -> str:
+    starts = moment_of(row["starts_at"])
+    parts = [
+        _("⏰ Reminder: your shift starts in {duration}.").format(
+            duration=duration_text(starts - now)
+        ),
+        shift_details(row, tz),
+    ]
+    if not confirmed:
+        parts.append(_("Please confirm that you are coming, or tell us if you cannot make it."))
+    else:
+        parts.append(_("If something has come up, please tell us now so someone else can go."))
+    return "\n\n".join(parts)
+
+
+def reminder_keyboard(assignment_id: int, *, confirmed: bool) -> InlineKeyboardMarkup:
+    row = []
+    if not confirmed:
+        row.append(kit.button(_("👍 I'm coming"), COMING.data(assignment_id)))
+    row.append(kit.button(_("🚫 Can't make it"), CANT_COME.data(assignment_id)))
+    return kit.markup(row)
+
+
+# -- attendance ----------------------------------------------------------------------------------
+
+
+def checkin_prompt_text(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
+    starts = moment_of(row["starts_at"]).astimezone(tz)
+    if starts <= now:
+        text = _("Your shift at {site} started at {time}. When you arrive, tap Check in.")
+    else:
+        text = _("Your shift at {site} starts at {time}. When you arrive, tap Check in.")
+    return text.format(site=isolate(row["site_name"]), time=format_time(starts))
+
+
+def checkin_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    return kit.markup([kit.button(_("📍 Check in"), CHECK_IN.data(assignment_id))])
+
+
+def thank_you_text(row: Row, *, total_hours: float) -> str:
+    span = moment_of(row["ends_at"]) - moment_of(row["starts_at"])
+    return "\n\n".join(
+        [
+            _("🙏 Thank you for your service at {site}!").format(site=isolate(row["site_name"])),
+            _("This shift: {duration}. Your hours served in total: {total}.").format(
+                duration=duration_text(span), total=hours_text(total_hours)
+            ),
+        ]
+    )
+
+
+# -- notices to the office and the entity ---------------------------------------------------------
+
+
+def volunteer_label(row: Row) -> str:
+    name = row["full_name"] or row["first_name"] or str(row["volunteer_id"])
+    phone = f" ({ltr(row['phone'])})" if row["phone"] else ""
+    return f"{isolate(name)}{phone}"
+
+
+def late_cancel_notice(row: Row, tz: ZoneInfo, *, now: datetime, reason: str) -> str:
+    starts = moment_of(row["starts_at"])
+    return "\n\n".join(
+        [
+            _("⚠️ Late cancellation"),
+            _("{volunteer} cancelled their place {duration} before the start.").format(
+                volunteer=volunteer_label(row), duration=duration_text(starts - now)
+            ),
+            _("Reason: {reason}").format(reason=isolate(_(reason))),
+            shift_details(row, tz),
+        ]
+    )
+
+
+def at_risk_notice(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
+    starts = moment_of(row["starts_at"])
+    return "\n\n".join(
+        [
+            _("⚠️ Not confirmed"),
+            _(
+                "{volunteer} has not confirmed their place, and the shift starts in {duration}. "
+                "You may want to call them or find a replacement."
+            ).format(volunteer=volunteer_label(row), duration=duration_text(starts - now)),
+            shift_details(row, tz),
+        ]
+    )

@@ -1,0 +1,84 @@
+"""A shift described, as every dispatch screen and notice shows it: its details, one line for
+lists, its time window, and durations and hours. Pure: rows are mappings, the current locale
+renders."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot import catalog
+from bot.i18n import _, format_date, format_short_date, format_time, isolate, ltr, ngettext
+from bot.texts import Row, entity_name
+
+
+def moment_of(value: object) -> datetime:
+    """A stored UTC ISO time as an aware datetime."""
+    moment = datetime.fromisoformat(str(value))
+    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
+
+
+# -- describing a shift ------------------------------------------------------------------------
+
+
+def time_window(row: Row, tz: ZoneInfo) -> str:
+    start = moment_of(row["starts_at"]).astimezone(tz)
+    end = moment_of(row["ends_at"]).astimezone(tz)
+    window = f"{format_time(start)}–{format_time(end)}"
+    if end.date() > start.date() and (end.hour, end.minute) != (0, 0):
+        return _("{window} (ends the next day)").format(window=window)
+    return window
+
+
+def shift_details(row: Row, tz: ZoneInfo) -> str:
+    """Entity, need, specialty, site, date (Hijri and Gregorian), time window and notes."""
+    start = moment_of(row["starts_at"]).astimezone(tz)
+    lines = [
+        _("🏢 {entity}").format(entity=entity_name(row, "entity_")),
+        _("📋 {title}").format(title=isolate(row["title"])),
+        _("🔖 Specialty: {specialty}").format(
+            specialty=catalog.label(catalog.SPECIALTIES, row["specialty"])
+        ),
+        _("📍 Site: {site}").format(site=isolate(row["site_name"])),
+        _("📅 {date}").format(date=format_date(start.date())),
+        _("🕗 {window}").format(window=time_window(row, tz)),
+    ]
+    if row["notes"]:
+        lines.append(_("📝 {notes}").format(notes=isolate(row["notes"])))
+    return "\n".join(lines)
+
+
+def shift_line(row: Row, tz: ZoneInfo) -> str:
+    """One short line for lists: date, time, title and entity."""
+    start = moment_of(row["starts_at"]).astimezone(tz)
+    return _("{date}, {window} — {title} ({entity}), {site}").format(
+        date=format_short_date(start.date()),
+        window=time_window(row, tz),
+        title=isolate(row["title"]),
+        entity=entity_name(row, "entity_"),
+        site=isolate(row["site_name"]),
+    )
+
+
+def duration_text(delta: timedelta) -> str:
+    """`2 hours`, `45 minutes`, `1 day and 3 hours` (rounded to the minute)."""
+    minutes = max(0, round(delta.total_seconds() / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+    parts = []
+    if days and not hours and not minutes:
+        hours, days = days * 24, 0
+    if days:
+        parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+    if hours:
+        parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
+    if minutes or not parts:
+        parts.append(ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes))
+    return _(" and ").join(parts)
+
+
+def hours_text(hours: float) -> str:
+    """`6 hours`, `12.5 hours` (a fraction takes the general plural form)."""
+    value = round(hours, 1)
+    count = int(value) if float(value).is_integer() else 100
+    return ngettext("{n} hour", "{n} hours", count).format(n=ltr(f"{value:g}"))
