@@ -1489,13 +1489,15 @@ async def create_broadcast(
     parse_mode: str | None,
     priority: int,
     now: datetime,
+    draft_key: str | None = None,
 ) -> tuple[int, int]:
     """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
-    Outbox rows carry an empty payload: the sender reads the text from the broadcast."""
+    Outbox rows carry an empty payload: the sender reads the text from the broadcast.
+    `draft_key` (unique) is the draft it was sent from."""
     cursor = await tx.execute(
-        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority),
+        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority,"
+        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key),
     )
     broadcast_id = int(cursor.lastrowid)
     select, params = audience_select(audience, now=now)
@@ -1623,6 +1625,11 @@ async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
         " AND EXISTS (SELECT 1 FROM entity_members m WHERE m.entity_id = e.id"
         " AND m.removed_at IS NULL) ORDER BY e.name_en, e.id"
     )
+
+
+async def broadcast_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
+    """The broadcast already sent from this draft, if any."""
+    return await conn.fetchone("SELECT * FROM broadcasts WHERE draft_key = ?", (draft_key,))
 
 
 
