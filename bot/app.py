@@ -31,6 +31,7 @@ from bot.flows import (
 )
 from bot.handlers import (
     attendance,
+    broadcasts,
     common,
     entities,
     errors,
@@ -143,7 +144,9 @@ def build_application(
     need_reject.register(app)
     need_slots.register(app)
     need_intake.register(app)
-    # Coordinators' /broadcast (also on focus.py), with its progress list's buttons.
+    # Coordinators' /broadcast: its progress list's buttons first (the flow answers every other
+    # "bc:" button of a draft that is over as stale).
+    broadcasts.register(app)
     broadcast.register(app)
     # One-step commands and buttons.
     staff.register(app)
