@@ -304,3 +304,24 @@ async def test_a_broadcast_draft_then_another_long_draft_then_back(bot: BotHarne
     assert "bc:send" in datas(calls)
     calls = await bot.press(admin, "bc:send")
     assert "Broadcast #1 is queued for 1 person." in bot.texts(calls)
+
+
+async def test_a_broadcast_draft_then_a_short_question_then_back_to_the_draft(bot: BotHarness) -> None:
+    """A coordinator who also volunteers pauses their offers half-way through a broadcast."""
+    await create_volunteer(bot.db, 101)
+    await create_volunteer(bot.db, COORD, locale="en", language_code="en")
+    async with bot.db.transaction() as tx:
+        await db.set_user_role(tx, COORD, "coordinator")
+    user = bot.user(COORD, "Huda", "en")
+    await bot.command(user, "/broadcast")
+    await bot.press(user, "bc:k:all")
+    calls = await bot.command(user, "/pause")
+    assert "Your broadcast draft is kept: we will come back to it after this." in bot.texts(calls)
+    calls = await bot.text(user, "Water at gate 5")  # the pause's question has the text now
+    assert "bc:send" not in datas(calls)
+    calls = await bot.press(user, "pz:ever")
+    assert "paused until you send /resume" in bot.texts(calls)
+    assert "You can now go on with what you were doing before." in calls[-1].text
+    assert "Now send the message." in calls[-1].text
+    calls = await bot.text(user, "Water at gate 5")
+    assert "bc:send" in datas(calls)

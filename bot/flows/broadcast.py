@@ -158,7 +158,8 @@ async def resume(update: Update, context: Context, *, notice: str = "") -> str:
     """Ask the draft's current question again: the audience menu, the filters or entities, the
     text prompt, or the preview with its confirm card."""
     draft = kit.draft(context, SPEC) or kit.start(context, SPEC, _fresh())
-    step = draft.get(STEP) or AUDIENCE
+    # A draft saved before steps were recorded: at its card if it has a text, else from the start.
+    step = draft.get(STEP) or (CONFIRM if draft.get("text") else AUDIENCE)
     if step == CONFIRM and not draft.get("text"):
         step = TEXT
     if step == CONFIRM:
