@@ -16,7 +16,7 @@ from bench.__main__ import Result
 from bot import db
 from bot.audience import Audience
 from bot.db import Database
-from bot.flows.broadcast import send_broadcast
+from bot.operations import broadcasts
 
 NAME = "delivery-enqueue"
 TARGET_SECONDS = 3.0
@@ -31,10 +31,11 @@ async def run(quick: bool) -> Result:
             await database.migrate()
             await _seed(database, count, now)
             started = time.perf_counter()
-            broadcast_id, recipients = await send_broadcast(
-                database, created_by=1, audience=Audience(), text="<b>Bench</b>", urgent=False,
-                now=now,
+            sent = await broadcasts.send(
+                database, draft_key="bench", created_by=1, audience=Audience(), text="<b>Bench</b>",
+                urgent=False, now=now,
             )
+            broadcast_id, recipients = sent.broadcast_id or 0, sent.recipients
             ours = time.perf_counter() - started
             reference = await _reference(database, broadcast_id, now)
         finally:

@@ -34,6 +34,7 @@ from bot.flows import (
 )
 from bot.handlers import (
     attendance,
+    broadcasts,
     common,
     entities,
     errors,
@@ -171,7 +172,9 @@ def build_application(
     need_reject.register(app)
     need_slots.register(app)
     need_intake.register(app)
-    # Coordinators' /broadcast (also on focus.py), with its progress list's buttons.
+    # Coordinators' /broadcast: its progress list's buttons first (the flow answers every other
+    # "bc:" button of a draft that is over as stale).
+    broadcasts.register(app)
     broadcast.register(app)
     # Admins' short question "who should become a coordinator?", started from /staff's list.
     add_coordinator.register(app)

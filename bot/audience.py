@@ -2,10 +2,13 @@
 
 Filters of different kinds combine with AND (Urdu-speaking AND in Quba); several values of one
 kind combine with OR (healthcare OR relief). `db.audience_select()` turns an Audience into SQL.
+`AudienceNames` and `BroadcastProgress` are what the screens read about an audience and a
+broadcast (loaded by bot/db.py, put into words by bot/texts/broadcasts.py).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
@@ -56,7 +59,8 @@ class Audience:
             raise ValueError(f"not a multi-valued filter: {name}")
         current: tuple[Any, ...] = getattr(self, name)
         updated = tuple(v for v in current if v != value) if value in current else (*current, value)
-        return replace(self, **{name: updated})
+        changes: dict[str, Any] = {name: updated}
+        return replace(self, **changes)
 
     def with_need(self, need_id: int | None, shift_id: int | None = None) -> Audience:
         return replace(self, need_id=need_id, shift_id=shift_id if need_id is not None else None)
@@ -79,3 +83,30 @@ class Audience:
         for name in (*FILTER_FIELDS, "entity_ids"):
             values[name] = tuple(data.get(name) or ())
         return cls(**values)
+
+
+@dataclass(frozen=True)
+class AudienceNames:
+    """The rows an audience refers to, for naming it: entities (id, name_ar, name_en), the need
+    (id, title) and the shift (starts_at, ends_at). Empty where the audience has none."""
+
+    entities: tuple[Mapping[str, Any], ...] = ()
+    need: Mapping[str, Any] | None = None
+    shift: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class BroadcastProgress:
+    """One broadcast as its progress list shows it: the row, its audience, the outbox rows by
+    status (pending, sent, failed, unreachable, cancelled), and how many queued messages the
+    sender takes before its last one (0 once nothing is pending)."""
+
+    broadcast: Mapping[str, Any]
+    audience: Audience
+    names: AudienceNames
+    counts: Mapping[str, int]
+    ahead: int
+
+    @property
+    def running(self) -> bool:
+        return bool(self.counts["pending"]) and not self.broadcast["stopped_at"] and not self.broadcast["finished_at"]

@@ -1532,7 +1532,7 @@ async def cancel_pending_outbox_row(tx: Tx, outbox_id: int) -> bool:
 # ================================================================================================
 
 # Imported here rather than at the top so that this section merges on its own.
-from bot.audience import ON_SHIFT_STATES, Audience  # noqa: E402
+from bot.audience import ON_SHIFT_STATES, Audience, AudienceNames, BroadcastProgress  # noqa: E402
 from bot.audience import REPRESENTATIVES as AUDIENCE_REPS  # noqa: E402
 from bot.audience import STAFF as AUDIENCE_STAFF  # noqa: E402
 
@@ -1681,13 +1681,15 @@ async def create_broadcast(
     parse_mode: str | None,
     priority: int,
     now: datetime,
+    draft_key: str | None = None,
 ) -> tuple[int, int]:
     """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
-    Outbox rows carry an empty payload: the sender reads the text from the broadcast."""
+    Outbox rows carry an empty payload: the sender reads the text from the broadcast.
+    `draft_key` (unique) is the draft it was sent from."""
     cursor = await tx.execute(
-        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority),
+        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority,"
+        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key),
     )
     broadcast_id = int(cursor.lastrowid)
     select, params = audience_select(audience, now=now)
@@ -1815,6 +1817,41 @@ async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
         " AND EXISTS (SELECT 1 FROM entity_members m WHERE m.entity_id = e.id"
         " AND m.removed_at IS NULL) ORDER BY e.name_en, e.id"
     )
+
+
+async def broadcast_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
+    """The broadcast already sent from this draft, if any."""
+    return await conn.fetchone("SELECT * FROM broadcasts WHERE draft_key = ?", (draft_key,))
+
+
+async def broadcast_audience_names(conn: Queryable, audience: Audience) -> AudienceNames:
+    """The rows that name what an audience refers to: its entities, its need, its shift."""
+    entities: tuple[dict[str, Any], ...] = ()
+    if audience.kind == AUDIENCE_REPS and audience.entity_ids:
+        entities = tuple(dict(row) for row in await broadcast_entity_choices(conn))
+    need = await broadcast_need(conn, audience.need_id) if audience.need_id is not None else None
+    shift = await broadcast_shift(conn, audience.shift_id) if audience.shift_id is not None else None
+    return AudienceNames(
+        entities=entities, need=dict(need) if need else None, shift=dict(shift) if shift else None
+    )
+
+
+async def broadcast_progress_list(conn: Queryable, *, limit: int) -> list[BroadcastProgress]:
+    """The latest broadcasts, newest first, with what their progress list shows."""
+    listed = []
+    for row in await recent_broadcasts(conn, limit=limit):
+        audience = Audience.from_dict(json.loads(row["audience"] or "{}"))
+        counts = await broadcast_progress(conn, row["id"])
+        listed.append(
+            BroadcastProgress(
+                broadcast=dict(row),
+                audience=audience,
+                names=await broadcast_audience_names(conn, audience),
+                counts=counts,
+                ahead=await outbox_queue_ahead(conn, row["id"]) if counts["pending"] else 0,
+            )
+        )
+    return listed
 
 
 

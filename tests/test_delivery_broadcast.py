@@ -523,11 +523,14 @@ async def test_a_large_audience_is_enqueued_in_one_statement(bot: BotHarness) ->
 
 
 async def _send(bot: BotHarness, audience: Audience) -> tuple[int, int]:
-    from bot.flows.broadcast import send_broadcast
+    from bot.operations import broadcasts
 
-    return await send_broadcast(
-        bot.db, created_by=COORD, audience=audience, text="hello", urgent=False, now=bot.clock.now()
+    sent = await broadcasts.send(
+        bot.db, draft_key="draft-1", created_by=COORD, audience=audience, text="hello", urgent=False,
+        now=bot.clock.now(),
     )
+    assert sent.broadcast_id is not None
+    return sent.broadcast_id, sent.recipients
 
 
 def test_an_audience_round_trips_through_json() -> None:
