@@ -4,13 +4,18 @@ its own initiative are rendered in bot/notices/. Pure: no Telegram, no SQL (rows
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bot import catalog
 from bot.i18n import _, format_date, format_short_date, format_time, get_locale, isolate
+
+
+class Fields(Protocol):
+    """A row read by column name: a database row (sqlite3.Row is no Mapping), a dict, a Mapping."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
 
 
 def _moment(value: object) -> datetime:
@@ -18,7 +23,7 @@ def _moment(value: object) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
-def display_name(row: Mapping[str, Any]) -> str:
+def display_name(row: Fields) -> str:
     """A Telegram user as staff see them: first name and @username, isolated for bidi."""
     name = row["first_name"] or ""
     if row["username"]:
@@ -26,7 +31,7 @@ def display_name(row: Mapping[str, Any]) -> str:
     return isolate(name or str(row["id"]))
 
 
-def entity_name(row: Mapping[str, Any], prefix: str = "") -> str:
+def entity_name(row: Fields, prefix: str = "") -> str:
     """The entity's name in the reader's language (Arabic name for Arabic readers)."""
     key = f"{prefix}name_ar" if get_locale() == "ar" else f"{prefix}name_en"
     other = f"{prefix}name_en" if key.endswith("_ar") else f"{prefix}name_ar"
@@ -37,7 +42,7 @@ def entity_kind(code: str) -> str:
     return catalog.label(catalog.ENTITY_KINDS, code)
 
 
-def shift_when(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
+def shift_when(shift: Fields, tz: ZoneInfo) -> str:
     """`Saturday 20 Dhu al-Hijjah 1447 AH (6 June 2026), 08:00 to 14:00`."""
     starts = _moment(shift["starts_at"]).astimezone(tz)
     ends = _moment(shift["ends_at"]).astimezone(tz)
@@ -46,5 +51,5 @@ def shift_when(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
     )
 
 
-def short_day(shift: Mapping[str, Any], tz: ZoneInfo) -> str:
+def short_day(shift: Fields, tz: ZoneInfo) -> str:
     return format_short_date(_moment(shift["starts_at"]).astimezone(tz).date())
