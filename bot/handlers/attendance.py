@@ -16,9 +16,10 @@ from bot import attendance as marking
 from bot import db
 from bot.auth import REPS_AND_STAFF, refuse, requires
 from bot.context import Context
-from bot.handlers.need_views import shift_when
-from bot.handlers.needs import access, refuse_other_entity
 from bot.i18n import _, format_time, isolate, ltr
+from bot.operations.needs import access
+from bot.texts import shift_when
+from bot.texts.needs import other_entity_text
 
 PAGE = 10
 
@@ -30,8 +31,8 @@ async def load_shift(update: Update, context: Context, shift_id: int) -> db.Row 
     if shift is None:
         await refuse(update, _("This shift no longer exists."))
         return None
-    if await access(context, update.effective_user.id, shift["entity_id"]) is None:
-        await refuse_other_entity(update)
+    if await access(context.db, update.effective_user.id, shift["entity_id"]) is None:
+        await refuse(update, other_entity_text())
         return None
     if shift["status"] == "cancelled" or shift["need_status"] in ("cancelled", "rejected"):
         await refuse(update, _("This shift was cancelled."))

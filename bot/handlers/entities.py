@@ -14,7 +14,6 @@ from bot import db, delivery
 from bot.auth import ENTITY_REP, STAFF, VOLUNTEER, requires
 from bot.context import Context
 from bot.handlers.common import display_name, refresh_user_menu
-from bot.handlers.need_views import entity_kind, entity_name
 from bot.i18n import (
     _,
     format_datetime,
@@ -25,6 +24,7 @@ from bot.i18n import (
     use_locale,
     user_locale,
 )
+from bot.texts import entity_kind, entity_name
 
 log = logging.getLogger(__name__)
 
