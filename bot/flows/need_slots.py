@@ -13,7 +13,7 @@ from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.flows import kit
 from bot.i18n import N_, _, isolate, ltr, normalize_digits
-from bot.needs import MAX_SLOTS, MIN_SLOTS, NeedRuleError, check_whole_number
+from bot.needs import MAX_SLOTS, MIN_SLOTS, NeedRuleError, check_whole_number, min_slots_allowed
 from bot.notices.needs import CHANGE_SLOTS, SLOTS_AND_APPROVE
 from bot.operations import needs as operations
 from bot.texts.needs import too_late_text
@@ -29,7 +29,7 @@ async def _floor(context: Context, need_id: int, mode: str) -> int:
     """The fewest volunteers per shift allowed: a shift ahead keeps those it accepted."""
     if mode == APPROVE:
         return MIN_SLOTS
-    return max(MIN_SLOTS, await db.most_accepted_on_future_shifts(context.db, need_id, now=context.now()))
+    return min_slots_allowed([await db.most_accepted_on_future_shifts(context.db, need_id, now=context.now())])
 
 
 def _question(need: db.Row, mode: str, floor: int) -> str:

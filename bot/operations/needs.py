@@ -14,7 +14,14 @@ from bot import db
 from bot.config import Settings
 from bot.db import Database, Queryable, Row
 from bot.i18n import parse_time
-from bot.needs import DEFAULT_RADIUS_M, MIN_SLOTS, NeedRuleError, check_first_day, shift_windows
+from bot.needs import (
+    DEFAULT_RADIUS_M,
+    MIN_SLOTS,
+    NeedRuleError,
+    check_first_day,
+    min_slots_allowed,
+    shift_windows,
+)
 from bot.notices import needs as notices
 from bot.texts.needs import decider_id
 
@@ -191,7 +198,7 @@ async def change_slots(
         if need is None or need["status"] != "approved":
             found, actor = await need_and_decider(tx, need_id)
             return SlotsChange(TOO_LATE, need=found, actor=actor)
-        floor = max(MIN_SLOTS, await db.most_accepted_on_future_shifts(tx, need_id, now=now))
+        floor = min_slots_allowed([await db.most_accepted_on_future_shifts(tx, need_id, now=now)])
         if slots < floor:
             return SlotsChange(BELOW, floor=floor, need=need)
         if slots != need["slots"]:
