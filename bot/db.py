@@ -1237,17 +1237,19 @@ async def insert_need(
     fields: dict[str, Any],
     languages: Sequence[str],
     windows: Sequence[tuple[datetime, datetime]],
+    draft_key: str | None = None,
 ) -> tuple[int, list[int]]:
-    """A submitted need, its languages and one shift per window; returns (need id, shift ids)."""
+    """A submitted need, its languages and one shift per window; returns (need id, shift ids).
+    `draft_key` (unique) is the /need draft it came from."""
     columns = (
         "title", "specialty", "site_name", "latitude", "longitude", "checkin_radius_m",
         "first_day", "last_day", "start_time", "end_time", "slots", "gender",
         "requires_training", "min_age", "notes",
     )
     cursor = await tx.execute(
-        f"INSERT INTO needs (entity_id, created_by, status, submitted_at, {', '.join(columns)})"
-        f" VALUES (?, ?, 'submitted', ?, {', '.join('?' for _ in columns)})",
-        (entity_id, created_by, ts(now), *(fields[c] for c in columns)),
+        "INSERT INTO needs (entity_id, created_by, status, submitted_at, draft_key,"
+        f" {', '.join(columns)}) VALUES (?, ?, 'submitted', ?, ?, {', '.join('?' for _ in columns)})",
+        (entity_id, created_by, ts(now), draft_key, *(fields[c] for c in columns)),
     )
     need_id = int(cursor.lastrowid)
     await tx.executemany(
@@ -1525,6 +1527,15 @@ async def cancel_pending_outbox_row(tx: Tx, outbox_id: int) -> bool:
         "UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'", (outbox_id,)
     )
     return cursor.rowcount == 1
+
+
+async def need_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
+    """The need submitted from this /need draft, with its number of shifts."""
+    return await conn.fetchone(
+        "SELECT n.id, (SELECT COUNT(*) FROM shifts s WHERE s.need_id = n.id) AS shifts"
+        " FROM needs n WHERE n.draft_key = ?",
+        (draft_key,),
+    )
 
 
 # ================================================================================================

@@ -25,11 +25,6 @@ REASON_MIN, REASON_MAX = 3, 500
 AT_RISK_WITHIN = timedelta(hours=48)
 AT_RISK_BELOW = 0.5
 
-# Assignment statuses that hold a place on the shift (the roster).
-FILLED_STATUSES = ("accepted", "checked_in", "completed")
-# Assignment statuses whose volunteer is told when the shift is cancelled.
-NOTIFY_ON_CANCEL = ("offered", "accepted", "waitlisted")
-
 
 class NeedRuleError(ValueError):
     """A value breaks a rule; `code` says which (the handler turns it into a sentence)."""

@@ -82,7 +82,7 @@ async def fill_intake(bot: BotHarness, user: TgUser, **fields: Any) -> Call:
     """Answer every question of /need; returns the summary message."""
     for step in intake_steps(**fields):
         await answer(bot, user, step)
-    summary = bot.last(user)
+    summary = bot.last(user, "sendMessage")
     assert any(data == "ni:submit" for _, data in summary.buttons), summary.text
     return summary
 

@@ -124,6 +124,7 @@ async def test_a_left_drafts_send_button_is_stale(bot: BotHarness) -> None:
 
 async def test_a_short_question_open_then_a_long_flow_takes_the_text(bot: BotHarness) -> None:
     await create_entity(bot.db, reps=(601,))
+    await create_volunteer(bot.db, 101)  # someone to broadcast to
     khalid = await add_staff(bot, 701, "Khalid", "en")
     need_id = await submit_need(bot, bot.user(601, "Rep", "en"))
     await bot.flush_outbox()

@@ -337,7 +337,7 @@ async def test_submitted_need_is_one_transaction(bot: BotHarness, monkeypatch) -
     await add_staff(bot, 701, "Khalid", "en")
     rep = bot.user(601, "Rep", "en")
     await fill_intake(bot, rep)
-    from bot.handlers import need_notices
+    from bot.notices import needs as need_notices
 
     async def broken(*args, **kwargs):
         raise RuntimeError("outbox is down")

@@ -1,7 +1,8 @@
 """/needs (coordinators), /myneeds (representatives), approval buttons, rosters and cancelling.
 
 Representatives see and change only their own entity's needs; only coordinators and admins
-approve, reject and change slots. Every button re-checks both, against the database.
+approve, reject and change slots. Every button re-checks both, against the database; the
+decisions themselves are bot/operations/needs.py's.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 from bot import catalog, db
 from bot.auth import ENTITY_REP, REPS_AND_STAFF, STAFF, caller_role, refuse, requires
 from bot.context import Context
-from bot.handlers import need_notices
-from bot.handlers.need_views import (
-    entity_name,
+from bot.flows import kit
+from bot.i18n import _, isolate, ltr, ngettext
+from bot.notices import needs as notices
+from bot.notices.needs import APPROVE, CHANGE_SLOTS
+from bot.operations import needs as operations
+from bot.texts import entity_name, shift_when, short_day
+from bot.texts.needs import (
     fill_summary,
     languages_label,
     need_details,
     need_heading,
     need_status,
+    other_entity_text,
     shift_line,
-    shift_when,
-    short_day,
+    too_late_text,
 )
-from bot.i18n import _, isolate, ltr, ngettext
-from bot.texts import display_name
 
 log = logging.getLogger(__name__)
 
@@ -36,81 +39,21 @@ NEEDS_PAGE = 5
 SHIFTS_PAGE = 10
 ROSTER_PAGE = 25
 PREVIEW_SHIFTS = 3
-ACTIVE = ("submitted", "approved")
+ACTIVE = operations.ACTIVE
 
-
-# -- who may do what ------------------------------------------------------------------------------
-
-
-async def access(context: Context, user_id: int, entity_id: int) -> str | None:
-    """"staff" for coordinators and admins, "rep" for a representative of this entity, else None."""
-    role = await caller_role(context, user_id)
-    if role in STAFF:
-        return "staff"
-    if role == ENTITY_REP and await db.is_entity_rep(context.db, user_id, entity_id):
-        return "rep"
-    return None
+STAFF_LIST = kit.Route("nds", "p", int)  # /needs from an offset
+REP_LIST = kit.Route("my", "p", int)  # /myneeds from an offset
+OPEN = kit.Route("nd", "o", int, int)  # a need, its shifts from an offset
+ROSTER = kit.Route("sh", "r", int, int)  # a shift's roster from an offset
+ATTENDANCE = kit.Route("att", "v", int, int)  # answered by bot/handlers/attendance.py
+CANCEL_NEED = kit.Route("nd", "cx", int)
+CONFIRM_CANCEL_NEED = kit.Route("nd", "cxok", int)
+CANCEL_SHIFT = kit.Route("sh", "cx", int)
+CONFIRM_CANCEL_SHIFT = kit.Route("sh", "cxok", int)
 
 
 async def refuse_other_entity(update: Update) -> None:
-    await refuse(update, _("Sorry, this belongs to another entity."))
-
-
-# -- decisions (shared with the reject and change-slots flows) ------------------------------------
-
-
-async def record_decision(
-    context: Context,
-    need_id: int,
-    status: str,
-    actor_id: int,
-    *,
-    reason: str | None = None,
-    slots: int | None = None,
-    pressed: tuple[int, int] | None = None,
-) -> tuple[bool, bool]:
-    """Approve or reject a submitted need if nobody did first; update every approval card and
-    tell the representatives, all in one transaction. Returns (won, pressed message was a card)."""
-    now = context.now()
-    async with context.db.transaction() as tx:
-        cards = await db.approval_cards(tx, need_id)
-        pressed_card = pressed is not None and any(
-            (c["chat_id"], c["message_id"]) == pressed for c in cards
-        )
-        won = await db.decide_need(tx, need_id, status, by=actor_id, now=now, reason=reason)
-        if won:
-            if slots is not None:
-                await db.set_need_slots(tx, need_id, slots, now=now)
-            if status == "rejected":
-                await db.cancel_open_shifts(tx, need_id, reason="need_rejected", by=actor_id, now=now)
-            await db.audit(
-                tx, actor_id=actor_id, action=f"need.{'approve' if status == 'approved' else 'reject'}",
-                now=now, target_type="need", target_id=need_id,
-                details={"reason": reason} if reason else ({"slots": slots} if slots else {}),
-            )
-            await need_notices.close_approval_cards(
-                tx, need_id, settings=context.settings, now=now,
-                skip_message=pressed if pressed_card else None,
-            )
-            await need_notices.notify_decision(tx, need_id, settings=context.settings, now=now)
-    return won, pressed_card
-
-
-async def too_late_text(context: Context, need_id: int) -> str:
-    """Why a decision button no longer works: who acted first, or that the need is gone."""
-    need = await db.get_need(context.db, need_id)
-    if need is None:
-        return _("This need no longer exists.")
-    actor_id = need["decided_by"] if need["status"] in ("approved", "rejected") else need["cancelled_by"]
-    actor = await db.get_user(context.db, actor_id) if actor_id else None
-    name = display_name(actor) if actor is not None else "—"
-    if need["status"] == "approved":
-        return _("Too late: {name} already approved this need.").format(name=name)
-    if need["status"] == "rejected":
-        return _("Too late: {name} already rejected this need.").format(name=name)
-    if need["status"] == "cancelled":
-        return _("This need was cancelled by {name}.").format(name=name)
-    return _("This button is no longer active.")
+    await refuse(update, other_entity_text())
 
 
 # -- the lists ------------------------------------------------------------------------------------
@@ -135,7 +78,7 @@ async def _needs_list_text(
             continue
         lines.append(f"   {need_status(need['status'])} · {fill_summary(own, now)}")
         if preview:
-            upcoming = [s for s in own if s["status"] == "open" and db.parse_ts(s["ends_at"]) > now]
+            upcoming = [s for s in own if s["status"] == "open" and _starts(s) > now]
             lines += [f"   {shift_line(s, tz, now)}" for s in upcoming[:PREVIEW_SHIFTS]]
             if len(upcoming) > PREVIEW_SHIFTS:
                 rest = len(upcoming) - PREVIEW_SHIFTS
@@ -143,20 +86,19 @@ async def _needs_list_text(
     return "\n".join(lines)
 
 
-def _list_keyboard(needs: list[db.Row], offset: int, total: int, prefix: str) -> InlineKeyboardMarkup:
+def _starts(shift: db.Row) -> datetime:
+    moment = db.parse_ts(shift["starts_at"])
+    if moment is None:
+        raise ValueError(f"shift {shift['id']} has no start")
+    return moment
+
+
+def _list_keyboard(needs: list[db.Row], offset: int, total: int, route: kit.Route) -> InlineKeyboardMarkup:
     buttons = [
-        [InlineKeyboardButton(_("Open {id}").format(id=f"#{n['id']}") + f" {n['title'][:30]}",
-                              callback_data=f"nd:o:{n['id']}:0")]
+        kit.button(_("Open {id}").format(id=f"#{n['id']}") + f" {n['title'][:30]}", OPEN.data(n["id"], 0))
         for n in needs
     ]
-    nav = []
-    if offset > 0:
-        nav.append(InlineKeyboardButton(_("◀ Previous"), callback_data=f"{prefix}:p:{max(0, offset - NEEDS_PAGE)}"))
-    if offset + NEEDS_PAGE < total:
-        nav.append(InlineKeyboardButton(_("Next ▶"), callback_data=f"{prefix}:p:{offset + NEEDS_PAGE}"))
-    if nav:
-        buttons.append(nav)
-    return InlineKeyboardMarkup(buttons)
+    return kit.markup(kit.grid(buttons, 1), kit.pager(route, offset, total, NEEDS_PAGE))
 
 
 async def staff_page(context: Context, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -169,21 +111,21 @@ async def staff_page(context: Context, offset: int) -> tuple[str, InlineKeyboard
     heading = _("Waiting for approval: {waiting}. They come first, then the active needs with "
                 "their fill rates.").format(waiting=waiting)
     text = await _needs_list_text(context, needs, heading, preview=True)
-    return text, _list_keyboard(needs, offset, total, "nds")
+    return text, _list_keyboard(needs, offset, total, STAFF_LIST)
 
 
 @requires(STAFF)
 async def needs_command(update: Update, context: Context) -> None:
     """Pending approvals first, then active needs with each shift's fill rate."""
     text, keyboard = await staff_page(context, 0)
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+    await kit.message_of(update).reply_text(text, reply_markup=keyboard)
 
 
 @requires(STAFF)
 async def needs_page(update: Update, context: Context) -> None:
     """Another page of /needs."""
-    query = update.callback_query
-    text, keyboard = await staff_page(context, max(0, int(query.data.split(":")[2])))
+    query = kit.query_of(update)
+    text, keyboard = await staff_page(context, STAFF_LIST.one(query.data))
     await query.answer()
     await query.edit_message_text(text, reply_markup=keyboard)
 
@@ -200,25 +142,25 @@ async def rep_page(context: Context, user_id: int, offset: int) -> tuple[str, In
         return _("{entity} has not posted any need yet. Post one with /need.").format(entity=names), None
     heading = _("Needs of {entity} ({count}):").format(entity=names, count=total)
     text = await _needs_list_text(context, needs, heading, preview=False)
-    return text, _list_keyboard(needs, offset, total, "my")
+    return text, _list_keyboard(needs, offset, total, REP_LIST)
 
 
 @requires(REPS_AND_STAFF)
 async def myneeds_command(update: Update, context: Context) -> None:
     """A representative's needs, with status and fill rate (staff get the /needs view)."""
-    user_id = update.effective_user.id
+    user_id = kit.user_id_of(update)
     if await caller_role(context, user_id) in STAFF:
         text, keyboard = await staff_page(context, 0)
     else:
         text, keyboard = await rep_page(context, user_id, 0)
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+    await kit.message_of(update).reply_text(text, reply_markup=keyboard)
 
 
 @requires(frozenset({ENTITY_REP}))
 async def myneeds_page(update: Update, context: Context) -> None:
     """Another page of /myneeds."""
-    query = update.callback_query
-    text, keyboard = await rep_page(context, query.from_user.id, max(0, int(query.data.split(":")[2])))
+    query = kit.query_of(update)
+    text, keyboard = await rep_page(context, query.from_user.id, REP_LIST.one(query.data))
     await query.answer()
     await query.edit_message_text(text, reply_markup=keyboard)
 
@@ -248,32 +190,22 @@ async def need_view(
         ))
     lines += [shift_line(s, tz, now) for s in page]
     active = need["status"] in ACTIVE
-    buttons = []
+    rows: list[list[InlineKeyboardButton]] = []
     for shift in page:
-        row = [InlineKeyboardButton("👥 " + short_day(shift, tz), callback_data=f"sh:r:{shift['id']}:0")]
-        if active and shift["status"] == "open" and db.parse_ts(shift["starts_at"]) > now:
-            row.append(InlineKeyboardButton(_("✖ Cancel {day}").format(day=short_day(shift, tz)),
-                                            callback_data=f"sh:cx:{shift['id']}"))
-        buttons.append(row)
-    nav = []
-    if offset > 0:
-        nav.append(InlineKeyboardButton(_("◀ Earlier shifts"), callback_data=f"nd:o:{need['id']}:{max(0, offset - SHIFTS_PAGE)}"))
-    if offset + SHIFTS_PAGE < len(all_shifts):
-        nav.append(InlineKeyboardButton(_("Later shifts ▶"), callback_data=f"nd:o:{need['id']}:{offset + SHIFTS_PAGE}"))
-    if nav:
-        buttons.append(nav)
-    if viewer == "staff" and need["status"] == "submitted":
-        buttons.append([
-            InlineKeyboardButton(_("✅ Approve"), callback_data=f"apr:ok:{need['id']}"),
-            InlineKeyboardButton(_("⛔ Reject"), callback_data=f"apr:rj:{need['id']}"),
-        ])
-        buttons.append([InlineKeyboardButton(_("✏️ Change slots and approve"), callback_data=f"apr:sl:{need['id']}")])
-    elif viewer == "staff" and need["status"] == "approved":
-        buttons.append([InlineKeyboardButton(_("✏️ Change slots"), callback_data=f"nd:sl:{need['id']}")])
+        row = [kit.button("👥 " + short_day(shift, tz), ROSTER.data(shift["id"], 0))]
+        if active and shift["status"] == "open" and _starts(shift) > now:
+            row.append(kit.button(_("✖ Cancel {day}").format(day=short_day(shift, tz)), CANCEL_SHIFT.data(shift["id"])))
+        rows.append(row)
+    rows.append(kit.pager(OPEN, offset, len(all_shifts), SHIFTS_PAGE, need["id"]))
+    if viewer == operations.STAFF_VIEW and need["status"] == "submitted":
+        rows += notices.approval_buttons(need["id"])
+    elif viewer == operations.STAFF_VIEW and need["status"] == "approved":
+        rows.append([kit.button(_("✏️ Change slots"), CHANGE_SLOTS.data(need["id"]))])
     if active:
-        buttons.append([InlineKeyboardButton(_("✖ Cancel the whole need"), callback_data=f"nd:cx:{need['id']}")])
-    buttons.append([InlineKeyboardButton(_("◀ All needs"), callback_data="nds:p:0" if viewer == "staff" else "my:p:0")])
-    return "\n".join(lines), InlineKeyboardMarkup(buttons)
+        rows.append([kit.button(_("✖ Cancel the whole need"), CANCEL_NEED.data(need["id"]))])
+    back = STAFF_LIST.data(0) if viewer == operations.STAFF_VIEW else REP_LIST.data(0)
+    rows.append([kit.button(_("◀ All needs"), back)])
+    return "\n".join(lines), kit.markup(rows)
 
 
 async def _load_need_for(update: Update, context: Context, need_id: int) -> tuple[db.Row, str] | None:
@@ -282,7 +214,7 @@ async def _load_need_for(update: Update, context: Context, need_id: int) -> tupl
     if need is None:
         await refuse(update, _("This need no longer exists."))
         return None
-    viewer = await access(context, update.effective_user.id, need["entity_id"])
+    viewer = await operations.access(context.db, kit.user_id_of(update), need["entity_id"])
     if viewer is None:
         await refuse_other_entity(update)
         return None
@@ -296,32 +228,33 @@ async def show_need(update: Update, context: Context, need_id: int, offset: int 
     if loaded is None:
         return
     text, keyboard = await need_view(context, loaded[0], offset, loaded[1])
-    await update.callback_query.answer(notice)
-    await update.callback_query.edit_message_text(text, reply_markup=keyboard)
+    query = kit.query_of(update)
+    await query.answer(notice)
+    await query.edit_message_text(text, reply_markup=keyboard)
 
 
 @requires(REPS_AND_STAFF)
 async def open_need(update: Update, context: Context) -> None:
     """Open a need (staff: any; representative: their entity's)."""
-    _prefix, _action, need_id, offset = update.callback_query.data.split(":")
-    await show_need(update, context, int(need_id), int(offset))
+    need_id, offset = OPEN.parse(kit.data_of(update)) or (0, 0)
+    await show_need(update, context, need_id, offset)
 
 
 @requires(REPS_AND_STAFF)
 async def roster(update: Update, context: Context) -> None:
     """The volunteers who accepted a shift: name, phone, languages."""
-    query = update.callback_query
-    _prefix, _action, raw_shift, raw_offset = query.data.split(":")
-    shift = await db.get_shift(context.db, int(raw_shift))
+    query = kit.query_of(update)
+    shift_id, offset = ROSTER.parse(query.data) or (0, 0)
+    shift = await db.get_shift(context.db, shift_id)
     if shift is None:
         await refuse(update, _("This shift no longer exists."))
         return
-    if await access(context, query.from_user.id, shift["entity_id"]) is None:
+    if await operations.access(context.db, query.from_user.id, shift["entity_id"]) is None:
         await refuse_other_entity(update)
         return
-    offset = max(0, int(raw_offset))
     people = await db.shift_roster(context.db, shift["id"], limit=ROSTER_PAGE + 1, offset=offset)
-    more, people = len(people) > ROSTER_PAGE, people[:ROSTER_PAGE]
+    seen = offset + len(people)  # one more than the page when there is a next page
+    people = people[:ROSTER_PAGE]
     languages = await db.languages_of_volunteers(context.db, [p["volunteer_id"] for p in people])
     lines = [
         _("Roster of “{title}” at {site}").format(title=isolate(shift["title"]), site=isolate(shift["site_name"])),
@@ -340,17 +273,12 @@ async def roster(update: Update, context: Context) -> None:
             phone=ltr(person["phone"] or "—"),
             languages=spoken or "—",
         ))
-    nav = []
-    if offset > 0:
-        nav.append(InlineKeyboardButton(_("◀ Previous"), callback_data=f"sh:r:{shift['id']}:{max(0, offset - ROSTER_PAGE)}"))
-    if more:
-        nav.append(InlineKeyboardButton(_("Next ▶"), callback_data=f"sh:r:{shift['id']}:{offset + ROSTER_PAGE}"))
-    buttons = [nav] if nav else []
-    if shift["status"] != "cancelled" and db.parse_ts(shift["starts_at"]) <= context.now():
-        buttons.append([InlineKeyboardButton(_("🧾 Attendance"), callback_data=f"att:v:{shift['id']}:0")])
-    buttons.append([InlineKeyboardButton(_("◀ Back to the need"), callback_data=f"nd:o:{shift['need_id']}:0")])
+    rows = [kit.pager(ROSTER, offset, seen, ROSTER_PAGE, shift["id"])]
+    if shift["status"] != "cancelled" and _starts(shift) <= context.now():
+        rows.append([kit.button(_("🧾 Attendance"), ATTENDANCE.data(shift["id"], 0))])
+    rows.append([kit.button(_("◀ Back to the need"), OPEN.data(shift["need_id"], 0))])
     await query.answer()
-    await query.edit_message_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(buttons))
+    await query.edit_message_text("\n".join(lines), reply_markup=kit.markup(rows))
 
 
 # -- approving ------------------------------------------------------------------------------------
@@ -359,24 +287,27 @@ async def roster(update: Update, context: Context) -> None:
 @requires(STAFF)
 async def approve(update: Update, context: Context) -> None:
     """Approve a submitted need; the first coordinator to act wins."""
-    query = update.callback_query
-    need_id = int(query.data.split(":")[2])
+    query = kit.query_of(update)
+    need_id = APPROVE.one(query.data)
     if await db.get_need(context.db, need_id) is None:
         await refuse(update, _("This need no longer exists."))
         return
     pressed = (query.message.chat.id, query.message.message_id) if query.message else None
-    won, on_card = await record_decision(context, need_id, "approved", query.from_user.id, pressed=pressed)
-    if not won:
-        text = await too_late_text(context, need_id)
-        if on_card:
+    decision = await operations.approve(
+        context.db, context.settings, need_id=need_id, actor_id=query.from_user.id,
+        now=context.now(), pressed=pressed,
+    )
+    if not decision.won:
+        text = too_late_text(decision.need, decision.actor)
+        if decision.on_card:
             await query.answer(text, show_alert=True)
         else:
             await show_need(update, context, need_id, notice=text)
         return
-    if on_card:
+    if decision.on_card:
         await query.answer(_("Approved. The representatives were told."))
         await query.edit_message_text(
-            await need_notices.decided_card_text(context.db, need_id, context.settings)
+            await notices.decided_card_text(context.db, need_id, context.settings)
         )
     else:
         await show_need(update, context, need_id, notice=_("Approved. The representatives were told."))
@@ -388,8 +319,8 @@ async def approve(update: Update, context: Context) -> None:
 @requires(REPS_AND_STAFF)
 async def ask_cancel_need(update: Update, context: Context) -> None:
     """Confirm before cancelling a whole need."""
-    query = update.callback_query
-    loaded = await _load_need_for(update, context, int(query.data.split(":")[2]))
+    query = kit.query_of(update)
+    loaded = await _load_need_for(update, context, CANCEL_NEED.one(query.data))
     if loaded is None:
         return
     need = loaded[0]
@@ -413,49 +344,36 @@ async def ask_cancel_need(update: Update, context: Context) -> None:
             shifts=ngettext("{n} shift", "{n} shifts", len(shift_ids)).format(n=len(shift_ids)),
             people=ngettext("{n} volunteer", "{n} volunteers", people).format(n=people),
         ),
-        reply_markup=InlineKeyboardMarkup([[
-            InlineKeyboardButton(_("Yes, cancel the need"), callback_data=f"nd:cxok:{need['id']}"),
-            InlineKeyboardButton(_("No, keep it"), callback_data=f"nd:o:{need['id']}:0"),
-        ]]),
+        reply_markup=kit.markup([
+            kit.button(_("Yes, cancel the need"), CONFIRM_CANCEL_NEED.data(need["id"])),
+            kit.button(_("No, keep it"), OPEN.data(need["id"], 0)),
+        ]),
     )
 
 
 @requires(REPS_AND_STAFF)
 async def confirm_cancel_need(update: Update, context: Context) -> None:
-    """Cancel the need and its shifts ahead, tell the volunteers, close approval cards, audit."""
-    query = update.callback_query
-    loaded = await _load_need_for(update, context, int(query.data.split(":")[2]))
+    """Cancel the need and its shifts ahead (bot/operations/needs.py), then show it."""
+    query = kit.query_of(update)
+    loaded = await _load_need_for(update, context, CONFIRM_CANCEL_NEED.one(query.data))
     if loaded is None:
         return
-    need, viewer = loaded
-    actor, now, settings = query.from_user.id, context.now(), context.settings
-    async with context.db.transaction() as tx:
-        try:
-            shift_ids = await db.cancel_need(tx, need["id"], by=actor, now=now)
-        except LookupError:
-            shift_ids = None
-        else:
-            told = await need_notices.cancel_assignments_and_notify(
-                tx, need, shift_ids, scope=f"need:{need['id']}", settings=settings, now=now
-            )
-            if need["status"] == "submitted":
-                await need_notices.close_approval_cards(tx, need["id"], settings=settings, now=now)
-            await db.audit(
-                tx, actor_id=actor, action="need.cancel", now=now, target_type="need",
-                target_id=need["id"], details={"shifts": len(shift_ids), "volunteers_told": told},
-            )
-            await _tell_reps_of_cancel(tx, context, need, actor, viewer, now, shift=None)
-    if shift_ids is None:
-        await show_need(update, context, need["id"], notice=await too_late_text(context, need["id"]))
-        return
-    await show_need(update, context, need["id"], notice=_("The need was cancelled; the volunteers are being told."))
+    need_id = loaded[0]["id"]
+    outcome = await operations.cancel_need(
+        context.db, context.settings, need_id=need_id, actor_id=query.from_user.id, now=context.now()
+    )
+    notice = (
+        _("The need was cancelled; the volunteers are being told.") if outcome.cancelled
+        else too_late_text(outcome.need, outcome.actor)
+    )
+    await show_need(update, context, need_id, notice=notice)
 
 
 @requires(REPS_AND_STAFF)
 async def ask_cancel_shift(update: Update, context: Context) -> None:
     """Confirm before cancelling one shift."""
-    query = update.callback_query
-    shift = await _load_shift_for(update, context, int(query.data.split(":")[2]))
+    query = kit.query_of(update)
+    shift = await _load_shift_for(update, context, CANCEL_SHIFT.one(query.data))
     if shift is None:
         return
     people = await db.count_assignments_to_notify(context.db, [shift["id"]])
@@ -469,11 +387,15 @@ async def ask_cancel_shift(update: Update, context: Context) -> None:
             title=isolate(shift["title"]), when=shift_when(shift, context.settings.timezone),
             people=ngettext("{n} volunteer", "{n} volunteers", people).format(n=people),
         ),
-        reply_markup=InlineKeyboardMarkup([[
-            InlineKeyboardButton(_("Yes, cancel the shift"), callback_data=f"sh:cxok:{shift['id']}"),
-            InlineKeyboardButton(_("No, keep it"), callback_data=f"nd:o:{shift['need_id']}:0"),
-        ]]),
+        reply_markup=kit.markup([
+            kit.button(_("Yes, cancel the shift"), CONFIRM_CANCEL_SHIFT.data(shift["id"])),
+            kit.button(_("No, keep it"), OPEN.data(shift["need_id"], 0)),
+        ]),
     )
+
+
+def _cannot_cancel_shift_text() -> str:
+    return _("This shift can no longer be cancelled: it was cancelled already or has started.")
 
 
 async def _load_shift_for(update: Update, context: Context, shift_id: int) -> db.Row | None:
@@ -482,80 +404,41 @@ async def _load_shift_for(update: Update, context: Context, shift_id: int) -> db
     if shift is None:
         await refuse(update, _("This shift no longer exists."))
         return None
-    if await access(context, update.effective_user.id, shift["entity_id"]) is None:
+    if await operations.access(context.db, kit.user_id_of(update), shift["entity_id"]) is None:
         await refuse_other_entity(update)
         return None
-    if (
-        shift["status"] != "open"
-        or shift["need_status"] not in ACTIVE
-        or db.parse_ts(shift["starts_at"]) <= context.now()
-    ):
-        await refuse(update, _("This shift can no longer be cancelled: it was cancelled already or has started."))
+    if shift["status"] != "open" or shift["need_status"] not in ACTIVE or _starts(shift) <= context.now():
+        await refuse(update, _cannot_cancel_shift_text())
         return None
     return shift
 
 
 @requires(REPS_AND_STAFF)
 async def confirm_cancel_shift(update: Update, context: Context) -> None:
-    """Cancel one shift, tell its volunteers, audit."""
-    query = update.callback_query
-    shift = await _load_shift_for(update, context, int(query.data.split(":")[2]))
+    """Cancel one shift (bot/operations/needs.py), then show its need."""
+    query = kit.query_of(update)
+    shift = await _load_shift_for(update, context, CONFIRM_CANCEL_SHIFT.one(query.data))
     if shift is None:
         return
-    viewer = await access(context, query.from_user.id, shift["entity_id"])
-    actor, now, settings = query.from_user.id, context.now(), context.settings
-    async with context.db.transaction() as tx:
-        cancelled = await db.cancel_shift(tx, shift["id"], by=actor, now=now)
-        if cancelled:
-            need = await db.get_need(tx, shift["need_id"])
-            told = await need_notices.cancel_assignments_and_notify(
-                tx, need, [shift["id"]], scope=f"shift:{shift['id']}", settings=settings, now=now
-            )
-            await db.audit(
-                tx, actor_id=actor, action="shift.cancel", now=now, target_type="shift",
-                target_id=shift["id"], details={"need": shift["need_id"], "volunteers_told": told},
-            )
-            await _tell_reps_of_cancel(tx, context, need, actor, viewer, now, shift=shift)
-    notice = _("The shift was cancelled; its volunteers are being told.") if cancelled else _(
-        "This shift can no longer be cancelled: it was cancelled already or has started."
+    outcome = await operations.cancel_shift(
+        context.db, context.settings, shift_id=shift["id"], actor_id=query.from_user.id, now=context.now()
+    )
+    notice = (
+        _("The shift was cancelled; its volunteers are being told.") if outcome.cancelled
+        else _cannot_cancel_shift_text()
     )
     await show_need(update, context, shift["need_id"], notice=notice)
 
 
-async def _tell_reps_of_cancel(
-    tx: db.Tx, context: Context, need: db.Row, actor: int, viewer: str | None, now: datetime,
-    *, shift: db.Row | None,
-) -> None:
-    """The entity's representatives hear about a cancellation they did not make themselves."""
-    tz = context.settings.timezone
-    actor_row = await db.get_user(tx, actor)
-
-    def render() -> str:
-        who = _("The volunteer office") if viewer == "staff" else display_name(actor_row)
-        if shift is None:
-            return _("{who} cancelled the need {id} “{title}”.").format(
-                who=who, id=ltr(f"#{need['id']}"), title=isolate(need["title"])
-            )
-        return _("{who} cancelled the shift of the need {id} “{title}” on {when}.").format(
-            who=who, id=ltr(f"#{need['id']}"), title=isolate(need["title"]), when=shift_when(shift, tz)
-        )
-
-    scope = f"shift:{shift['id']}" if shift is not None else f"need:{need['id']}"
-    await need_notices.notify_reps(
-        tx, need["entity_id"], dedupe=f"repcancel:{scope}", render=render,
-        settings=context.settings, now=now, skip_user=None if viewer == "staff" else actor,
-    )
-
-
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application) -> None:
     app.add_handler(CommandHandler("needs", needs_command))
     app.add_handler(CommandHandler("myneeds", myneeds_command))
-    app.add_handler(CallbackQueryHandler(needs_page, pattern=r"^nds:p:\d+$"))
-    app.add_handler(CallbackQueryHandler(myneeds_page, pattern=r"^my:p:\d+$"))
-    app.add_handler(CallbackQueryHandler(open_need, pattern=r"^nd:o:\d+:\d+$"))
-    app.add_handler(CallbackQueryHandler(roster, pattern=r"^sh:r:\d+:\d+$"))
-    app.add_handler(CallbackQueryHandler(approve, pattern=r"^apr:ok:\d+$"))
-    app.add_handler(CallbackQueryHandler(ask_cancel_need, pattern=r"^nd:cx:\d+$"))
-    app.add_handler(CallbackQueryHandler(confirm_cancel_need, pattern=r"^nd:cxok:\d+$"))
-    app.add_handler(CallbackQueryHandler(ask_cancel_shift, pattern=r"^sh:cx:\d+$"))
-    app.add_handler(CallbackQueryHandler(confirm_cancel_shift, pattern=r"^sh:cxok:\d+$"))
+    app.add_handler(CallbackQueryHandler(needs_page, pattern=STAFF_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(myneeds_page, pattern=REP_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(open_need, pattern=OPEN.pattern))
+    app.add_handler(CallbackQueryHandler(roster, pattern=ROSTER.pattern))
+    app.add_handler(CallbackQueryHandler(approve, pattern=APPROVE.pattern))
+    app.add_handler(CallbackQueryHandler(ask_cancel_need, pattern=CANCEL_NEED.pattern))
+    app.add_handler(CallbackQueryHandler(confirm_cancel_need, pattern=CONFIRM_CANCEL_NEED.pattern))
+    app.add_handler(CallbackQueryHandler(ask_cancel_shift, pattern=CANCEL_SHIFT.pattern))
+    app.add_handler(CallbackQueryHandler(confirm_cancel_shift, pattern=CONFIRM_CANCEL_SHIFT.pattern))

@@ -23,6 +23,9 @@ def _moment(value: object) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
 
 
+Fields = Row  # the name some modules import
+
+
 def display_name(row: Row) -> str:
     """A Telegram user as staff see them: first name and @username, isolated for bidi."""
     name = row["first_name"] or ""

@@ -1,13 +1,15 @@
-"""How entities, needs and shifts read in messages (current locale, RTL-safe, both calendars)."""
+"""How needs and their shifts read on screen (current locale, RTL-safe, both calendars): a need's
+fields, its heading and status, shift lines and fill rates, and why a decision came too late.
+Pure: rows are mappings; no Telegram, no SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime, time
-from typing import Any
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot import catalog, db
+from bot import catalog
 from bot.i18n import (
     _,
     format_date,
@@ -19,7 +21,13 @@ from bot.i18n import (
     ngettext,
 )
 from bot.needs import Fill, is_overnight
-from bot.texts import entity_kind, entity_name, shift_when, short_day  # noqa: F401
+from bot.texts import Fields, _moment, display_name
+
+
+class NeedFields(Fields, Protocol):
+    """A need's row, or the /need draft's answers."""
+
+    def keys(self) -> Iterable[str]: ...
 
 STATUS_LABELS = {
     "submitted": "🕓",
@@ -91,7 +99,7 @@ def location_label(latitude: float | None, longitude: float | None, radius: int)
 
 
 def need_details(
-    need: Mapping[str, Any],
+    need: NeedFields,
     languages: list[str],
     *,
     entity: str | None = None,
@@ -132,7 +140,7 @@ def need_details(
     return "\n".join(lines)
 
 
-def need_heading(need: Mapping[str, Any]) -> str:
+def need_heading(need: Fields) -> str:
     return _("{icon} Need {id}: {title}").format(
         icon=STATUS_LABELS.get(need["status"], ""),
         id=ltr(f"#{need['id']}"),
@@ -140,18 +148,18 @@ def need_heading(need: Mapping[str, Any]) -> str:
     )
 
 
-def fill_of(shift: Mapping[str, Any]) -> Fill:
+def fill_of(shift: Fields) -> Fill:
     return Fill(
         accepted=int(shift["accepted"]),
         slots=int(shift["slots"]),
-        starts_at=db.parse_ts(shift["starts_at"]),  # type: ignore[arg-type]
+        starts_at=_moment(shift["starts_at"]),
         status=shift["status"],
     )
 
 
-def shift_line(shift: Mapping[str, Any], tz: ZoneInfo, now: datetime) -> str:
+def shift_line(shift: Fields, tz: ZoneInfo, now: datetime) -> str:
     """`• 7 Dhu al-Hijjah (24 May) 08:00 — 14/20 ⚠️ at risk`."""
-    starts = db.parse_ts(shift["starts_at"]).astimezone(tz)  # type: ignore[union-attr]
+    starts = _moment(shift["starts_at"]).astimezone(tz)
     fill = fill_of(shift)
     text = _("{day} {time} — {accepted}/{slots}").format(
         day=format_short_date(starts.date()),
@@ -166,7 +174,7 @@ def shift_line(shift: Mapping[str, Any], tz: ZoneInfo, now: datetime) -> str:
     return f"• {text}"
 
 
-def fill_summary(shifts: list[Mapping[str, Any]], now: datetime) -> str:
+def fill_summary(shifts: Sequence[Fields], now: datetime) -> str:
     """`Filled 120/200 over 10 shifts, 2 at risk`, counting shifts that are not cancelled."""
     live = [s for s in shifts if s["status"] != "cancelled"]
     accepted = sum(int(s["accepted"]) for s in live)
@@ -182,3 +190,26 @@ def fill_summary(shifts: list[Mapping[str, Any]], now: datetime) -> str:
     return text
 
 
+def decider_id(need: Fields) -> int | None:
+    """Who decided the need (approved or rejected it) or cancelled it, if anyone."""
+    actor = need["decided_by"] if need["status"] in ("approved", "rejected") else need["cancelled_by"]
+    return int(actor) if actor else None
+
+
+def too_late_text(need: Fields | None, actor: Fields | None) -> str:
+    """Why a decision button no longer works: who acted first, or that the need is gone."""
+    if need is None:
+        return _("This need no longer exists.")
+    name = display_name(actor) if actor is not None else "—"
+    if need["status"] == "approved":
+        return _("Too late: {name} already approved this need.").format(name=name)
+    if need["status"] == "rejected":
+        return _("Too late: {name} already rejected this need.").format(name=name)
+    if need["status"] == "cancelled":
+        return _("This need was cancelled by {name}.").format(name=name)
+    return _("This button is no longer active.")
+
+
+def other_entity_text() -> str:
+    """A representative pressed something of another entity's."""
+    return _("Sorry, this belongs to another entity.")

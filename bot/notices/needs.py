@@ -1,14 +1,15 @@
-"""Messages about needs that the bot sends on its own initiative, through the outbox.
+"""Messages about needs that the bot sends on its own initiative, through the outbox: approval
+cards (and their buttons), decisions, slot changes and cancellations.
 
-Each function runs inside the caller's transaction, so a need's change and the messages that
-announce it commit together; each recipient reads the message in their own language.
+Each function runs inside the caller's transaction (bot/operations/needs.py), so a need's change
+and the messages that announce it commit together; each recipient reads the message in their own
+language.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,25 +17,42 @@ from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR
 from bot.config import Settings
 from bot.db import Row, Tx
-from bot.handlers.need_views import entity_name, need_details, shift_when
+from bot.flows.kit.callback import Route
 from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
-from bot.texts import display_name
+from bot.texts import Fields, display_name, entity_name, shift_when
+from bot.texts.needs import NeedFields, need_details
+
+# The buttons of a need's decisions: built on the approval card (here) and the need's view
+# (bot/handlers/needs.py), answered by that handler and by the reject and slots flows.
+APPROVE = Route("apr", "ok", int)
+REJECT = Route("apr", "rj", int)
+SLOTS_AND_APPROVE = Route("apr", "sl", int)
+CHANGE_SLOTS = Route("nd", "sl", int)  # an approved need, from now on
+
+
+def approval_buttons(need_id: int) -> list[list[InlineKeyboardButton]]:
+    return [
+        [
+            InlineKeyboardButton(_("✅ Approve"), callback_data=APPROVE.data(need_id)),
+            InlineKeyboardButton(_("⛔ Reject"), callback_data=REJECT.data(need_id)),
+        ],
+        [InlineKeyboardButton(_("✏️ Change slots and approve"), callback_data=SLOTS_AND_APPROVE.data(need_id))],
+    ]
 
 
 def approval_keyboard(need_id: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(_("✅ Approve"), callback_data=f"apr:ok:{need_id}"),
-                InlineKeyboardButton(_("⛔ Reject"), callback_data=f"apr:rj:{need_id}"),
-            ],
-            [InlineKeyboardButton(_("✏️ Change slots and approve"), callback_data=f"apr:sl:{need_id}")],
-        ]
-    )
+    return InlineKeyboardMarkup(approval_buttons(need_id))
+
+
+def _at(value: str) -> datetime:
+    moment = db.parse_ts(value)
+    if moment is None:
+        raise ValueError("a decided need without its time")
+    return moment
 
 
 def card_text(
-    need: Mapping[str, Any], languages: list[str], submitter: Row | None, settings: Settings
+    need: NeedFields, languages: list[str], submitter: Row | None, settings: Settings
 ) -> str:
     """The approval card: the need in full and who submitted it."""
     by = display_name(submitter) if submitter is not None else ltr(need["created_by"])
@@ -46,18 +64,18 @@ def card_text(
             "",
             _("Submitted by {name} on {when}.").format(
                 name=by,
-                when=format_datetime(db.parse_ts(need["submitted_at"]), settings.timezone),  # type: ignore[arg-type]
+                when=format_datetime(_at(need["submitted_at"]), settings.timezone),
             ),
         ]
     )
 
 
-def outcome_line(need: Mapping[str, Any], actor: Row | None, settings: Settings) -> str:
+def outcome_line(need: Fields, actor: Row | None, settings: Settings) -> str:
     """Who decided what, for a card that is no longer waiting."""
     name = display_name(actor) if actor is not None else "—"
     status = need["status"]
     if status == "approved":
-        when = format_datetime(db.parse_ts(need["decided_at"]), settings.timezone)  # type: ignore[arg-type]
+        when = format_datetime(_at(need["decided_at"]), settings.timezone)
         line = _("✅ Approved by {name} on {when}.").format(name=name, when=when)
         if need["requested_slots"] and need["requested_slots"] != need["slots"]:
             line += "\n" + _("Volunteers per shift changed from {old} to {new}.").format(
@@ -65,12 +83,12 @@ def outcome_line(need: Mapping[str, Any], actor: Row | None, settings: Settings)
             )
         return line
     if status == "rejected":
-        when = format_datetime(db.parse_ts(need["decided_at"]), settings.timezone)  # type: ignore[arg-type]
+        when = format_datetime(_at(need["decided_at"]), settings.timezone)
         return _("⛔ Not approved by {name} on {when}. Reason: {reason}").format(
             name=name, when=when, reason=isolate(need["reject_reason"] or "—")
         )
     if status == "cancelled":
-        when = format_datetime(db.parse_ts(need["cancelled_at"]), settings.timezone)  # type: ignore[arg-type]
+        when = format_datetime(_at(need["cancelled_at"]), settings.timezone)
         return _("✖ Cancelled by {name} on {when}.").format(name=name, when=when)
     return ""
 
@@ -130,8 +148,13 @@ async def close_approval_cards(
             text = f"{card_text(need, languages, submitter, settings)}\n\n{outcome_line(need, actor, settings)}"
         await delivery.revise(
             tx, card, dedupe_key=f"needcard-done:{need_id}:{card['chat_id']}", now=now,
-            text=lambda _original, text=text: text,
+            text=_always(text),
         )
+
+
+def _always(text: str) -> Callable[[str], str]:
+    """A revision that replaces the original text whatever it was."""
+    return lambda _original: text
 
 
 async def notify_reps(
@@ -185,7 +208,7 @@ async def notify_decision(tx: Tx, need_id: int, *, settings: Settings, now: date
 
 async def cancel_assignments_and_notify(
     tx: Tx,
-    need: Mapping[str, Any],
+    need: Fields,
     shift_ids: Sequence[int],
     *,
     scope: str,
@@ -222,3 +245,49 @@ async def cancel_assignments_and_notify(
             priority=delivery.URGENT,
         )
     return len(by_volunteer)
+
+
+async def notify_slots_changed(
+    tx: Tx, need: Fields, slots: int, *, settings: Settings, now: datetime
+) -> None:
+    """The representatives hear that the office changed an approved need's volunteers per shift."""
+
+    def render() -> str:
+        return _("The volunteer office changed your need {id} “{title}” to {slots} volunteers per shift.").format(
+            id=ltr(f"#{need['id']}"), title=isolate(need["title"]), slots=ltr(slots)
+        )
+
+    await notify_reps(
+        tx, need["entity_id"], dedupe=f"needslots:{need['id']}:{db.ts(now)}", render=render,
+        settings=settings, now=now,
+    )
+
+
+async def notify_reps_of_cancel(
+    tx: Tx,
+    need: Fields,
+    actor: Row | None,
+    *,
+    by_staff: bool,
+    shift: Fields | None,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """The entity's representatives hear about a cancellation they did not make themselves."""
+    tz = settings.timezone
+
+    def render() -> str:
+        who = _("The volunteer office") if by_staff or actor is None else display_name(actor)
+        if shift is None:
+            return _("{who} cancelled the need {id} “{title}”.").format(
+                who=who, id=ltr(f"#{need['id']}"), title=isolate(need["title"])
+            )
+        return _("{who} cancelled the shift of the need {id} “{title}” on {when}.").format(
+            who=who, id=ltr(f"#{need['id']}"), title=isolate(need["title"]), when=shift_when(shift, tz)
+        )
+
+    scope = f"shift:{shift['id']}" if shift is not None else f"need:{need['id']}"
+    await notify_reps(
+        tx, need["entity_id"], dedupe=f"repcancel:{scope}", render=render,
+        settings=settings, now=now, skip_user=None if by_staff or actor is None else int(actor["id"]),
+    )
