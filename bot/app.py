@@ -18,6 +18,7 @@ from bot.db import Database
 from bot.delivery import Sender
 from bot.flows import (
     broadcast,
+    certificate,
     checkin,
     entity_edit,
     kit,
@@ -31,6 +32,7 @@ from bot.flows import (
 )
 from bot.handlers import (
     attendance,
+    certificates,
     common,
     entities,
     errors,
@@ -162,6 +164,7 @@ def build_application(
     need_intake.register(app)
     # Coordinators' /broadcast (also on focus.py), with its progress list's buttons.
     broadcast.register(app)
+    kit.install(app, certificate.build())  # /certificate: a short question, the period
     # One-step commands and buttons.
     staff.register(app)
     # Typed reasons for declines and late cancellations: after the other flows (staff.register
@@ -170,6 +173,7 @@ def build_application(
     # Check in with a shared location: after the other flows for the same reason.
     app.add_handler(checkin.build())
     entities.register(app)  # its /start rep_<token> must come before common's /start
+    certificates.register(app)  # /start verify_<code> too
     needs.register(app)
     reports.register(app)
     volunteer.register(app)
