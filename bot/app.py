@@ -20,6 +20,7 @@ from bot.delivery import Sender
 from bot.flows import (
     add_coordinator,
     broadcast,
+    certificate,
     checkin,
     entity_edit,
     kit,
@@ -35,6 +36,7 @@ from bot.flows import (
 from bot.handlers import (
     attendance,
     broadcasts,
+    certificates,
     common,
     entities,
     errors,
@@ -178,6 +180,7 @@ def build_application(
     broadcast.register(app)
     # Admins' short question "who should become a coordinator?", started from /staff's list.
     add_coordinator.register(app)
+    kit.install(app, certificate.build())  # /certificate: a short question, the period
     # One-step commands and buttons.
     staff.register(app)
     # Typed reasons for declines and late cancellations: after the other flows (staff.register
@@ -186,6 +189,7 @@ def build_application(
     # Check in with a shared location: after the other flows for the same reason.
     checkin.register(app)
     entities.register(app)  # its /start rep_<token> must come before common's /start
+    certificates.register(app)  # /start verify_<code> too
     needs.register(app)
     reports.register(app)
     volunteer.register(app)

@@ -182,6 +182,9 @@ class Settings:
     timezone: ZoneInfo = _setting(
         "TIMEZONE", _parse_timezone, ZoneInfo("Asia/Riyadh"), doc="the office's time zone"
     )
+    office_name: str = _setting(
+        "OFFICE_NAME", str.strip, "", doc="the office's name on hours certificates (default: the bot's name)"
+    )
     bot_api_base_url: str = _setting(
         "BOT_API_BASE_URL",
         _parse_url,

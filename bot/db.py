@@ -2685,3 +2685,133 @@ async def demo_insert_past_assignment(
          ts(ends_at) if status == "completed" else None,
          ts(starts_at) if status == "no_show" else None),
     )
+
+
+# ================================================================================================
+# trainings, qualifications' validity and hours certificates (trainings issue)
+# ================================================================================================
+
+from datetime import date  # noqa: E402
+
+
+async def certificate_hours(
+    conn: Queryable, volunteer_id: int, *, since: datetime, until: datetime
+) -> list[Row]:
+    """Hours of the volunteer's completed shifts that started in [since, until), one row per
+    specialty and entity: specialty, entity_id, name_ar, name_en, hours."""
+    return await conn.fetchall(
+        f"SELECT n.specialty, e.id AS entity_id, e.name_ar, e.name_en, SUM({shift_hours()}) AS hours"
+        " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
+        " JOIN entities e ON e.id = n.entity_id"
+        " WHERE a.volunteer_id = ? AND a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?"
+        " GROUP BY n.specialty, e.id, e.name_ar, e.name_en ORDER BY hours DESC, e.id",
+        (volunteer_id, ts(since), ts(until)),
+    )
+
+
+async def completed_trainings(
+    conn: Queryable, volunteer_id: int, *, since: datetime, until: datetime
+) -> list[Row]:
+    """Qualifications the volunteer earned at a session in [since, until): title, kind,
+    specialty, starts_at, granted_at, expires_at."""
+    return await conn.fetchall(
+        "SELECT t.title, t.kind, t.specialty, t.starts_at, q.granted_at, q.expires_at"
+        " FROM qualifications q JOIN training_sessions t ON t.id = q.session_id"
+        " WHERE q.user_id = ? AND q.granted_at >= ? AND q.granted_at < ? ORDER BY q.granted_at",
+        (volunteer_id, ts(since), ts(until)),
+    )
+
+
+async def entity_volunteer_hours(
+    conn: Queryable, entity_id: int, *, since: datetime, until: datetime, limit: int, offset: int
+) -> tuple[int, list[Row]]:
+    """(how many volunteers, one page of them) with their completed hours for the entity's
+    shifts that started in [since, until): volunteer_id, full_name, shifts, hours."""
+    base = (
+        " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+        " WHERE n.entity_id = ? AND a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?"
+    )
+    params = (entity_id, ts(since), ts(until))
+    total = await conn.fetchval(f"SELECT COUNT(DISTINCT a.volunteer_id){base}", params)
+    rows = await conn.fetchall(
+        "SELECT a.volunteer_id, v.full_name, v.status, COUNT(*) AS shifts,"
+        f" SUM({shift_hours()}) AS hours{base}"
+        " GROUP BY a.volunteer_id, v.full_name, v.status ORDER BY hours DESC, a.volunteer_id"
+        " LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+    return int(total or 0), rows
+
+
+async def insert_certificate(
+    tx: Tx, *, code: str, volunteer_id: int, period_from: date, period_to: date, hours: float,
+    facts: dict[str, Any], locale: str, issued_by: int, request_key: str | None, now: datetime,
+) -> int | None:
+    """The certificate's id, or None when `request_key` was used already."""
+    cursor = await tx.execute(
+        "INSERT INTO certificates (code, volunteer_id, period_from, period_to, hours, facts,"
+        " locale, issued_at, issued_by, request_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (request_key) DO NOTHING",
+        (code, volunteer_id, period_from.isoformat(), period_to.isoformat(), hours, dumps(facts),
+         locale, ts(now), issued_by, request_key),
+    )
+    return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
+
+
+async def get_certificate(
+    conn: Queryable, *, code: str | None = None, request_key: str | None = None
+) -> Row | None:
+    """A certificate by its verification code or by the request that issued it, with the
+    holder's current name (None once they deleted their data) as full_name."""
+    column, value = ("c.code", code) if code is not None else ("c.request_key", request_key)
+    return await conn.fetchone(
+        "SELECT c.*, CASE WHEN v.status = 'deleted' THEN NULL ELSE v.full_name END AS full_name"
+        f" FROM certificates c LEFT JOIN volunteers v ON v.user_id = c.volunteer_id WHERE {column} = ?",
+        (value,),
+    )
+
+
+async def entity_need_specialties(conn: Queryable, entity_ids: Sequence[int]) -> list[str]:
+    """The specialties the entities' needs (of any status but rejected) use."""
+    if not entity_ids:
+        return []
+    marks = ",".join("?" for _ in entity_ids)
+    rows = await conn.fetchall(
+        f"SELECT DISTINCT specialty FROM needs WHERE entity_id IN ({marks}) AND status <> 'rejected'",
+        tuple(entity_ids),
+    )
+    return order_specialties([r[0] for r in rows])
+
+
+async def insert_training_session(
+    tx: Tx, *, kind: str, specialty: str | None, title: str, trainer: str, place: str | None,
+    latitude: float | None, longitude: float | None, link: str | None, starts_at: datetime,
+    ends_at: datetime, capacity: int, validity_months: int | None, entity_id: int | None,
+    created_by: int, draft_key: str, now: datetime,
+) -> int | None:
+    """The new session's id, or None when the draft `draft_key` was submitted already."""
+    cursor = await tx.execute(
+        "INSERT INTO training_sessions (kind, specialty, title, trainer, place, latitude, longitude,"
+        " link, starts_at, ends_at, capacity, validity_months, entity_id, created_by, created_at,"
+        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (draft_key) DO NOTHING",
+        (kind, specialty, title, trainer, place, latitude, longitude, link, ts(starts_at),
+         ts(ends_at), capacity, validity_months, entity_id, created_by, ts(now), draft_key),
+    )
+    return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
+
+
+async def get_training_session(
+    conn: Queryable, *, session_id: int | None = None, draft_key: str | None = None
+) -> Row | None:
+    column, value = ("id", session_id) if session_id is not None else ("draft_key", draft_key)
+    return await conn.fetchone(f"SELECT * FROM training_sessions WHERE {column} = ?", (value,))
+
+
+async def upcoming_training_sessions(conn: Queryable, *, now: datetime, limit: int) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT * FROM training_sessions WHERE status = 'scheduled' AND ends_at > ?"
+        " ORDER BY starts_at, id LIMIT ?",
+        (ts(now), limit),
+    )
