@@ -49,8 +49,9 @@ def _configure_logging(level: str) -> None:
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
-def run(settings: Settings) -> None:
-    """Long polling, or PTB's webhook server when WEBHOOK_URL is set; SIGTERM/SIGINT stop it."""
+def run(settings: Settings) -> int:
+    """Long polling, or PTB's webhook server when WEBHOOK_URL is set; SIGTERM/SIGINT stop it.
+    Returns the exit code: 2 when another process already polls this token."""
     from telegram import Update
 
     from bot.app import build_application
@@ -65,8 +66,16 @@ def run(settings: Settings) -> None:
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 0
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    if getattr(app, "bot_data", {}).get("exit_code") == 2:
+        print(
+            "error: another process is already polling this bot token (Telegram answered"
+            " 409 Conflict to getUpdates); run one process per token",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 async def migrate(settings: Settings) -> list[int]:
@@ -99,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     from telegram.error import InvalidToken, NetworkError
 
     try:
-        run(settings)
+        return run(settings)
     except InvalidToken:
         print(
             "configuration error: BOT_TOKEN was rejected by the Bot API server at "
@@ -114,7 +123,6 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ Every helper returns the Bot API calls made while that update was processed.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -52,6 +53,8 @@ class BotHarness:
         self.clock = clock
         self.api = OfflineBotAPI()
         self.app = build_application(settings, request=self.api, clock=clock)
+        # A reply waiting out a 429 (or retrying a 5xx) waits on the test's clock, not for real.
+        self.app.bot_data["limiter"].sleep = self._let_time_pass
         self._update_ids = itertools.count(1)
         self._message_ids = itertools.count(100000)
         # Every harness of one test (restarts included), so the fixture can stop them all.
@@ -81,6 +84,10 @@ class BotHarness:
         fresh.family = self.family
         self.family.append(fresh)
         return await fresh.start()
+
+    async def _let_time_pass(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+        self.clock.advance(seconds=seconds)
 
     @property
     def db(self):  # type: ignore[no-untyped-def]
