@@ -352,6 +352,7 @@ async def enqueue_offer(
                     "address": texts.entity_name(shift),
                 },
                 priority=delivery.URGENT if promotion else delivery.NORMAL,
+                deadline=expires_at,
             )
         text = (
             texts.promotion_text(shift, tz, expires_at, settings.waitlist_confirm_ttl)
@@ -366,6 +367,7 @@ async def enqueue_offer(
             text=text,
             reply_markup=texts.offer_keyboard(assignment_id),
             priority=delivery.URGENT if promotion else delivery.NORMAL,
+            deadline=expires_at,  # an offer is no use once it has expired
         )
 
 
