@@ -67,6 +67,8 @@ def run(settings: Settings) -> int:
             allowed_updates=Update.ALL_TYPES,
         )
         return 0
+    if hasattr(app, "bot_data"):
+        app.bot_data["polling"] = True  # first make sure no other process polls this token
     app.run_polling(allowed_updates=Update.ALL_TYPES)
     if getattr(app, "bot_data", {}).get("exit_code") == 2:
         print(

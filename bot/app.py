@@ -82,6 +82,8 @@ class AounApplication(Application):  # type: ignore[type-arg]
 
 async def _post_init(app: Application) -> None:  # type: ignore[type-arg]
     await common.publish_command_menus(app)
+    if app.bot_data.get("polling"):
+        await errors.another_poller(app)  # if so, it stops: python -m bot says why
 
 
 def build_application(

@@ -100,6 +100,7 @@ class ApiCall(Call):
     status: int = 200
     token: str = ""
     result: Any = None  # what the server answered (e.g. the Message of a sendMessage)
+    error: dict[str, Any] | None = None  # the error body, for a call that failed
 
 
 @dataclass
@@ -307,6 +308,11 @@ class FakeBotAPI:
                          method.lower() if method else None, chat_id,
                          (retry_after or 1) if status == 429 else None, times)
             )
+
+    def clear_failures(self) -> None:
+        """Telegram is back: drop every scripted failure still waiting."""
+        with self._lock:
+            self._failures.clear()
 
     def clear(self) -> None:
         """Forget the recorded calls and the 429 count (e.g. between benchmark rounds)."""
@@ -518,6 +524,7 @@ class FakeBotAPI:
 
     def _record(self, call: ApiCall, status: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         call.status, call.result = status, payload.get("result")
+        call.error = payload if status != 200 else None
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()

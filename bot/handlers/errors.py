@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from telegram import Update
 from telegram.error import Conflict, TelegramError
+from telegram.ext import Application
 
 from bot.context import Context
 from bot.i18n import _
@@ -42,6 +44,22 @@ async def on_error(update: object, context: Context) -> None:
             await context.bot.send_message(update.effective_chat.id, text)
         except TelegramError:
             log.warning("could not deliver the apology", exc_info=True)
+
+
+async def another_poller(application: Application[Any, Any, Any, Any, Any, Any]) -> bool:
+    """Before polling starts: does another process poll this token? Then stop (exit code 2).
+    The probe confirms no update (no offset), so nothing is lost for whoever polls."""
+    try:
+        await application.bot.get_updates(timeout=0, limit=1)
+    except Conflict as exc:
+        if "webhook" in str(exc).lower():  # a webhook left set: polling start-up removes it
+            return False
+        application.bot_data["exit_code"] = 2
+        application.stop_running()
+        return True
+    except TelegramError:
+        log.info("could not check for another poller at start-up", exc_info=True)
+    return False
 
 
 def stop_for_conflict(context: Context) -> None:
