@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 TELEGRAM_OVERALL = 30  # messages a second Telegram takes from one bot (bulk)
 HEADROOM = 0.035  # seconds added to Telegram's one-second window when counting our sends
 THROTTLE_AFTER_429 = 30.0  # seconds during which replies too keep to the window after a 429
+REPLY_FIRST = 0.02  # seconds the outbox looks away while replies wait for a slot
 _EPSILON = 1e-6
 
 # Calls that put something in front of a person: they are paced, paused on 429 and retried.
@@ -127,6 +128,7 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         self._sends: deque[float] = deque()  # free sends (replies and bulk), for the window
         self._paid: deque[float] = deque()  # paid broadcast sends
         self._last_to_chat: dict[int, float] = {}
+        self._replies_waiting = 0  # replies held by a pause or the window: bulk lets them go first
 
     # -- BaseRateLimiter ------------------------------------------------------------------------
 
@@ -177,6 +179,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         """Seconds before the next outbox send may leave (0: now)."""
         now = self.now()
         wait = self.paused_until - now
+        if self._replies_waiting:
+            wait = max(wait, REPLY_FIRST)
         if paid:
             if self.paid_rate:
                 wait = max(wait, _window_wait(self._paid, now, 1.0, self.paid_rate))
@@ -244,9 +248,14 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         uncertain = False
         while True:
             wait = self._reply_wait()
-            while wait > _EPSILON:
-                await self.sleep(wait)
-                wait = self._reply_wait()
+            if wait > _EPSILON:
+                self._replies_waiting += 1
+                try:
+                    while wait > _EPSILON:
+                        await self.sleep(wait)
+                        wait = self._reply_wait()
+                finally:
+                    self._replies_waiting -= 1
             self.record(chat_id)
             try:
                 result = await callback(*args, **kwargs)
