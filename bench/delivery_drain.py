@@ -68,7 +68,7 @@ async def drain_once(rate: float, messages: int, per_chat: int) -> tuple[float, 
 
 async def run(quick: bool) -> Result:
     rounds = 3
-    messages, per_chat = (36, 1) if quick else (1_500, 5)
+    messages, per_chat = (24, 1) if quick else (1_500, 5)
     achieved: dict[float, list[float]] = {rate: [] for rate in RATES}
     throttled = lost = 0
     for _round in range(rounds):

@@ -5,6 +5,7 @@ doubles refuse like Telegram."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -18,6 +19,8 @@ from bot.flows.broadcast import send_broadcast
 from tests.factories import create_user
 from tests.factories_delivery import enqueue_texts, outbox_rows, paced_sender
 from tests.harness import BotHarness
+
+MakeBot = Callable[..., Awaitable[BotHarness]]
 
 # -- replies ----------------------------------------------------------------------------------------
 
@@ -125,7 +128,7 @@ async def test_transient_failures_wait_until_the_deadline_then_the_row_expires(b
     assert row["attempts"] >= 10
 
 
-async def test_other_notices_wait_send_max_age(make_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_other_notices_wait_send_max_age(make_bot: MakeBot) -> None:
     bot = await make_bot(SEND_MAX_AGE="2h")
     await enqueue_texts(bot, [5001])
     bot.api.fail(502, times=10**6)
@@ -210,7 +213,7 @@ def test_the_paid_broadcast_estimate_is_0_1_star_a_message() -> None:
     assert (estimate.stars, estimate.seconds) == (Decimal("50.0"), 2.0)
 
 
-async def test_urgent_broadcasts_use_paid_broadcast_when_it_is_set(make_bot) -> None:  # type: ignore[no-untyped-def]
+async def test_urgent_broadcasts_use_paid_broadcast_when_it_is_set(make_bot: MakeBot) -> None:
     bot = await make_bot(PAID_BROADCAST_RATE="100")
     await create_user(bot.db, 900, role="coordinator", locale="en")
     chats = list(range(101, 161))
