@@ -57,8 +57,8 @@ async def another_poller(application: Application[Any, Any, Any, Any, Any, Any])
         application.bot_data["exit_code"] = 2
         application.stop_running()
         return True
-    except TelegramError:
-        log.info("could not check for another poller at start-up", exc_info=True)
+    except TelegramError as exc:  # polling itself will meet the same trouble, and report it
+        log.info("could not check for another poller at start-up: %s", exc)
     return False
 
 
