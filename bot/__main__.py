@@ -87,8 +87,9 @@ def _one_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def run(settings: Settings) -> None:
-    """Long polling, or PTB's webhook server when WEBHOOK_URL is set; SIGTERM/SIGINT stop it."""
+def run(settings: Settings) -> int:
+    """Long polling, or PTB's webhook server when WEBHOOK_URL is set; SIGTERM/SIGINT stop it.
+    Returns the exit code: 2 when another process already polls this token."""
     from telegram import Update
 
     from bot.app import build_application
@@ -103,8 +104,18 @@ def run(settings: Settings) -> None:
             secret_token=settings.webhook_secret,
             allowed_updates=Update.ALL_TYPES,
         )
-    else:
-        app.run_polling(allowed_updates=Update.ALL_TYPES)
+        return 0
+    if hasattr(app, "bot_data"):
+        app.bot_data["polling"] = True  # first make sure no other process polls this token
+    app.run_polling(allowed_updates=Update.ALL_TYPES)
+    if getattr(app, "bot_data", {}).get("exit_code") == 2:
+        print(
+            "error: another process is already polling this bot token (Telegram answered"
+            " 409 Conflict to getUpdates); run one process per token",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
 
 
 async def migrate(settings: Settings) -> list[int]:
@@ -209,7 +220,7 @@ def _command(command: str, args: argparse.Namespace, settings: Settings) -> int:
     try:
         asyncio.run(check_bot_api(settings))
         with backup.run_lock(settings.database_path):
-            run(settings)
+            code = run(settings)
     except StartupError as exc:
         return _fail(str(exc))
     except backup.BotIsRunning as exc:
@@ -224,7 +235,7 @@ def _command(command: str, args: argparse.Namespace, settings: Settings) -> int:
             f"error: cannot reach the Bot API server at {settings.bot_api_base_url}"
             f" (BOT_API_BASE_URL): {_one_line(exc)}"
         )
-    return 0
+    return code
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +50,7 @@ from bot.handlers import (
     volunteer,
     volunteers_staff,
 )
+from bot.limiter import DeliveryLimiter
 from bot.persistence import SqlitePersistence
 from bot.texts.volunteers import registered_greeting
 from bot.updates import PerUserUpdateProcessor
@@ -71,6 +74,8 @@ class AounApplication(Application):
 
     async def start(self) -> None:
         await super().start()
+        # A 409 Conflict soon after this means another process has the token (handlers/errors).
+        self.bot_data["polling_since"] = self.bot_data["clock"].now()
         self.bot_data["sender"].start()
 
     async def stop(self) -> None:
@@ -114,6 +119,8 @@ async def _expire_drafts(context: Context) -> None:
 async def _post_init(app: Application) -> None:
     await common.publish_command_menus(app)
     await bot_profile.publish(app.bot, app.bot_data["settings"].default_locale)
+    if app.bot_data.get("polling"):
+        await errors.another_poller(app)  # if so, it stops: python -m bot says why
 
 
 def build_application(
@@ -121,10 +128,21 @@ def build_application(
     *,
     request: BaseRequest | None = None,
     clock: Clock | None = None,
+    sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     persistence_interval: float = 1.0,
 ) -> Application:
-    """Build the Application; `request` replaces the network (tests and the console)."""
+    """Build the Application; `request` replaces the network (tests and the console);
+    `clock` and `sleep` are the time the sender and the limiter pace on (tests move it)."""
     database = Database(settings.database_path)
+    clock = clock or SystemClock()
+    app_clock = clock
+    # The one limiter of every send and edit, replies and the outbox alike (bot/limiter.py).
+    limiter = DeliveryLimiter(
+        rate=settings.send_rate,
+        paid_rate=settings.paid_broadcast_rate,
+        clock=lambda: app_clock.now().timestamp(),
+        sleep=sleep,
+    )
     builder = (
         ApplicationBuilder()
         .application_class(AounApplication)
@@ -136,15 +154,16 @@ def build_application(
         .post_init(_post_init)
         # Different users side by side, one user's updates strictly in order (bot/updates.py).
         .concurrent_updates(PerUserUpdateProcessor(64))
+        .rate_limiter(limiter)
     )
     if request is not None:
         builder = builder.request(request).get_updates_request(request)
     app = builder.build()
-    clock = clock or SystemClock()
     services: dict[str, Any] = {
         "db": database,
         "settings": settings,
         "clock": clock,
+        "limiter": limiter,
         # The one outbox sender: started with the application (start), stopped before shutdown.
         "sender": Sender(
             app.bot,
@@ -152,7 +171,11 @@ def build_application(
             rate=settings.send_rate,
             max_attempts=settings.send_max_attempts,
             clock=clock,
+            sleep=sleep,
             default_locale=settings.default_locale,
+            max_age=settings.send_max_age,
+            paid_rate=settings.paid_broadcast_rate,
+            limiter=limiter,
         ),
     }
     app.bot_data.update(services)

@@ -108,6 +108,25 @@ def _parse_positive_float(raw: str) -> float:
     return value
 
 
+def _parse_attempts(raw: str) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise ValueError(f"{raw.strip()!r} is not a whole number (0 for no limit)")
+    return value
+
+
+def _parse_paid_rate(raw: str) -> float | None:
+    if not raw.strip() or raw.strip().lower() in {"off", "0"}:
+        return None
+    value = _parse_positive_float(raw)
+    if value > 1000:
+        raise ValueError("Telegram allows at most 1000 paid messages per second; use 1000 or less")
+    return value
+
+
 def _parse_log_level(raw: str) -> str:
     value = raw.strip().upper()
     if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
@@ -245,7 +264,16 @@ class Settings:
         "SEND_RATE", _parse_send_rate, 25.0, doc="messages per second overall (at most 30)"
     )
     send_max_attempts: int = _setting(
-        "SEND_MAX_ATTEMPTS", _parse_positive_int, 5, doc="tries before a message is failed"
+        "SEND_MAX_ATTEMPTS", _parse_attempts, 0,
+        doc="tries before a message is failed (0: retried until its deadline)",
+    )
+    send_max_age: timedelta = _setting(
+        "SEND_MAX_AGE", _parse_duration, timedelta(hours=24),
+        doc="a notice or broadcast not delivered by then is expired",
+    )
+    paid_broadcast_rate: float | None = _setting(
+        "PAID_BROADCAST_RATE", _parse_paid_rate, None,
+        doc="messages/s of urgent broadcasts, paid in Telegram Stars (unset: off; at most 1000)",
     )
     # Dispatch
     dispatch_interval: timedelta = _setting(
@@ -338,6 +366,8 @@ class Settings:
 
 
 def _show(value: Any) -> str:
+    if value is None:
+        return ""
     if isinstance(value, timedelta):
         seconds = int(value.total_seconds())
         for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from bot.db import Database
 
 
-class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class Context(CallbackContext[ExtBot[dict[str, Any]], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """`context.db`, `context.settings`, `context.clock` and `context.now()`."""
 
     @property
@@ -36,4 +36,4 @@ class Context(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict
         return self.bot_data[name]
 
 
-AounApplication = Application[ExtBot[None], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]
+AounApplication = Application[ExtBot[dict[str, Any]], Context, dict[Any, Any], dict[Any, Any], dict[Any, Any], Any]

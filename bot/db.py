@@ -1547,7 +1547,7 @@ from bot.audience import ON_SHIFT_STATES, Audience, AudienceNames, BroadcastProg
 from bot.audience import REPRESENTATIVES as AUDIENCE_REPS  # noqa: E402
 from bot.audience import STAFF as AUDIENCE_STAFF  # noqa: E402
 
-OUTBOX_FINAL_STATES = ("sent", "failed", "unreachable", "cancelled")
+OUTBOX_FINAL_STATES = ("sent", "failed", "unreachable", "cancelled", "expired")
 
 
 async def next_due_outbox(
@@ -1563,7 +1563,7 @@ async def next_due_outbox(
     sql = (
         "SELECT o.*, u.reachable AS user_reachable FROM outbox o"
         " LEFT JOIN users u ON u.id = o.chat_id"
-        " WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+        " WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.claimed_at IS NULL"
     )
     if chats:
         sql += f" AND o.chat_id NOT IN ({','.join('?' for _ in chats)})"
@@ -1581,6 +1581,31 @@ async def has_due_outbox(conn: Queryable, *, now: datetime) -> bool:
     return row is not None
 
 
+async def claim_outbox(tx: Tx, outbox_id: int, *, now: datetime) -> bool:
+    """Take a pending row for one send (on the writer, so a stale read cannot send a row that
+    is already sent or in flight); False when it is not pending and free any more."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET claimed_at = ? WHERE id = ? AND status = 'pending'"
+        " AND claimed_at IS NULL",
+        (ts(now), outbox_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def release_outbox_claims(tx: Tx) -> list[Row]:
+    """Rows claimed by a sender that died mid-send (their outcome is unknown): free them for
+    another try, counting the uncertainty. Returns them as they were."""
+    rows = await tx.fetchall(
+        "SELECT id, chat_id, uncertain FROM outbox WHERE status = 'pending'"
+        " AND claimed_at IS NOT NULL"
+    )
+    await tx.execute(
+        "UPDATE outbox SET claimed_at = NULL, uncertain = uncertain + 1"
+        " WHERE status = 'pending' AND claimed_at IS NOT NULL"
+    )
+    return rows
+
+
 async def get_outbox(conn: Queryable, outbox_id: int) -> Row | None:
     return await conn.fetchone("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
 
@@ -1595,24 +1620,32 @@ async def finish_outbox(
     error: str | None = None,
     attempted: bool = True,
 ) -> None:
-    """Record a row's final state (sent, failed, unreachable); only a pending row changes."""
+    """Record a row's final state (sent, failed, unreachable, expired); only a pending row
+    changes."""
     if status not in OUTBOX_FINAL_STATES:
         raise ValueError(f"not a final outbox state: {status!r}")
     await tx.execute(
         "UPDATE outbox SET status = ?, message_id = ?, error = ?, sent_at = ?,"
-        " attempts = attempts + ? WHERE id = ? AND status = 'pending'",
+        " attempts = attempts + ?, claimed_at = NULL WHERE id = ? AND status = 'pending'",
         (status, message_id, error, ts(now) if status == "sent" else None, int(attempted), outbox_id),
     )
 
 
 async def retry_outbox_later(
-    tx: Tx, outbox_id: int, *, next_attempt_at: datetime, error: str, attempted: bool = True
+    tx: Tx,
+    outbox_id: int,
+    *,
+    next_attempt_at: datetime,
+    error: str,
+    attempted: bool = True,
+    uncertain: bool = False,
 ) -> None:
-    """Keep a row pending for another try at `next_attempt_at`."""
+    """Keep a row pending for another try at `next_attempt_at` (and free its claim);
+    `uncertain`: this try's outcome is unknown, Telegram may have delivered it."""
     await tx.execute(
-        "UPDATE outbox SET next_attempt_at = ?, error = ?, attempts = attempts + ?"
-        " WHERE id = ? AND status = 'pending'",
-        (ts(next_attempt_at), error, int(attempted), outbox_id),
+        "UPDATE outbox SET next_attempt_at = ?, error = ?, attempts = attempts + ?,"
+        " uncertain = uncertain + ?, claimed_at = NULL WHERE id = ? AND status = 'pending'",
+        (ts(next_attempt_at), error, int(attempted), int(uncertain), outbox_id),
     )
 
 

@@ -8,8 +8,10 @@ can be told to fail the next calls the way Telegram does (429 with retry_after, 
 from __future__ import annotations
 
 import asyncio
+import html
 import itertools
 import json
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -102,6 +104,114 @@ def error_description(status: int, retry_after: int | None = None) -> str:
     }.get(status, "Internal Server Error")
 
 
+# -- what Telegram refuses (both doubles: this one and tests/fake_bot_api.py) --------------------
+
+MAX_TEXT = 4096  # characters of a message after the entities are parsed
+MAX_CAPTION = 1024
+MAX_CALLBACK_DATA = 64  # bytes
+_HTML_TAGS = frozenset({
+    "b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+    "tg-spoiler", "span", "blockquote", "tg-emoji",
+})
+_TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)((?:\s[^<>]*)?)>")
+_ENTITY = re.compile(r"&(?:lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);")
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup are"
+    " exactly the same as a current content and reply markup of the message"
+)
+QUERY_TOO_OLD = "Bad Request: query is too old and response timeout expired or query id is invalid"
+
+
+def html_error(text: str) -> str | None:
+    """Why Telegram's HTML parser refuses `text`, or None; strict like Telegram."""
+    stack: list[str] = []
+    position = 0
+    for match in _TAG.finditer(text):
+        between = text[position:match.start()]
+        if "<" in between:
+            return "Bad Request: can't parse entities: unsupported start tag"
+        if "&" in _ENTITY.sub("", between):
+            return "Bad Request: can't parse entities: character entity expected"
+        closing, name = match.group(1), match.group(2).lower()
+        if name not in _HTML_TAGS:
+            return f'Bad Request: can\'t parse entities: unsupported start tag "{name}"'
+        if closing:
+            if not stack or stack.pop() != name:
+                return f'Bad Request: can\'t parse entities: unmatched end tag "{name}"'
+        else:
+            stack.append(name)
+        position = match.end()
+    rest = text[position:]
+    if "<" in rest:
+        return "Bad Request: can't parse entities: unsupported start tag"
+    if "&" in _ENTITY.sub("", rest):
+        return "Bad Request: can't parse entities: character entity expected"
+    if stack:
+        return f'Bad Request: can\'t parse entities: can\'t find end tag corresponding to start tag "{stack[-1]}"'
+    return None
+
+
+def _visible_length(text: str, parse_mode: Any) -> int:
+    if str(parse_mode or "").upper() == "HTML":
+        text = html.unescape(_TAG.sub("", text))
+    return len(text.encode("utf-16-le")) // 2
+
+
+def _markup(value: Any) -> Any:
+    if isinstance(value, str):
+        with_json = value.strip()
+        if with_json.startswith("{"):
+            value = json.loads(with_json)
+    if isinstance(value, dict) and value.get("inline_keyboard"):
+        return value["inline_keyboard"]
+    return None
+
+
+def telegram_refusal(
+    method: str,
+    params: dict[str, Any],
+    messages: dict[int, dict[str, Any]],
+    answered: set[str],
+) -> str | None:
+    """The 400 description Telegram would answer this call with, or None when it is fine.
+    `answered` holds the callback queries answered so far (a second answer is refused)."""
+    name = method.lower()
+    if name == "answercallbackquery":
+        query = str(params.get("callback_query_id"))
+        if query in answered:
+            return QUERY_TOO_OLD
+        answered.add(query)
+        return None
+    if not (name.startswith("send") or name.startswith("edit") or name == "copymessage"):
+        return None
+    for row in _markup(params.get("reply_markup")) or []:
+        for button in row:
+            data = button.get("callback_data")
+            if data is not None and len(str(data).encode()) > MAX_CALLBACK_DATA:
+                return "Bad Request: BUTTON_DATA_INVALID"
+    for key, limit in (("text", MAX_TEXT), ("caption", MAX_CAPTION)):
+        if key not in params:
+            continue
+        value = str(params[key])
+        if str(params.get("parse_mode") or "").upper() == "HTML":
+            error = html_error(value)
+            if error:
+                return error
+        length = _visible_length(value, params.get("parse_mode"))
+        if key == "text" and length == 0:
+            return "Bad Request: message text is empty"
+        if length > limit:
+            return "Bad Request: message is too long" if key == "text" else (
+                "Bad Request: message caption is too long")
+    if name in {"editmessagetext", "editmessagereplymarkup"} and "message_id" in params:
+        message = messages.get(int(params["message_id"]))
+        if message is not None:
+            same_text = name == "editmessagereplymarkup" or message.get("text") == str(params.get("text"))
+            if same_text and _markup(message.get("reply_markup")) == _markup(params.get("reply_markup")):
+                return NOT_MODIFIED
+    return None
+
+
 def _uploads(request_data: RequestData | None) -> dict[str, tuple[str, bytes]]:
     if request_data is None or not request_data.contains_files:
         return {}
@@ -121,6 +231,7 @@ class OfflineBotAPI(BaseRequest):
         self.messages: dict[int, dict[str, Any]] = {}
         self.bot_profile: dict[tuple[str, str], str] = {}  # (field, language_code) -> value
         self._failures: list[_Failure] = []
+        self._answered: set[str] = set()
         self._message_ids = itertools.count(1)
         self.listeners: list[Any] = []  # callables(Call), e.g. the console printing messages
 
@@ -195,6 +306,11 @@ class OfflineBotAPI(BaseRequest):
             if failure.retry_after is not None:
                 body["parameters"] = {"retry_after": failure.retry_after}
             return failure.status, json.dumps(body).encode()
+        refusal = telegram_refusal(api_method, params, self.messages, self._answered)
+        if refusal is not None:
+            call.params = {**params, "_failed": 400}
+            self.calls.append(call)
+            return 400, json.dumps({"ok": False, "error_code": 400, "description": refusal}).encode()
         self.calls.append(call)
         result = self._answer(api_method, params)
         for listener in self.listeners:

@@ -282,6 +282,7 @@ async def send_due_reminders(
                     text=text,
                     reply_markup=keyboard,
                     priority=delivery.URGENT,
+                    deadline=db.parse_ts(assignment["starts_at"]),  # until the shift starts
                 )
                 report.reminders_sent += 1
         if len(rows) < BATCH:
@@ -346,6 +347,7 @@ async def send_checkin_prompts(
                     text=text,
                     reply_markup=keyboard,
                     priority=delivery.URGENT,
+                    deadline=db.parse_ts(row["ends_at"]),  # until the shift ends
                 )
                 report.checkins_asked += 1
         if len(rows) < BATCH:

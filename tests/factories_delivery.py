@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
+from telegram import Update
+
 from bot import delivery
+from bot.app import build_application
 from bot.clock import ManualClock
 from bot.delivery import Sender
 from bot.offline import Call
-from tests.harness import BotHarness
+from tests.fake_bot_api import FakeBotAPI
+from tests.harness import BotHarness, make_settings
 
 
 class FakeTime:
@@ -85,3 +92,44 @@ def my_chat_member(user_id: int, first_name: str, old: str, new: str, date: int)
             "new_chat_member": member(new),
         }
     }
+
+
+class FastClock:
+    """Time that runs `speed` times faster than the real one, for the sender, the limiter and
+    the fake Bot API server alike: a 3-minute outage passes in seconds, with real HTTP."""
+
+    def __init__(self, start: datetime, speed: float) -> None:
+        self.start, self.speed = start, speed
+        self._t0 = time.monotonic()
+
+    def now(self) -> datetime:
+        return self.start + timedelta(seconds=(time.monotonic() - self._t0) * self.speed)
+
+    def seconds(self) -> float:
+        """The fast time in seconds (the fake server's window clock)."""
+        return self.now().timestamp()
+
+    def at(self, monotonic: float) -> float:
+        """A real time.monotonic() stamp (a recorded call's `at`) in fast seconds."""
+        return self.start.timestamp() + (monotonic - self._t0) * self.speed
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(seconds, 0.0) / self.speed)
+
+
+async def served_app(server: FakeBotAPI, tmp_path: Path, clock: FastClock, **env: str) -> Any:
+    """The real Application on a fresh database, talking HTTP to `server`, on `clock`."""
+    settings = make_settings(tmp_path, BOT_API_BASE_URL=server.base_url, **env)
+    app = build_application(settings, clock=clock, sleep=clock.sleep)
+    await app.initialize()
+    return app
+
+
+def command_update(app: Any, update_id: int, user_id: int, text: str, when: int) -> Update:
+    user = {"id": user_id, "is_bot": False, "first_name": f"U{user_id}", "language_code": "en"}
+    message = {
+        "message_id": update_id, "date": when, "text": text, "from": user,
+        "chat": {"id": user_id, "type": "private", "first_name": user["first_name"]},
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+    return Update.de_json({"update_id": update_id, "message": message}, app.bot)

@@ -18,6 +18,14 @@ Optional limits answer 429 with `parameters.retry_after` when a send exceeds the
 one-second windows, and count them in `server.rate_limited`:
 
     FakeBotAPI(rate_limit_overall=30, rate_limit_per_chat=1)
+
+Sends with `allow_paid_broadcast` skip the overall limit (up to 1000 a second, as Telegram's paid
+broadcasts). Like Telegram it refuses what Telegram refuses (bot/offline.py: telegram_refusal:
+texts over 4,096 characters, callback data over 64 bytes, HTML that does not parse, an edit that
+changes nothing, a second answer to one callback query), and a second poller: a getUpdates from
+another connection while one is polling gets 409 Conflict. `server.hang(seconds)` accepts the
+next send and answers it only after `seconds` (a timeout after Telegram took the message);
+`clock=` sets the time its windows run on (a fast clock in tests).
 """
 
 from __future__ import annotations
@@ -38,7 +46,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from bot.offline import BOT_USER, PROFILE_METHODS, Call, error_description
+from bot.offline import BOT_USER, PROFILE_METHODS, Call, error_description, telegram_refusal
 
 # Telegram treats these as strings even when they look like numbers or JSON.
 _STRING_PARAMS = frozenset(
@@ -92,6 +100,7 @@ class ApiCall(Call):
     status: int = 200
     token: str = ""
     result: Any = None  # what the server answered (e.g. the Message of a sendMessage)
+    error: dict[str, Any] | None = None  # the error body, for a call that failed
 
 
 @dataclass
@@ -163,8 +172,17 @@ class FakeBotAPI:
         bot_user: dict[str, Any] | None = None,
         rate_limit_overall: int | None = None,
         rate_limit_per_chat: int | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        one_poller: bool = True,
     ) -> None:
         self.host = "127.0.0.1"
+        self.clock = clock
+        self.one_poller = one_poller
+        self.conflicts = 0  # getUpdates answered 409
+        self._poller: asyncio.StreamReader | None = None  # the connection that polls
+        self._answered: set[str] = set()
+        self._hangs: list[tuple[float, str | None, int]] = []
+        self._paid = _Window(1000)
         self.port = port
         self.token = token  # when set, other tokens get 401 like Telegram
         self.bot_user = dict(bot_user or BOT_USER)
@@ -292,6 +310,11 @@ class FakeBotAPI:
                          (retry_after or 1) if status == 429 else None, times)
             )
 
+    def clear_failures(self) -> None:
+        """Telegram is back: drop every scripted failure still waiting."""
+        with self._lock:
+            self._failures.clear()
+
     def clear(self) -> None:
         """Forget the recorded calls and the 429 count (e.g. between benchmark rounds)."""
         with self._lock:
@@ -363,7 +386,7 @@ class FakeBotAPI:
                 if request is None:
                     break
                 verb, target, headers, body = request
-                status, payload = await self._handle(verb, target, headers, body)
+                status, payload = await self._handle(verb, target, headers, body, reader)
                 data = json.dumps(payload, ensure_ascii=False).encode()
                 keep_alive = headers.get("connection", "").lower() != "close"
                 writer.write(
@@ -411,7 +434,12 @@ class FakeBotAPI:
         return verb.upper(), target, headers, body
 
     async def _handle(
-        self, verb: str, target: str, headers: dict[str, str], body: bytes
+        self,
+        verb: str,
+        target: str,
+        headers: dict[str, str],
+        body: bytes,
+        connection: asyncio.StreamReader | None = None,
     ) -> tuple[int, dict[str, Any]]:
         url = urlsplit(target)
         match = re.fullmatch(r"/bot([^/]+)/(\w+)", url.path)
@@ -430,10 +458,52 @@ class FakeBotAPI:
         if failure is not None:
             return self._record(call, *failure)
         if method.lower() == "getupdates":
+            if self._another_poller(connection):
+                self.conflicts += 1
+                return self._record(call, 409, {
+                    "ok": False, "error_code": 409,
+                    "description": "Conflict: terminated by other getUpdates request; make sure"
+                                   " that only one bot instance is running",
+                })
             # Recorded on arrival, so a test can wait for "the bot is polling now".
             self._record(call, 200, {})
             return 200, {"ok": True, "result": await self._get_updates(params)}
-        return self._record(call, 200, {"ok": True, "result": self._answer(method, params)})
+        with self._lock:
+            refusal = telegram_refusal(method, params, self.messages, self._answered)
+        if refusal is not None:
+            return self._record(call, 400, {"ok": False, "error_code": 400, "description": refusal})
+        hang = self._take_hang(method)
+        answer = self._record(call, 200, {"ok": True, "result": self._answer(method, params)})
+        if hang:
+            await asyncio.sleep(hang)  # Telegram has the message; the answer comes late
+        return answer
+
+    def _another_poller(self, connection: asyncio.StreamReader | None) -> bool:
+        """Telegram lets one process poll: a live connection other than the poller's is refused."""
+        if not self.one_poller or connection is None:
+            return False
+        with self._lock:
+            owner = self._poller
+            if owner is not None and owner is not connection and not owner.at_eof():
+                return True
+            self._poller = connection
+        return False
+
+    def hang(self, seconds: float, *, method: str | None = "sendMessage", times: int = 1) -> None:
+        """Accept the next `times` calls of `method`, but answer each only after `seconds`."""
+        with self._lock:
+            self._hangs.append((seconds, method.lower() if method else None, times))
+
+    def _take_hang(self, method: str) -> float:
+        with self._lock:
+            for n, (seconds, wanted, times) in enumerate(self._hangs):
+                if wanted in (None, method.lower()):
+                    if times <= 1:
+                        del self._hangs[n]
+                    else:
+                        self._hangs[n] = (seconds, wanted, times - 1)
+                    return seconds
+        return 0.0
 
     @staticmethod
     def _params(query: str, content_type: str, body: bytes) -> dict[str, Any]:
@@ -455,6 +525,7 @@ class FakeBotAPI:
 
     def _record(self, call: ApiCall, status: int, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         call.status, call.result = status, payload.get("result")
+        call.error = payload if status != 200 else None
         with self._changed:
             self.calls.append(call)
             self._changed.notify_all()
@@ -473,12 +544,14 @@ class FakeBotAPI:
             return None
         if not (self.rate_limit_overall or self.rate_limit_per_chat):
             return None
-        now = time.monotonic()
+        now = self.clock()
         chat = str(params.get("chat_id"))
+        paid = params.get("allow_paid_broadcast") in (True, "true", 1)
+        overall = self._paid if paid else self._overall
         with self._lock:
             waits = []
-            if self.rate_limit_overall:
-                waits.append(self._overall.retry_after(now))
+            if self.rate_limit_overall or paid:
+                waits.append(overall.retry_after(now))
             chat_window = None
             if self.rate_limit_per_chat:
                 chat_window = self._per_chat.setdefault(chat, _Window(self.rate_limit_per_chat))
@@ -493,8 +566,8 @@ class FakeBotAPI:
                     "description": f"Too Many Requests: retry after {retry_after}",
                     "parameters": {"retry_after": retry_after},
                 }
-            if self.rate_limit_overall:
-                self._overall.times.append(now)
+            if self.rate_limit_overall or paid:
+                overall.times.append(now)
             if chat_window is not None:
                 chat_window.times.append(now)
         return None

@@ -11,6 +11,7 @@ Every helper returns the Bot API calls made while that update was processed.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +53,8 @@ class BotHarness:
         self.api = OfflineBotAPI()
         self.app = build_application(settings, request=self.api, clock=clock)
         self.incoming = UpdateBuilder(self.app.bot, clock.now, first_message_id=100000)
+        # A reply waiting out a 429 (or retrying a 5xx) waits on the test's clock, not for real.
+        self.app.bot_data["limiter"].sleep = self._let_time_pass
         # Every harness of one test (restarts included), so the fixture can stop them all.
         self.family: list[BotHarness] = [self]
 
@@ -79,6 +82,10 @@ class BotHarness:
         fresh.family = self.family
         self.family.append(fresh)
         return await fresh.start()
+
+    async def _let_time_pass(self, seconds: float) -> None:
+        await asyncio.sleep(0)
+        self.clock.advance(seconds=seconds)
 
     @property
     def db(self):  # type: ignore[no-untyped-def]

@@ -28,13 +28,19 @@ def has_arabic(text: str) -> bool:
     return any("\u0600" <= ch <= "\u06ff" for ch in text)
 
 
+def long_polls(server: FakeBotAPI) -> list[Any]:
+    """getUpdates calls that wait for updates: polling has begun (start-up's check for another
+    poller asks with timeout 0)."""
+    return [c for c in server.sent(method="getUpdates") if int(c.params.get("timeout") or 0) > 0]
+
+
 class BotProcess:
     """One `python -m bot` subprocess; stderr goes to a file so a full pipe can never block it."""
 
     def __init__(self, server: FakeBotAPI, tmp_path: Path, env: dict[str, str]) -> None:
         self.server = server
         self.log_path = tmp_path / f"bot-{len(list(tmp_path.glob('bot-*.log')))}.log"
-        polls_before = len(server.sent(method="getUpdates"))
+        polls_before = len(long_polls(server))
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "bot"],
@@ -46,7 +52,7 @@ class BotProcess:
             )
         try:
             server.wait_for(
-                lambda: len(server.sent(method="getUpdates")) > polls_before or self.proc.poll() is not None,
+                lambda: len(long_polls(server)) > polls_before or self.proc.poll() is not None,
                 START_TIMEOUT,
             )
         except TimeoutError:

@@ -360,7 +360,7 @@ async def test_removing_a_rep_retapped_after_a_failed_answer_removes_once(bot: B
     await bot.command(khalid, "/entities")
     await bot.press(khalid, f"ent:o:{entity_id}")
     await bot.press(khalid, f"ent:rr:{entity_id}:601")
-    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery")
+    bot.api.fail(400, "Bad Request: query ID is invalid", method="answerCallbackQuery")
     calls = await bot.press(khalid, f"ent:rrok:{entity_id}:601")
     assert [c.method for c in calls if c.method != "answerCallbackQuery"] == ["editMessageText", "setMyCommands"]
     assert "No representatives yet" in calls[-2].text

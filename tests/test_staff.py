@@ -559,7 +559,7 @@ async def test_remove_retapped_after_a_failed_answer_removes_once(staffed: BotHa
     bot, admin = staffed, staffed.admin
     await bot.command(admin, "/staff")
     await bot.press(admin, f"staff:rm:{COORDINATOR_ID}")
-    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery")
+    bot.api.fail(400, "Bad Request: query ID is invalid", method="answerCallbackQuery")
     calls = await bot.press(admin, f"staff:rmok:{COORDINATOR_ID}")
     # The answer was refused, but the removal is done and shown: the list and the menu.
     assert [c.method for c in calls if c.method != "answerCallbackQuery"] == [
@@ -576,7 +576,7 @@ async def test_remove_retapped_after_a_failed_answer_removes_once(staffed: BotHa
 async def test_an_invite_link_is_shown_even_when_the_answer_fails(staffed: BotHarness) -> None:
     bot, admin = staffed, staffed.admin
     await bot.command(admin, "/staff")
-    bot.api.fail(400, "Bad Request: query is too old", method="answerCallbackQuery")
+    bot.api.fail(400, "Bad Request: query ID is invalid", method="answerCallbackQuery")
     calls = await bot.press(admin, "staff:inv")
     token = invite_token(next(c for c in calls if c.method == "sendMessage").text)
     assert await audit_actions(bot) == [("staff.invite", ADMIN_ID, token)]

@@ -78,6 +78,7 @@ async def stats(update: Update, context: Context) -> None:
             (_("waiting to be sent"), outbox.get("pending", 0)),
             (_("sent"), outbox.get("sent", 0)),
             (_("failed"), outbox.get("failed", 0)),
+            (_("expired undelivered (Telegram unreachable until too late)"), outbox.get("expired", 0)),
         ]),
     ]
     if specialties:

@@ -354,6 +354,7 @@ async def enqueue_offer(
                     "address": entity_name(shift, "entity_"),
                 },
                 priority=delivery.URGENT if promotion else delivery.NORMAL,
+                deadline=expires_at,
             )
         text = (
             texts.promotion_text(shift, tz, expires_at, settings.waitlist_confirm_ttl)
@@ -368,6 +369,7 @@ async def enqueue_offer(
             text=text,
             reply_markup=texts.offer_keyboard(assignment_id),
             priority=delivery.URGENT if promotion else delivery.NORMAL,
+            deadline=expires_at,  # an offer is no use once it has expired
         )
 
 
