@@ -42,6 +42,9 @@ MIN_OFFER_LEAD = timedelta(minutes=30)
 # changed availability), not on every tick: ranking it again and again would find no one.
 EXHAUSTED_RETRY = timedelta(minutes=10)
 BATCH = 500
+# Rows changed per write transaction where each row costs several statements (expiries): the
+# writer is shared with handlers, which wait for it at most one chunk.
+WRITE_CHUNK = 100
 WAVE_CHUNK = 100  # shifts whose already-asked volunteers are read in one query
 
 
@@ -106,9 +109,10 @@ async def expire_offers(
     """Offers and promoted waitlisters' holds past their time: mark expired, edit the message,
     and offer a freed held place to the next on the waitlist."""
     while True:
-        rows = await db.due_offer_expiries(database, now=now, limit=BATCH)
+        rows = await db.due_offer_expiries(database, now=now, limit=WRITE_CHUNK)
         if not rows:
             return
+        await asyncio.sleep(0)  # one short transaction per chunk, handlers in between
         async with database.transaction() as tx:
             freed = set()
             for row in rows:
@@ -127,7 +131,7 @@ async def expire_offers(
             for shift_id in sorted(freed):
                 promoted = await dispatch.fill_from_waitlist(tx, settings, shift_id, now=now)
                 report.promoted += len(promoted)
-        if len(rows) < BATCH:
+        if len(rows) < WRITE_CHUNK:
             return
 
 
