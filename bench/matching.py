@@ -29,7 +29,7 @@ NAME = "matching"
 TARGET_P99_MS = 50.0
 # The plain SELECT's median at 100,000 volunteers on the 2-core machine the target was set on:
 # the target ratio is TARGET_P99_MS over it, so a faster or slower machine reads the same verdict.
-REFERENCE_MS_WHEN_SET = 5.0
+REFERENCE_MS_WHEN_SET = 4.0  # measured 3.9-4.0 ms on 2026-12-01
 
 
 async def run(quick: bool) -> Result:
@@ -114,7 +114,7 @@ async def run(quick: bool) -> Result:
         f"{len(rounds.measured)} rounds, p50 {rounds.ratio_text(1)} x a plain SELECT of the "
         f"specialty's volunteers ({rounds.median_reference:.1f} ms), p99 ratio {p99_ratio:.1f}; "
         f"ranking all eligible (~{statistics.mean(eligible):.0f}) p50 {statistics.median(full):.1f} ms",
-        f"p99 ratio <= {target_ratio:.0f} (p99 <= {TARGET_P99_MS:.0f} ms where the plain SELECT"
+        f"p99 ratio <= {target_ratio:.1f} (p99 <= {TARGET_P99_MS:.0f} ms where the plain SELECT"
         f" takes {REFERENCE_MS_WHEN_SET:g} ms)",
         p99_ratio <= target_ratio,
     )
