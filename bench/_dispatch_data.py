@@ -51,7 +51,7 @@ async def seed_volunteers(database: Database, count: int, *, seed: int = 1) -> N
     for n in range(count):
         user_id = 10_000_000 + n
         registered = START - timedelta(days=rng.randint(1, 365), seconds=n)
-        users.append((user_id, f"V{n}", _ts(registered)))
+        users.append((user_id, f"V{n}", "ar", _ts(registered)))
         status = "active" if rng.random() < 0.9 else rng.choice(("pending", "paused", "suspended"))
         birth = date(rng.randint(1960, 2009), rng.randint(1, 12), rng.randint(1, 28))
         name = volunteer_name(n)
@@ -69,7 +69,8 @@ async def seed_volunteers(database: Database, count: int, *, seed: int = 1) -> N
             qualifications.append((user_id, chosen[0], _ts(registered)))
     async with database.transaction() as tx:
         await tx.executemany(
-            "INSERT INTO users (id, first_name, created_at) VALUES (?, ?, ?)", users
+            "INSERT INTO users (id, first_name, language_code, created_at) VALUES (?, ?, ?, ?)",
+            users,
         )
         await tx.executemany(
             "INSERT INTO volunteers (user_id, full_name, search_name, phone, gender, birth_date,"

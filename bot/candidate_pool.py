@@ -1,6 +1,6 @@
 """The candidates of one specialty, loaded once per tick and shared by every shift that needs them.
 
-Pure: no Telegram and no SQL. A tick asks the database once per specialty for the volunteers who
+Pure: no Telegram and no SQL (`build` is async only to yield the loop while it works). A tick asks the database once per specialty for the volunteers who
 could ever be offered its shifts (status, reachable, birth date known) and once for everyone's
 service statistics; `SpecialtyPool` keeps them in the fairness order without the one term that
 depends on the shift (how many of the site's languages they speak). For each shift, `best()`
@@ -14,6 +14,7 @@ candidate taken is re-checked by `matching.is_eligible` (overlaps, weekly cap) l
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from typing import Any, Protocol
 
 from bot import matching
 
+YIELD_EVERY = 1000  # members built between two chances for handlers to run
 PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
 
 
@@ -70,7 +72,7 @@ class SpecialtyPool:
     )
 
     @classmethod
-    def build(
+    async def build(
         cls,
         specialty: str,
         rows: Sequence[Any],  # rows with the columns of db.matching_pool
@@ -79,7 +81,9 @@ class SpecialtyPool:
     ) -> SpecialtyPool:
         interned: dict[str, frozenset[str]] = {}
         members = []
-        for row in rows:
+        for count, row in enumerate(rows):
+            if count % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # building 10,000 members must not hold the loop
             user_id = row["user_id"]
             hours, no_shows, late = stats.get(user_id, (0.0, 0, 0))
             listed = row["languages"] or ""
@@ -106,9 +110,12 @@ class SpecialtyPool:
             )
         # registered_at is db.ts() text (UTC, one format), which sorts as the moments do.
         members.sort(key=lambda m: (m.hours, m.no_shows + m.late_cancels, m.registered_at, m.user_id))
+        await asyncio.sleep(0)
         pool = cls(specialty, members)
         start = 0
         for index in range(1, len(members) + 1):
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
             if index == len(members) or _tier(members[index]) != _tier(members[start]):
                 spoken: dict[str, list[int]] = {}
                 for position in range(start, index):

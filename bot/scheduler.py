@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,9 +81,10 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
     report = TickReport()
     started = time.perf_counter()
     exhausted = app.bot_data.setdefault("dispatch_exhausted", {})
-    steps = (
-        ("expire offers", expire_offers, {}),
-        ("waves", dispatch_waves, {"exhausted": exhausted}),
+    pause = handlers_first(app)
+    steps: tuple[tuple[str, Callable[..., Awaitable[None]], dict[str, Any]], ...] = (
+        ("expire offers", expire_offers, {"pause": pause}),
+        ("waves", dispatch_waves, {"exhausted": exhausted, "pause": pause}),
         ("reminders", send_due_reminders, {}),
         ("at-risk", flag_at_risk, {}),
         ("check-in", send_checkin_prompts, {}),
@@ -100,11 +102,40 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
     return report
 
 
+Pause = Callable[[], Awaitable[None]]
+
+
+async def _no_pause() -> None:
+    await asyncio.sleep(0)
+
+
+def handlers_first(app: Application, *, most: timedelta = timedelta(milliseconds=20)) -> Pause:
+    """What the tick awaits between two chunks of work: while updates are being answered, it
+    waits (1 ms at a time, at most `most`) so that handlers, which share the event loop and
+    await the database a dozen times each, are not slowed down to the tick's pace."""
+    processor = app.update_processor
+    steps = max(1, int(most.total_seconds() * 1000))
+
+    async def pause() -> None:
+        await asyncio.sleep(0)
+        for _ in range(steps):
+            if processor.current_concurrent_updates == 0:
+                return
+            await asyncio.sleep(0.001)
+
+    return pause
+
+
 # -- expiry --------------------------------------------------------------------------------------
 
 
 async def expire_offers(
-    database: Database, settings: Settings, *, now: datetime, report: TickReport
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    report: TickReport,
+    pause: Pause = _no_pause,
 ) -> None:
     """Offers and promoted waitlisters' holds past their time: mark expired, edit the message,
     and offer a freed held place to the next on the waitlist."""
@@ -112,7 +143,7 @@ async def expire_offers(
         rows = await db.due_offer_expiries(database, now=now, limit=WRITE_CHUNK)
         if not rows:
             return
-        await asyncio.sleep(0)  # one short transaction per chunk, handlers in between
+        await pause()  # one short transaction per chunk, handlers in between
         async with database.transaction() as tx:
             freed = set()
             for row in rows:
@@ -145,6 +176,7 @@ async def dispatch_waves(
     now: datetime,
     report: TickReport,
     exhausted: dict[int, datetime] | None = None,
+    pause: Pause = _no_pause,
 ) -> None:
     """For each approved open shift starting within the horizon with places free: the waitlist
     first, then offers to the best-ranked eligible volunteers not asked yet, so that outstanding
@@ -191,7 +223,7 @@ async def dispatch_waves(
             else:
                 exhausted.pop(shift["shift_id"], None)
             # Let handlers in between shifts: each shift's offers are one short transaction.
-            await asyncio.sleep(0)
+            await pause()
 
 
 class _Ranking:
@@ -219,7 +251,7 @@ class _Ranking:
                     self.reader, since=self.now - dispatch.STATS_WINDOW, now=self.now
                 )
             rows = await db.matching_pool(self.reader, spec.specialty, now=self.now)
-            pool = self._pools[spec.specialty] = SpecialtyPool.build(
+            pool = self._pools[spec.specialty] = await SpecialtyPool.build(
                 spec.specialty, rows, self._stats, db.parse_ts
             )
             await asyncio.sleep(0)

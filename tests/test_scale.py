@@ -45,7 +45,7 @@ async def test_shared_pool_ranks_as_the_prefilter(bot: BotHarness) -> None:
         spec = await dispatch.load_spec(bot.db, await db.get_dispatch_shift(bot.db, shift_id))
         if spec.specialty not in pools:
             rows = await db.matching_pool(bot.db, spec.specialty, now=now)
-            pools[spec.specialty] = SpecialtyPool.build(spec.specialty, rows, stats, db.parse_ts)
+            pools[spec.specialty] = await SpecialtyPool.build(spec.specialty, rows, stats, db.parse_ts)
         asked = (await db.asked_by_shift(bot.db, [shift_id]))[shift_id]
         for limit in (1, 3, 10, 500):
             expected = await dispatch.ranked_candidates(bot.db, settings, spec, now=now, limit=limit)
