@@ -3,18 +3,40 @@
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot import db
 from bot.catalog import LANGUAGES, SPECIALTIES
 from bot.db import Database
+from bot.volunteers import search_key
 
 TZ = ZoneInfo("Asia/Riyadh")
 START = datetime(2026, 5, 10, 6, 0, tzinfo=UTC)  # the benchmarks' "now"
 PERIODS = ("morning", "afternoon", "evening", "night")
 SPECIALTY_CODES = [s.code for s in SPECIALTIES]
 OTHER_LANGUAGES = [lang.code for lang in LANGUAGES if lang.code not in ("ar", "other")]
+FIRST_NAMES = (
+    "محمد", "أحمد", "عبد الله", "عبد الرحمن", "خالد", "فيصل", "سعود", "عمر", "يوسف", "إبراهيم",
+    "فاطمة", "عائشة", "نورة", "سارة", "مريم", "هيفاء", "أسماء", "رُقيّة", "Ahmad", "Yusuf",
+)
+FAMILY_NAMES = (
+    "الحربي", "العتيبي", "القحطاني", "الشمري", "الغامدي", "الزهراني", "المطيري", "الدوسري",
+    "السبيعي", "الجهني", "المالكي", "العنزي", "البلوي", "الأنصاري", "المدني", "Khan", "Siddiqui",
+)
+
+
+def volunteer_name_parts(n: int) -> tuple[str, str, str]:
+    """Volunteer n's first name, father's name and family name."""
+    rng = random.Random(n)
+    return rng.choice(FIRST_NAMES), rng.choice(FIRST_NAMES), rng.choice(FAMILY_NAMES)
+
+
+def volunteer_name(n: int) -> str:
+    return " ".join(volunteer_name_parts(n))
 
 
 def _ts(moment: datetime) -> str:
@@ -29,11 +51,12 @@ async def seed_volunteers(database: Database, count: int, *, seed: int = 1) -> N
     for n in range(count):
         user_id = 10_000_000 + n
         registered = START - timedelta(days=rng.randint(1, 365), seconds=n)
-        users.append((user_id, f"V{n}", _ts(registered)))
+        users.append((user_id, f"V{n}", "ar", _ts(registered)))
         status = "active" if rng.random() < 0.9 else rng.choice(("pending", "paused", "suspended"))
         birth = date(rng.randint(1960, 2009), rng.randint(1, 12), rng.randint(1, 28))
+        name = volunteer_name(n)
         volunteers.append(
-            (user_id, f"Volunteer {n}", f"+9665{n:08d}", rng.choice(("male", "female")),
+            (user_id, name, search_key(name), f"+9665{n:08d}", rng.choice(("male", "female")),
              birth.isoformat(), status, _ts(registered), _ts(registered))
         )
         chosen = rng.sample(SPECIALTY_CODES, rng.randint(1, 3))
@@ -46,11 +69,12 @@ async def seed_volunteers(database: Database, count: int, *, seed: int = 1) -> N
             qualifications.append((user_id, chosen[0], _ts(registered)))
     async with database.transaction() as tx:
         await tx.executemany(
-            "INSERT INTO users (id, first_name, created_at) VALUES (?, ?, ?)", users
+            "INSERT INTO users (id, first_name, language_code, created_at) VALUES (?, ?, ?, ?)",
+            users,
         )
         await tx.executemany(
-            "INSERT INTO volunteers (user_id, full_name, phone, gender, birth_date, status,"
-            " registered_at, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO volunteers (user_id, full_name, search_name, phone, gender, birth_date,"
+            " status, registered_at, consent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             volunteers,
         )
         await tx.executemany(
@@ -148,3 +172,42 @@ async def seed_history(
             rows,
         )
     await database.execute("ANALYZE")
+
+
+# -- one seeded season per size, copied for each run ----------------------------------------------
+
+_TEMPLATES: dict[int, Path] = {}
+_TEMPLATE_DIR: tempfile.TemporaryDirectory[str] | None = None
+UPCOMING_NEEDS_FULL = 100  # x 10 days = 1,000 open shifts
+
+
+async def season(volunteers: int, target: Path, *, upcoming_needs: int) -> Path:
+    """A copy at `target` of a seeded season (volunteers, 30 days of history, `upcoming_needs`
+    needs of 10 daily shifts from tomorrow, all approved, none offered yet). The season is
+    seeded once per size and process, then copied: each round starts from the same state."""
+    global _TEMPLATE_DIR
+    key = volunteers * 1000 + upcoming_needs
+    template = _TEMPLATES.get(key)
+    if template is None:
+        if _TEMPLATE_DIR is None:
+            _TEMPLATE_DIR = tempfile.TemporaryDirectory(prefix="aoun-bench-")
+        template = Path(_TEMPLATE_DIR.name) / f"season-{key}.sqlite3"
+        database = await Database.open(template)
+        try:
+            await database.migrate()
+            await seed_volunteers(database, volunteers)
+            entity = await seed_entity(database)
+            past = await seed_needs(
+                database, entity, needs=10, days=30, first_day=(START - timedelta(days=31)).date()
+            )
+            await seed_history(database, past, volunteers, per_shift=max(5, volunteers // 500))
+            await seed_needs(
+                database, entity, needs=upcoming_needs, days=10,
+                first_day=(START + timedelta(days=1)).date(), seed=7,
+            )
+            await database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            await database.close()
+        _TEMPLATES[key] = template
+    shutil.copyfile(template, target)
+    return target

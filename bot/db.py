@@ -116,6 +116,13 @@ class Tx(_QueryMixin):
         self._after_commit.append(callback)
 
 
+class _Reader(_QueryMixin):
+    """A read-only connection of its own (see Database.background)."""
+
+    def __init__(self, conn: aiosqlite.Connection) -> None:
+        self._conn = conn
+
+
 class Database(_QueryMixin):
     """Connection owner. Open with `await Database.open(path)`; close with `close()`."""
 
@@ -123,6 +130,7 @@ class Database(_QueryMixin):
         self.path = Path(path)
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
+        self._background: _Reader | None = None
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[Any] | None = None
 
@@ -149,6 +157,16 @@ class Database(_QueryMixin):
         self._writer = await self._connect()
         await _pragma(self._writer, "journal_mode=WAL")
         self._reader = await self._connect()
+        self._background = _Reader(await self._connect())
+
+    @property
+    def background(self) -> Queryable:
+        """A third connection for the scheduler's large reads: each aiosqlite connection runs its
+        statements one after another in its own thread, so a tick's pool query on the shared
+        reader would make every handler's read wait behind it."""
+        if self._background is None:
+            raise RuntimeError("database is not open")
+        return self._background
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(self.path, isolation_level=None)
@@ -158,10 +176,11 @@ class Database(_QueryMixin):
         return conn
 
     async def close(self) -> None:
-        for conn in (self._reader, self._writer):
+        background = self._background._conn if self._background is not None else None
+        for conn in (background, self._reader, self._writer):
             if conn is not None:
                 await conn.close()
-        self._reader = self._writer = None
+        self._reader = self._writer = self._background = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -566,11 +585,10 @@ async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int
 
 
 async def stats_specialties(conn: Queryable) -> list[Row]:
-    """Active volunteers per specialty, most first."""
+    """Active volunteers per specialty, most first (counted by triggers, migration 0062)."""
     return await conn.fetchall(
-        "SELECT s.specialty, COUNT(*) AS n FROM volunteer_specialties s"
-        " JOIN volunteers v ON v.user_id = s.user_id WHERE v.status IN ('active', 'paused')"
-        " GROUP BY s.specialty ORDER BY n DESC, s.specialty"
+        "SELECT specialty, volunteers AS n FROM specialty_counts WHERE volunteers > 0"
+        " ORDER BY n DESC, specialty"
     )
 
 
@@ -956,6 +974,15 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+def _search_name(text: str) -> str:
+    """A name as volunteer_search indexes it (migration 0062): «عبد الله» written as one word."""
+    return text.replace("عبد ", "عبد")
+
+
+def _phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
 async def search_volunteers(
     conn: Queryable,
     *,
@@ -967,14 +994,26 @@ async def search_volunteers(
     offset: int = 0,
 ) -> list[Row]:
     """Volunteers (never deleted ones) whose name, phone or specialty matches any criterion
-    given; with only `status`, all volunteers in that status. Pending first, then by name."""
+    given; with only `status`, all volunteers in that status. Pending first, then by name.
+
+    Name and phone go through the volunteer_search full-text index (a part of a name or number
+    of at least 3 characters; shorter ones fall back to a scan with LIKE); pages are read in
+    the order of the volunteers_listing index."""
     where, params = [], []
+    terms = []
     if name:
-        where.append("v.search_name LIKE ? ESCAPE '\\' OR v.full_name LIKE ? ESCAPE '\\'")
-        params += [_like(search_key(name)), _like(name.strip())]
+        keys = dict.fromkeys(_search_name(k) for k in (search_key(name), name.strip().lower()))
+        terms += [f"name : {_phrase(key)}" for key in keys if len(key) >= 3]
+        if not terms:
+            where.append("v.search_name LIKE ? ESCAPE '\\' OR v.full_name LIKE ? ESCAPE '\\'")
+            params += [_like(search_key(name)), _like(name.strip())]
     if phone_digits:
-        where.append("v.phone LIKE ? ESCAPE '\\'")
-        params.append(_like(phone_digits))
+        terms.append(f"phone : {_phrase(phone_digits)}")
+    if terms:
+        where.append(
+            "v.user_id IN (SELECT rowid FROM volunteer_search WHERE volunteer_search MATCH ?)"
+        )
+        params.append(" OR ".join(terms))
     if specialties:
         marks = ",".join("?" for _ in specialties)
         where.append(
@@ -2151,6 +2190,61 @@ async def matching_candidates(
         )
         params.append(limit)
     return await conn.fetchall(sql, tuple(params))
+
+
+async def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> list[Row]:
+    """Everyone who could be offered a shift of this specialty on some day, with what the tick
+    filters and ranks on in Python (candidate_pool.SpecialtyPool): status, reachable, birth date
+    known; `languages` as a comma-separated list, `qualified` for the specialty's training.
+    group_concat is SQLite's; on PostgreSQL string_agg(language, ',')."""
+    return await conn.fetchall(
+        "SELECT v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
+        " v.available_until, v.registered_at, v.availability_mask,"
+        " (SELECT group_concat(l.language) FROM volunteer_languages l"
+        "  WHERE l.user_id = v.user_id) AS languages,"
+        " EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
+        "  AND q.specialty = vs.specialty) AS qualified"
+        " FROM volunteer_specialties vs CROSS JOIN volunteers v ON v.user_id = vs.user_id"
+        " CROSS JOIN users u ON u.id = v.user_id"
+        " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
+        " AND v.paused_until IS NOT NULL AND v.paused_until <= ?))"
+        " AND v.birth_date IS NOT NULL AND u.reachable = 1",
+        (specialty, ts(now)),
+    )
+
+
+async def asked_by_shift(conn: Queryable, shift_ids: Sequence[int]) -> dict[int, set[int]]:
+    """The volunteers with any assignment on each shift (asked before: never offered again)."""
+    found: dict[int, set[int]] = {shift_id: set() for shift_id in shift_ids}
+    for chunk in _chunks(list(shift_ids)):
+        for row in await conn.fetchall(
+            f"SELECT shift_id, volunteer_id FROM assignments WHERE shift_id IN ({_marks(chunk)})",
+            tuple(chunk),
+        ):
+            found[row[0]].add(row[1])
+    return found
+
+
+async def all_volunteer_stats(
+    conn: Queryable, *, since: datetime, now: datetime
+) -> dict[int, tuple[float, int, int]]:
+    """volunteer_stats for every volunteer with any service, no-show or late cancellation, in
+    one pass over assignments_volunteer (a tick ranks many shifts with them)."""
+    rows = await conn.fetchall(
+        "SELECT a.volunteer_id,"
+        f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
+        f"  AND s.starts_at <= ? THEN {shift_hours()}"
+        "  ELSE 0 END) AS hours,"
+        " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
+        " SUM(a.late_cancel) AS late_cancels"
+        " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        f" WHERE a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1"
+        " GROUP BY a.volunteer_id",
+        (*SERVED_STATUSES, ts(since), ts(now), *SERVED_STATUSES),
+    )
+    return {
+        row[0]: (float(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows
+    }
 
 
 async def volunteer_stats(

@@ -16,8 +16,10 @@ and loses nothing:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot import db, delivery, health, matching
+from bot.candidate_pool import SpecialtyPool
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
@@ -41,6 +44,10 @@ MIN_OFFER_LEAD = timedelta(minutes=30)
 # changed availability), not on every tick: ranking it again and again would find no one.
 EXHAUSTED_RETRY = timedelta(minutes=10)
 BATCH = 500
+# Rows changed per write transaction where each row costs several statements (expiries): the
+# writer is shared with handlers, which wait for it at most one chunk.
+WRITE_CHUNK = 100
+WAVE_CHUNK = 100  # shifts whose already-asked volunteers are read in one query
 
 
 @dataclass
@@ -75,9 +82,10 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
     report = TickReport()
     started = time.perf_counter()
     exhausted = app.bot_data.setdefault("dispatch_exhausted", {})
-    steps = (
-        ("expire offers", expire_offers, {}),
-        ("waves", dispatch_waves, {"exhausted": exhausted}),
+    pause = handlers_first(app)
+    steps: tuple[tuple[str, Callable[..., Awaitable[None]], dict[str, Any]], ...] = (
+        ("expire offers", expire_offers, {"pause": pause}),
+        ("waves", dispatch_waves, {"exhausted": exhausted, "pause": pause}),
         ("reminders", send_due_reminders, {}),
         ("at-risk", flag_at_risk, {}),
         ("check-in", send_checkin_prompts, {}),
@@ -96,18 +104,48 @@ async def tick(app: Application, now: datetime | None = None) -> TickReport:  # 
     return report
 
 
+Pause = Callable[[], Awaitable[None]]
+
+
+async def _no_pause() -> None:
+    await asyncio.sleep(0)
+
+
+def handlers_first(app: Application, *, most: timedelta = timedelta(milliseconds=20)) -> Pause:
+    """What the tick awaits between two chunks of work: while updates are being answered, it
+    waits (1 ms at a time, at most `most`) so that handlers, which share the event loop and
+    await the database a dozen times each, are not slowed down to the tick's pace."""
+    processor = app.update_processor
+    steps = max(1, int(most.total_seconds() * 1000))
+
+    async def pause() -> None:
+        await asyncio.sleep(0)
+        for _ in range(steps):
+            if processor.current_concurrent_updates == 0:
+                return
+            await asyncio.sleep(0.001)
+
+    return pause
+
+
 # -- expiry --------------------------------------------------------------------------------------
 
 
 async def expire_offers(
-    database: Database, settings: Settings, *, now: datetime, report: TickReport
+    database: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    report: TickReport,
+    pause: Pause = _no_pause,
 ) -> None:
     """Offers and promoted waitlisters' holds past their time: mark expired, edit the message,
     and offer a freed held place to the next on the waitlist."""
     while True:
-        rows = await db.due_offer_expiries(database, now=now, limit=BATCH)
+        rows = await db.due_offer_expiries(database, now=now, limit=WRITE_CHUNK)
         if not rows:
             return
+        await pause()  # one short transaction per chunk, handlers in between
         async with database.transaction() as tx:
             freed = set()
             for row in rows:
@@ -126,7 +164,7 @@ async def expire_offers(
             for shift_id in sorted(freed):
                 promoted = await dispatch.fill_from_waitlist(tx, settings, shift_id, now=now)
                 report.promoted += len(promoted)
-        if len(rows) < BATCH:
+        if len(rows) < WRITE_CHUNK:
             return
 
 
@@ -140,6 +178,7 @@ async def dispatch_waves(
     now: datetime,
     report: TickReport,
     exhausted: dict[int, datetime] | None = None,
+    pause: Pause = _no_pause,
 ) -> None:
     """For each approved open shift starting within the horizon with places free: the waitlist
     first, then offers to the best-ranked eligible volunteers not asked yet, so that outstanding
@@ -147,45 +186,78 @@ async def dispatch_waves(
     shifts that ran out of candidates, until when not to rank them again."""
     exhausted = {} if exhausted is None else exhausted
     horizon = now + timedelta(days=settings.offer_horizon_days)
-    shifts = await db.dispatchable_shifts(database, now=now, starts_after=now, starts_before=horizon)
+    reader = database.background  # the tick's big reads never queue behind (or block) handlers'
+    shifts = await db.dispatchable_shifts(reader, now=now, starts_after=now, starts_before=horizon)
     wanting = [s for s in shifts if s["slots"] - s["accepted"] - s["holds"] > 0]
     if not wanting:
         return
-    need_languages = await db.need_languages_by_need(database, sorted({s["need_id"] for s in wanting}))
-    site_languages = await db.site_languages(database, sorted({s["site_name"] for s in wanting}))
-    busy: dispatch.Busy | None = None
-    for shift in wanting:
-        open_slots = shift["slots"] - shift["accepted"] - shift["holds"]
-        if shift["waitlisted"]:
-            async with database.transaction() as tx:
-                promoted = await dispatch.fill_from_waitlist(tx, settings, shift["shift_id"], now=now)
-            report.promoted += len(promoted)
-            open_slots -= len(promoted)
-        wanted = matching.offers_to_make(open_slots, shift["outstanding"], settings.overbook_factor)
-        if wanted <= 0 or db.parse_ts(shift["starts_at"]) < now + MIN_OFFER_LEAD:  # type: ignore[operator]
-            continue
-        retry_at = exhausted.get(shift["shift_id"])
-        if retry_at is not None and now < retry_at:
-            continue
-        report.shifts_considered += 1
-        if busy is None:  # one load for the whole horizon, kept up to date as offers go out
-            busy = dispatch.Busy.from_rows(
-                await db.busy_windows(
-                    database, start=now - dispatch.BUSY_MARGIN, end=horizon + dispatch.BUSY_MARGIN
-                )
+    need_languages = await db.need_languages_by_need(reader, sorted({s["need_id"] for s in wanting}))
+    site_languages = await db.site_languages(reader, sorted({s["site_name"] for s in wanting}))
+    ranking = _Ranking(reader, settings, now=now, horizon=horizon)
+    for start in range(0, len(wanting), WAVE_CHUNK):
+        chunk = wanting[start : start + WAVE_CHUNK]
+        asked = await db.asked_by_shift(reader, [s["shift_id"] for s in chunk])
+        for shift in chunk:
+            open_slots = shift["slots"] - shift["accepted"] - shift["holds"]
+            if shift["waitlisted"]:
+                async with database.transaction() as tx:
+                    promoted = await dispatch.fill_from_waitlist(tx, settings, shift["shift_id"], now=now)
+                report.promoted += len(promoted)
+                open_slots -= len(promoted)
+            wanted = matching.offers_to_make(open_slots, shift["outstanding"], settings.overbook_factor)
+            if wanted <= 0 or db.parse_ts(shift["starts_at"]) < now + MIN_OFFER_LEAD:  # type: ignore[operator]
+                continue
+            retry_at = exhausted.get(shift["shift_id"])
+            if retry_at is not None and now < retry_at:
+                continue
+            report.shifts_considered += 1
+            spec = dispatch.shift_spec(
+                shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]]
             )
-        spec = dispatch.shift_spec(
-            shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]]
-        )
-        ranked = await dispatch.ranked_candidates(
-            database, settings, spec, now=now, limit=wanted, busy=busy
-        )
-        made = await _offer_shift(database, settings, shift, spec, ranked, now=now, busy=busy) if ranked else 0
-        report.offers_made += made
-        if made < wanted:
-            exhausted[shift["shift_id"]] = now + EXHAUSTED_RETRY
-        else:
-            exhausted.pop(shift["shift_id"], None)
+            ranked = await ranking.best(spec, wanted, asked[shift["shift_id"]])
+            made = (
+                await _offer_shift(database, settings, shift, spec, ranked, now=now, busy=ranking.busy)
+                if ranked else 0
+            )
+            report.offers_made += made
+            if made < wanted:
+                exhausted[shift["shift_id"]] = now + EXHAUSTED_RETRY
+            else:
+                exhausted.pop(shift["shift_id"], None)
+            # Let handlers in between shifts: each shift's offers are one short transaction.
+            await pause()
+
+
+class _Ranking:
+    """What a tick loads once and shares between shifts: everyone's busy windows over the
+    horizon, everyone's service statistics, and one pool per specialty, each on first use."""
+
+    def __init__(self, reader: db.Queryable, settings: Settings, *, now: datetime, horizon: datetime) -> None:
+        self.reader, self.now, self.horizon = reader, now, horizon
+        self.rules = dispatch.rules(settings)
+        self.busy = dispatch.Busy()
+        self._stats: dict[int, tuple[float, int, int]] | None = None
+        self._pools: dict[str, SpecialtyPool] = {}
+
+    async def best(self, spec: matching.ShiftSpec, wanted: int, asked: set[int]) -> list[matching.Candidate]:
+        pool = self._pools.get(spec.specialty)
+        if pool is None:
+            if self._stats is None:
+                self.busy = dispatch.Busy.from_rows(
+                    await db.busy_windows(
+                        self.reader, start=self.now - dispatch.BUSY_MARGIN,
+                        end=self.horizon + dispatch.BUSY_MARGIN,
+                    )
+                )
+                self._stats = await db.all_volunteer_stats(
+                    self.reader, since=self.now - dispatch.STATS_WINDOW, now=self.now
+                )
+            rows = await db.matching_pool(self.reader, spec.specialty, now=self.now)
+            pool = self._pools[spec.specialty] = await SpecialtyPool.build(
+                spec.specialty, rows, self._stats, db.parse_ts
+            )
+            await asyncio.sleep(0)
+        return pool.best(spec, self.rules, now=self.now, limit=wanted, asked=asked, busy=self.busy)
 
 
 async def _offer_shift(
@@ -201,6 +273,7 @@ async def _offer_shift(
     """Offer one shift to the first of `ranked`, as many as its fresh counts still call for."""
     expires_at = min(now + settings.offer_ttl, spec.starts_at)
     made = 0
+    rendered: dict[str, str] = {}
     async with database.transaction() as tx:
         fill = await db.shift_fill(tx, spec.shift_id, now=now)
         # Anyone on the waitlist who could take a free place was promoted just before this.
@@ -225,6 +298,7 @@ async def _offer_shift(
                 shift=shift,
                 now=now,
                 expires_at=expires_at,
+                texts_by_locale=rendered,
             )
             busy.add_offer(candidate.user_id, spec.shift_id, (spec.starts_at, spec.ends_at))
             made += 1

@@ -48,3 +48,32 @@ async def test_same_user_in_order_and_other_users_alongside() -> None:
     await asyncio.gather(*tasks)
     assert log[3:] == ["end a1", "start a2", "end a2"]
     assert processor._locks == {}
+
+
+async def test_a_person_with_many_queued_updates_does_not_delay_another() -> None:
+    """64 slots; one person sends 64 updates while their first is still being answered: their
+    63 waiting updates hold no slot, so another person's update runs at once."""
+    processor = PerUserUpdateProcessor(64)
+    gate = asyncio.Event()
+    log: list[str] = []
+
+    async def slow(name: str) -> None:
+        await gate.wait()
+        log.append(name)
+
+    async def quick(name: str) -> None:
+        log.append(name)
+
+    busy = [
+        asyncio.create_task(processor.process_update(make_update(n, 10), slow(f"a{n}")))
+        for n in range(64)
+    ]
+    await asyncio.sleep(0.01)
+    assert processor.current_concurrent_updates == 1  # only the update being answered
+    other = asyncio.create_task(processor.process_update(make_update(100, 20), quick("b")))
+    await asyncio.wait_for(asyncio.shield(other), timeout=1)
+    assert log == ["b"]  # answered while the first person's first update is still open
+    gate.set()
+    await asyncio.gather(*busy)
+    assert log[1:] == [f"a{n}" for n in range(64)]  # the first person's order is kept
+    assert processor.current_concurrent_updates == 0 and processor._locks == {}

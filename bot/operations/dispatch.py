@@ -336,10 +336,13 @@ async def enqueue_offer(
     now: datetime,
     expires_at: datetime,
     promotion: bool = False,
+    texts_by_locale: dict[str, str] | None = None,
 ) -> None:
-    """The offer (or promotion) message, preceded by the site on a map when the need has one."""
+    """The offer (or promotion) message, preceded by the site on a map when the need has one.
+    `texts_by_locale` lets a wave render the shift's text once per language, not per person."""
     tz = settings.timezone
-    with use_locale(user_locale(recipient, settings.default_locale)):
+    locale = user_locale(recipient, settings.default_locale)
+    with use_locale(locale):
         if shift["latitude"] is not None and shift["longitude"] is not None:
             await delivery.enqueue(
                 tx,
@@ -356,11 +359,15 @@ async def enqueue_offer(
                 priority=delivery.URGENT if promotion else delivery.NORMAL,
                 deadline=expires_at,
             )
-        text = (
-            texts.promotion_text(shift, tz, expires_at, settings.waitlist_confirm_ttl)
-            if promotion
-            else texts.offer_text(shift, tz, expires_at)
-        )
+        text = texts_by_locale.get(locale) if texts_by_locale is not None else None
+        if text is None:
+            text = (
+                texts.promotion_text(shift, tz, expires_at, settings.waitlist_confirm_ttl)
+                if promotion
+                else texts.offer_text(shift, tz, expires_at)
+            )
+            if texts_by_locale is not None:
+                texts_by_locale[locale] = text
         await delivery.enqueue(
             tx,
             chat_id=recipient["id"],

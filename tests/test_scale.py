@@ -1,0 +1,139 @@
+"""Season scale: the tick's shared candidate pools rank exactly as the per-shift pre-filter, the
+tick lets handlers in, search goes through the full-text index with Arabic folding, and /stats'
+specialty counts follow every change."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import time, timedelta
+
+from bot import db, scheduler
+from bot.candidate_pool import SpecialtyPool
+from bot.operations import dispatch
+from bot.volunteers import search_key
+from tests.factories import create_entity, create_need, create_user, create_volunteer
+from tests.factories_dispatch import TUESDAY
+from tests.harness import BotHarness
+from tests.test_dispatch_prefilter import _population
+
+
+async def test_shared_pool_ranks_as_the_prefilter(bot: BotHarness) -> None:
+    entity_id = await create_entity(bot.db)
+    ids = await _population(bot, entity_id)
+    # Languages asked for at Quba: there, speakers of them come first within a rank tier.
+    await create_need(bot.db, entity_id, first_day=TUESDAY + timedelta(days=7), site_name="Quba",
+                      languages=("ur", "en"), specialty="translation")
+    settings, now = bot.settings, bot.clock.now()
+    cases = [
+        dict(),
+        dict(gender="female", site_name="Quba"),
+        dict(languages=("ur",), site_name="Quba"),
+        dict(requires_training=True, min_age=18),
+        dict(specialty="healthcare", start=time(20), end=time(2)),
+        dict(start=time(2), end=time(5), gender="male", languages=("en",)),
+    ]
+    busy = dispatch.Busy.from_rows(
+        await db.busy_windows(bot.db, start=now - timedelta(days=30), end=now + timedelta(days=30))
+    )
+    stats = await db.all_volunteer_stats(bot.db, since=now - dispatch.STATS_WINDOW, now=now)
+    pools: dict[str, SpecialtyPool] = {}
+    compared = 0
+    for case in cases:
+        _need, (shift_id,) = await create_need(
+            bot.db, entity_id, first_day=TUESDAY, start=case.pop("start", time(8)),
+            end=case.pop("end", time(14)), **case,
+        )
+        spec = await dispatch.load_spec(bot.db, await db.get_dispatch_shift(bot.db, shift_id))
+        if spec.specialty not in pools:
+            rows = await db.matching_pool(bot.db, spec.specialty, now=now)
+            pools[spec.specialty] = await SpecialtyPool.build(spec.specialty, rows, stats, db.parse_ts)
+        asked = (await db.asked_by_shift(bot.db, [shift_id]))[shift_id]
+        for limit in (1, 3, 10, 500):
+            expected = await dispatch.ranked_candidates(bot.db, settings, spec, now=now, limit=limit)
+            got = pools[spec.specialty].best(
+                spec, dispatch.rules(settings), now=now, limit=limit, asked=asked, busy=busy
+            )
+            assert [c.user_id for c in got] == [c.user_id for c in expected], (case, limit)
+            compared += len(got)
+    assert compared > 50 and len(ids) == 160
+
+
+async def test_a_handler_is_answered_while_a_long_tick_runs(bot: BotHarness) -> None:
+    entity = await create_entity(bot.db)
+    for user_id in range(100, 160):
+        await create_volunteer(bot.db, user_id)
+    await create_need(bot.db, entity, first_day=TUESDAY, days=20, slots=3)
+    await create_user(bot.db, 900, locale="en")
+    tick = asyncio.create_task(scheduler.tick(bot.app))
+    await asyncio.sleep(0)
+    calls = await bot.command(bot.user(900, "Sam", "en"), "/help")
+    assert calls and not tick.done()  # answered between the tick's shifts, not after them all
+    report = await tick
+    assert report.offers_made > 0 and report.errors == 0
+
+
+async def test_search_folds_arabic_forms_through_the_index(bot: BotHarness) -> None:
+    await create_user(bot.db, 1, role="coordinator", first_name="Coord", locale="en")
+    coord = bot.user(1, "Coord", "en")
+    for uid, name, phone in (
+        (501, "عبد الله بن سعيد", "+966501111111"),
+        (502, "عبدالرحمن الحربي", "+966502222222"),
+        (503, "فاطمة الزهراء", "+966503333333"),
+        (504, "إسراء مُحَمَّد", "+966504444444"),
+    ):
+        await create_volunteer(bot.db, uid, full_name=name, phone=phone)
+        async with bot.db.transaction() as tx:  # as registration stores it
+            await tx.execute(
+                "UPDATE volunteers SET search_name = ? WHERE user_id = ?", (search_key(name), uid)
+            )
+
+    async def found(query: str) -> list[str]:
+        calls = await bot.command(coord, f"/volunteers {query}")
+        return [data for _label, data in calls[0].buttons if data.startswith("vol:v:")]
+
+    assert await found("عبدالله") == ["vol:v:501"]  # without the space
+    assert await found("عبد الرحمن") == ["vol:v:502"]  # with it
+    assert await found("فاطمه") == ["vol:v:503"]  # taa marbuta
+    assert await found("اسراء") == ["vol:v:504"]  # hamza under the alef
+    assert await found("محمد") == ["vol:v:504"]  # the stored name had diacritics
+    assert await found("الحَربي") == ["vol:v:502"]  # the query has them
+    assert await found("0503333333") == ["vol:v:503"]
+    assert await found("504444") == ["vol:v:504"]  # part of the number
+    plan = await bot.db.fetchall(
+        "EXPLAIN QUERY PLAN SELECT rowid FROM volunteer_search WHERE volunteer_search MATCH ?",
+        ('name : "محمد"',),
+    )
+    assert "VIRTUAL TABLE INDEX" in plan[0]["detail"]
+    # Deleted volunteers leave the index; a changed name is found by its new form.
+    async with bot.db.transaction() as tx:
+        await db.erase_volunteer(tx, 503, now=bot.clock.now())
+        await tx.execute(
+            "UPDATE volunteers SET full_name = ?, search_name = ? WHERE user_id = 501",
+            ("Yusuf Ali", search_key("Yusuf Ali")),
+        )
+    assert await found("فاطمه") == []
+    assert await found("yusuf") == ["vol:v:501"] and await found("عبدالله") == []
+
+
+async def test_specialty_counts_follow_registrations_status_and_deletion(bot: BotHarness) -> None:
+    async def counted() -> dict[str, int]:
+        return {r["specialty"]: r["n"] for r in await db.stats_specialties(bot.db)}
+
+    async def grouped() -> dict[str, int]:
+        rows = await bot.db.fetchall(
+            "SELECT s.specialty, COUNT(*) AS n FROM volunteer_specialties s"
+            " JOIN volunteers v ON v.user_id = s.user_id WHERE v.status IN ('active', 'paused')"
+            " GROUP BY s.specialty"
+        )
+        return {r["specialty"]: r["n"] for r in rows}
+
+    await create_volunteer(bot.db, 1, specialties=("guidance", "relief"))
+    await create_volunteer(bot.db, 2, specialties=("guidance",), status="pending")
+    await create_volunteer(bot.db, 3, specialties=("relief", "traffic"), status="paused")
+    assert await counted() == await grouped() == {"guidance": 1, "relief": 2, "traffic": 1}
+    now = bot.clock.now()
+    async with bot.db.transaction() as tx:
+        await db.approve_volunteer(tx, 2, approved_by=9, now=now)
+        await db.set_volunteer_status(tx, 1, "suspended", expected=("active",), now=now)
+        await db.erase_volunteer(tx, 3, now=now)
+    assert await counted() == await grouped() == {"guidance": 1}
