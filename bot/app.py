@@ -183,16 +183,16 @@ def build_application(
     # Order matters. Group -1: remember the user and bind their locale before anything else;
     # then a command that starts something else leaves the open question (bot/flows/kit).
     app.add_handler(TypeHandler(Update, _before_any_handler), group=-1)
-    # Group 0: conversation flows first (they own /cancel while active), then one-step handlers,
-    # and the "I did not understand" fallbacks last.
-    # Volunteers' flows: registration, profile edits and pause (each takes typed text only while
-    # its own answers are in progress).
+    # Group 0: conversation flows first (the one whose question was asked last owns typed text
+    # and /cancel: bot/flows/kit decides, so their order does not), then one-step handlers, and
+    # the "I did not understand" fallbacks last.
+    # Volunteers' flows: registration, profile edits, pause, and coordinators' search question.
     registration.register(app)
     profile_edit.register(app)
     pause.register(app)
     volunteer_search.register(app)  # coordinators' /volunteers and its search question
-    # Entities and needs flows; when several are open (Reject pressed on a card in the middle
-    # of /need), bot/flows/focus.py gives typed text to the one started last.
+    # Entities and needs flows (Reject pressed on a card in the middle of /need: the reason
+    # question takes the text, and /need asks again once it is answered).
     entity_edit.register(app)
     need_reject.register(app)
     need_slots.register(app)
@@ -206,10 +206,8 @@ def build_application(
     kit.install(app, certificate.build())  # /certificate: a short question, the period
     # One-step commands and buttons.
     staff.register(app)
-    # Typed reasons for declines and late cancellations: after the other flows (staff.register
-    # holds add_coordinator), so that a running flow's question gets the user's text first.
+    # Typed reasons for declines and late cancellations, and check-in with a shared location.
     shift_reasons.register(app)
-    # Check in with a shared location: after the other flows for the same reason.
     checkin.register(app)
     entities.register(app)  # its /start rep_<token> must come before common's /start
     certificates.register(app)  # /start verify_<code> too

@@ -54,6 +54,22 @@ def ts(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+def _new_id(cursor: Any) -> int:
+    """The id the INSERT just made (SQLite always has one after a successful INSERT)."""
+    if cursor.lastrowid is None:
+        raise RuntimeError("the INSERT made no row")
+    return int(cursor.lastrowid)
+
+
+def moment(value: str | None) -> datetime:
+    """A stored time that must be there (a shift's start, an offer's expiry), as an aware
+    datetime; a missing one is a broken row, not a case to handle."""
+    parsed = parse_ts(value)
+    if parsed is None:
+        raise ValueError("a required time is missing")
+    return parsed
+
+
 def parse_ts(value: str | None) -> datetime | None:
     """Read a stored UTC ISO text back as an aware datetime."""
     if value is None:
@@ -135,7 +151,7 @@ class Database(_QueryMixin):
         self._writing_task: asyncio.Task[Any] | None = None
 
     @property
-    def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]
+    def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]  # the mixin's attribute, read-only here
         if self._reader is None:
             raise RuntimeError("database is not open")
         return self._reader
@@ -597,9 +613,17 @@ async def stats_needs(conn: Queryable) -> dict[str, int]:
     return {row["status"]: int(row["n"]) for row in rows}
 
 
+async def _aggregate(conn: Queryable, sql: str, params: Sequence[Any]) -> Row:
+    """An aggregate SELECT, which always returns its one row."""
+    row = await conn.fetchone(sql, params)
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row
+
+
 async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: datetime) -> Row:
     """Open shifts of approved needs starting in [now, until): count, slots, accepted, unfilled."""
-    return await conn.fetchone(
+    return await _aggregate(conn,
         "SELECT COUNT(*) AS shifts, COALESCE(SUM(slots), 0) AS slots,"
         " COALESCE(SUM(accepted), 0) AS accepted,"
         " COALESCE(SUM(CASE WHEN accepted < slots THEN 1 ELSE 0 END), 0) AS unfilled"
@@ -615,7 +639,7 @@ async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: dateti
 async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
     """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
     plus offers outstanding now."""
-    return await conn.fetchone(
+    return await _aggregate(conn,
         "SELECT"
         " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
         " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
@@ -1076,7 +1100,7 @@ async def service_records(
         counts = tally[int(row["volunteer_id"])]
         if row["status"] == "completed":
             counts["completed"] += 1
-            span = parse_ts(row["ends_at"]) - parse_ts(row["starts_at"])  # type: ignore[operator]
+            span = moment(row["ends_at"]) - moment(row["starts_at"])
             counts["hours"] += span.total_seconds() / 3600
         elif row["status"] == "no_show":
             counts["no_shows"] += 1
@@ -1114,7 +1138,7 @@ async def create_entity(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (name_ar, name_en, kind, contact, ts(now), created_by),
     )
-    return int(cursor.lastrowid)
+    return _new_id(cursor)
 
 
 async def get_entity(conn: Queryable, entity_id: int) -> Row | None:
@@ -1229,7 +1253,7 @@ async def create_entity_invite(
         " VALUES (?, ?, ?, ?, ?)",
         (token, entity_id, created_by, ts(now), ts(expires_at)),
     )
-    return int(cursor.lastrowid)
+    return _new_id(cursor)
 
 
 async def get_entity_invite(conn: Queryable, *, token: str | None = None,
@@ -1290,7 +1314,7 @@ async def insert_need(
         f" {', '.join(columns)}) VALUES (?, ?, 'submitted', ?, ?, {', '.join('?' for _ in columns)})",
         (entity_id, created_by, ts(now), draft_key, *(fields[c] for c in columns)),
     )
-    need_id = int(cursor.lastrowid)
+    need_id = _new_id(cursor)
     await tx.executemany(
         "INSERT INTO need_languages (need_id, language) VALUES (?, ?)",
         [(need_id, language) for language in languages],
@@ -1301,7 +1325,7 @@ async def insert_need(
             "INSERT INTO shifts (need_id, starts_at, ends_at, slots) VALUES (?, ?, ?, ?)",
             (need_id, ts(starts_at), ts(ends_at), fields["slots"]),
         )
-        shift_ids.append(int(cursor.lastrowid))
+        shift_ids.append(_new_id(cursor))
     return need_id, shift_ids
 
 
@@ -1774,7 +1798,7 @@ async def create_broadcast(
         " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key),
     )
-    broadcast_id = int(cursor.lastrowid)
+    broadcast_id = _new_id(cursor)
     select, params = audience_select(audience, now=now)
     cursor = await tx.execute(
         "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
@@ -2363,7 +2387,7 @@ async def insert_offer(
         " VALUES (?, ?, 'offered', ?, ?, ?) ON CONFLICT (shift_id, volunteer_id) DO NOTHING",
         (shift_id, volunteer_id, source, ts(now), ts(expires_at)),
     )
-    return int(cursor.lastrowid) if cursor.rowcount == 1 else None
+    return _new_id(cursor) if cursor.rowcount == 1 else None
 
 
 async def reopen_for_signup(tx: Tx, assignment_id: int, *, now: datetime) -> None:

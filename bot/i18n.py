@@ -18,6 +18,7 @@ from contextvars import ContextVar
 from datetime import date, datetime, time
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.messages.mofile import write_mo
@@ -310,8 +311,8 @@ def parse_time(text: str) -> time:
     return time(hour, minute)
 
 
-def user_locale(user_row: object, default: str) -> str:
+def user_locale(user_row: Any, default: str) -> str:
     """The locale to write to a stored user in (a `users` row, or None for the default)."""
     if user_row is None:
         return default
-    return resolve_locale(user_row["locale"], user_row["language_code"], default)  # type: ignore[index]
+    return resolve_locale(user_row["locale"], user_row["language_code"], default)

@@ -17,6 +17,7 @@ and loses nothing:
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -73,7 +74,7 @@ class TickReport:
         return any(v for k, v in asdict(self).items() if k not in ("seconds", "shifts_considered"))
 
 
-async def tick(app: Application, now: datetime | None = None) -> TickReport:  # type: ignore[type-arg]
+async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | None = None) -> TickReport:
     """One full pass: expire offers and waitlist holds, refill the waitlist's freed places, keep
     offers going out in waves, send due reminders, and flag unconfirmed shifts."""
     database: Database = app.bot_data["db"]
@@ -205,7 +206,7 @@ async def dispatch_waves(
                 report.promoted += len(promoted)
                 open_slots -= len(promoted)
             wanted = matching.offers_to_make(open_slots, shift["outstanding"], settings.overbook_factor)
-            if wanted <= 0 or db.parse_ts(shift["starts_at"]) < now + MIN_OFFER_LEAD:  # type: ignore[operator]
+            if wanted <= 0 or db.moment(shift["starts_at"]) < now + MIN_OFFER_LEAD:
                 continue
             retry_at = exhausted.get(shift["shift_id"])
             if retry_at is not None and now < retry_at:
@@ -289,12 +290,13 @@ async def _offer_shift(
             if assignment_id is None:
                 continue
             recipient = await db.get_user(tx, candidate.user_id)
+            assert recipient is not None  # candidates are users with a volunteer profile
             await dispatch.enqueue_offer(
                 tx,
                 settings,
                 assignment_id=assignment_id,
                 key=f"offer:{assignment_id}",
-                recipient=recipient,  # type: ignore[arg-type]
+                recipient=recipient,
                 shift=shift,
                 now=now,
                 expires_at=expires_at,
@@ -327,7 +329,7 @@ async def send_due_reminders(
                     first["assignment_status"] == "accepted"
                     and first["shift_status"] == "open"
                     and first["need_status"] == "approved"
-                    and db.parse_ts(first["starts_at"]) > now  # type: ignore[operator]
+                    and db.moment(first["starts_at"]) > now
                 )
                 due.sort(key=lambda r: r["lead_seconds"])
                 send = due[0] if wanted else None
@@ -372,7 +374,7 @@ async def flag_at_risk(
         database, now=now, starts_before=now + settings.confirm_deadline
     )
     for row in rows:
-        deadline = db.parse_ts(row["starts_at"]) - settings.confirm_deadline  # type: ignore[operator]
+        deadline = db.moment(row["starts_at"]) - settings.confirm_deadline
         asked = db.parse_ts(row["first_sent_at"])
         if asked is None or asked > deadline:
             continue  # never asked in time (accepted late, or the bot was down): not their fault
@@ -386,7 +388,7 @@ async def flag_at_risk(
                 settings,
                 assignment,
                 kind=f"atrisk:{row['id']}",
-                render=lambda a=assignment: texts.at_risk_notice(a, settings.timezone, now=now),
+                render=functools.partial(texts.at_risk_notice, assignment, settings.timezone, now=now),
                 now=now,
             )
             report.at_risk += 1
@@ -470,7 +472,7 @@ async def _run_tick(context: Context) -> None:
         log.info("dispatch tick: %s", report)
 
 
-def register(app: Application) -> None:  # type: ignore[type-arg]
+def register(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Run `tick` every DISPATCH_INTERVAL on PTB's JobQueue (APScheduler 3).
 
     APScheduler drops a run that starts more than misfire_grace_time (1 s by default) late; a

@@ -51,7 +51,7 @@ def _gone(row: Row) -> bool:
 
 
 def _window(row: Row) -> tuple[datetime, datetime]:
-    return db.parse_ts(row["starts_at"]), db.parse_ts(row["ends_at"])  # type: ignore[return-value]
+    return db.moment(row["starts_at"]), db.moment(row["ends_at"])
 
 
 def checkin_problem(
@@ -125,7 +125,7 @@ def corrected_status(row: Row, *, present: bool, now: datetime) -> Status:
     """Present: checked in while the shift runs, completed once it has ended. Absent: no-show."""
     if not present:
         return Status.NO_SHOW
-    return Status.CHECKED_IN if now < db.parse_ts(row["ends_at"]) else Status.COMPLETED  # type: ignore[operator]
+    return Status.CHECKED_IN if now < db.moment(row["ends_at"]) else Status.COMPLETED
 
 
 async def correct(
@@ -147,7 +147,7 @@ async def correct(
             return Attendance(GONE, row)
         if row["status"] not in ROSTER:
             return Attendance(NOT_TAKEN, row)
-        if db.parse_ts(row["starts_at"]) > now:  # type: ignore[operator]
+        if db.moment(row["starts_at"]) > now:
             return Attendance(NOT_STARTED, row)
         status = corrected_status(row, present=present, now=now)
         if row["status"] == status:

@@ -64,7 +64,7 @@ def _date(value: str | None) -> date | None:
 
 
 def _window(row: Row) -> matching.Window:
-    return db.parse_ts(row["starts_at"]), db.parse_ts(row["ends_at"])  # type: ignore[return-value]
+    return db.moment(row["starts_at"]), db.moment(row["ends_at"])
 
 
 def is_late(starts_at: datetime, now: datetime, settings: Settings) -> bool:
@@ -131,7 +131,7 @@ def _profile_candidate(
     hours, no_shows, late = stats
     return matching.Candidate(
         user_id=row["user_id"],
-        registered_at=db.parse_ts(row["registered_at"]),  # type: ignore[arg-type]
+        registered_at=db.moment(row["registered_at"]),
         status=row["status"],
         paused_until=db.parse_ts(row["paused_until"]),
         reachable=bool(row["reachable"]),
@@ -320,7 +320,7 @@ def _prefiltered(
 def offer_key(assignment: Row) -> str:
     """The outbox key of the message that asked this volunteer (an offer or a promotion)."""
     if assignment["promoted_at"]:
-        stamp = int(db.parse_ts(assignment["promoted_at"]).timestamp())  # type: ignore[union-attr]
+        stamp = int(db.moment(assignment["promoted_at"]).timestamp())
         return f"promo:{assignment['id']}:{stamp}"
     return f"offer:{assignment['id']}"
 
@@ -470,7 +470,7 @@ async def _eligibility_problem(
 def _shift_problem(row: Row, now: datetime) -> Outcome | None:
     if row["shift_status"] != "open" or row["need_status"] != "approved":
         return Outcome(GONE, row)
-    if db.parse_ts(row["starts_at"]) <= now:  # type: ignore[operator]
+    if db.moment(row["starts_at"]) <= now:
         return Outcome(STARTED, row)
     return None
 
@@ -494,7 +494,7 @@ async def _offer_problem(
         return problem
     if assignment["status"] != Status.OFFERED:
         return Outcome(ANSWERED, assignment)
-    if db.parse_ts(assignment["expires_at"]) <= now:  # type: ignore[operator]
+    if db.moment(assignment["expires_at"]) <= now:
         return Outcome(EXPIRED, assignment)
     return None
 
@@ -539,7 +539,7 @@ async def sign_up(
         live_offer = (
             existing is not None
             and existing["status"] == Status.OFFERED
-            and db.parse_ts(existing["expires_at"]) > now  # type: ignore[operator]
+            and db.moment(existing["expires_at"]) > now
         )
         if existing is None:
             assignment_id = await db.insert_offer(
@@ -607,7 +607,7 @@ async def cancellation_check(
         return problem
     assert assignment is not None
     late = assignment["status"] == Status.ACCEPTED and is_late(
-        db.parse_ts(assignment["starts_at"]), now, settings  # type: ignore[arg-type]
+        db.moment(assignment["starts_at"]), now, settings
     )
     return Outcome(CANCELLABLE, assignment, late=late)
 
@@ -632,7 +632,7 @@ async def cancel(
         assert assignment is not None
         was_accepted = assignment["status"] == Status.ACCEPTED
         late = was_accepted and is_late(
-            db.parse_ts(assignment["starts_at"]), now, settings  # type: ignore[arg-type]
+            db.moment(assignment["starts_at"]), now, settings
         )
         if late and not reason:
             return Outcome(NEEDS_REASON, assignment, late=True)
@@ -696,12 +696,13 @@ async def fill_from_waitlist(tx: Tx, settings: Settings, shift_id: int, *, now: 
         promoted_row = await db.get_assignment(tx, waiting["id"])
         assert promoted_row is not None
         user = await db.get_user(tx, waiting["volunteer_id"])
+        assert user is not None  # assignments.volunteer_id references users
         await enqueue_offer(
             tx,
             settings,
             assignment_id=waiting["id"],
             key=offer_key(promoted_row),
-            recipient=user,  # type: ignore[arg-type]
+            recipient=user,
             shift=shift,
             now=now,
             expires_at=expires_at,

@@ -471,7 +471,7 @@ class Flow(ConversationHandler[Context]):
 
     def _is_command(self, update: Update, name: str) -> bool:
         text = update.message.text if update.message else None
-        return bool(text) and command_name(text) == name  # type: ignore[arg-type]
+        return text is not None and command_name(text) == name
 
     def _is_own_command(self, update: Update) -> bool:
         text = update.message.text if update.message else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -28,7 +29,7 @@ def markup(*rows: list[InlineKeyboardButton] | Rows) -> InlineKeyboardMarkup:
         if part and isinstance(part[0], list):
             flat.extend(row for row in part if row)
         elif part:
-            flat.append(part)  # type: ignore[arg-type]
+            flat.append(cast(list[InlineKeyboardButton], part))
     return InlineKeyboardMarkup(flat)
 
 
