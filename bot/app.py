@@ -179,6 +179,8 @@ def build_application(
         ),
     }
     app.bot_data.update(services)
+    # A transaction that queued a message wakes the sender as it commits (bot/delivery.py).
+    database.on_enqueue = services["sender"].wake
 
     # Order matters. Group -1: remember the user and bind their locale before anything else;
     # then a command that starts something else leaves the open question (bot/flows/kit).

@@ -18,7 +18,7 @@ import json
 import logging
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -149,6 +149,9 @@ class Database(_QueryMixin):
         self._background: _Reader | None = None
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[Any] | None = None
+        # Called after a transaction that queued a message commits: bot/app.py points it at the
+        # sender's wake(), so a message goes out at once instead of at the next poll.
+        self.on_enqueue: Callable[[], None] | None = None
 
     @property
     def _conn(self) -> aiosqlite.Connection:  # type: ignore[override]  # the mixin's attribute, read-only here
@@ -953,6 +956,22 @@ async def erase_traces(tx: Tx, user_id: int, *, now: datetime) -> None:
     await tx.execute(
         "DELETE FROM ptb_conversations WHERE key = ?", (json.dumps([user_id, user_id]),)
     )
+
+
+async def insert_outbox(
+    tx: Tx, *, chat_id: int, method: str, payload: dict[str, Any], dedupe_key: str,
+    priority: int, now: datetime, broadcast_id: int | None = None,
+    deadline: datetime | None = None,
+) -> bool:
+    """Queue one message; False when that dedupe key was queued before (nothing changes)."""
+    cursor = await tx.execute(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (chat_id, method, dumps(payload), dedupe_key, priority, ts(now), ts(now),
+         broadcast_id, ts(deadline)),
+    )
+    return bool(cursor.rowcount == 1)
 
 
 async def outbox_mentioning(conn: Queryable, needles: Sequence[str]) -> list[Row]:

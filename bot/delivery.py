@@ -41,7 +41,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.error import (
@@ -66,9 +65,6 @@ URGENT, NORMAL, BULK = 0, 5, 9
 
 # The sender calls generic Bot API methods by name (the outbox stores "sendMessage", ...); PTB
 # suggests its own wrappers for those, which do not take a stored payload.
-
-# Wake the sender of a database right after a transaction that enqueued something commits.
-_wakers: WeakKeyDictionary[Database, Callable[[], None]] = WeakKeyDictionary()
 
 _TIME_EPSILON = 1e-5  # seconds; below this a wait is considered over (float rounding)
 _NOT_MODIFIED = "message is not modified"
@@ -101,24 +97,19 @@ async def enqueue(
         payload["reply_markup"] = (
             reply_markup.to_dict() if isinstance(reply_markup, InlineKeyboardMarkup) else reply_markup
         )
-    cursor = await tx.execute(
-        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
-        " created_at, broadcast_id, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
-        (chat_id, method, db.dumps(payload), dedupe_key, priority, db.ts(now), db.ts(now),
-         broadcast_id, db.ts(deadline)),
+    stored = await db.insert_outbox(
+        tx, chat_id=chat_id, method=method, payload=payload, dedupe_key=dedupe_key,
+        priority=priority, now=now, broadcast_id=broadcast_id, deadline=deadline,
     )
-    if cursor.rowcount == 1:
+    if stored:
         notify_enqueued(tx)
-        return True
-    return False
+    return stored
 
 
 def notify_enqueued(tx: Tx) -> None:
-    """Wake the running sender once `tx` commits (no-op when no sender runs)."""
-    waker = _wakers.get(tx.db)
-    if waker is not None:
-        tx.after_commit(waker)
+    """Wake the sender once `tx` commits (bot/app.py sets the database's `on_enqueue` hook)."""
+    if tx.db.on_enqueue is not None:
+        tx.after_commit(tx.db.on_enqueue)
 
 
 # -- broadcasts: completion and the summary to the coordinator -----------------------------------
@@ -373,13 +364,11 @@ class Sender:
         self._stop.clear()
         wait = self.per_chat_interval if pause is None else pause
         self._start_after = max(self._start_after, self._now() + wait)
-        _wakers[self.database] = self.wake
         self._task = asyncio.create_task(self._pump(pace=True, forever=True), name="aoun-sender")
 
     async def stop(self, grace: float = 10.0) -> None:
         """Stop taking rows, let the sends in flight be recorded, then return."""
         task, self._task = self._task, None
-        _wakers.pop(self.database, None)
         if task is None:
             return
         self._stop.set()

@@ -391,6 +391,7 @@ async def test_a_commit_wakes_the_running_sender_at_once(bot: BotHarness) -> Non
     sender = Sender(
         bot.app.bot, bot.db, clock=ManualClock(DEFAULT_START, running=True), poll_interval=60
     )
+    bot.db.on_enqueue = sender.wake  # the composition root's wiring, for this test's sender
     sender.start(pause=0)
     delivered = asyncio.Event()
     bot.api.listeners.append(lambda call: call.chat_id == 5001 and delivered.set())
