@@ -69,7 +69,7 @@ async def run(quick: bool) -> Result:
                 for n in range(runs + 5):
                     shift_id = targets[(n + index * 7) % len(targets)]
                     started = time.perf_counter()
-                    row = await db.get_dispatch_shift(database, shift_id)
+                    row = await db.get_shift(database, shift_id)
                     spec = await dispatch.load_spec(database, row)
                     wave = matching.offers_to_make(row["slots"], 0, settings.overbook_factor)
                     ranked = await dispatch.ranked_candidates(
@@ -92,7 +92,7 @@ async def run(quick: bool) -> Result:
                 times = []
                 for n in range(runs + 5):
                     shift_id = targets[(n + index * 7) % len(targets)]
-                    row = await db.get_dispatch_shift(database, shift_id)
+                    row = await db.get_shift(database, shift_id)
                     started = time.perf_counter()
                     await database.fetchall(
                         "SELECT user_id FROM volunteer_specialties WHERE specialty = ?",

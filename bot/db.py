@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import aiosqlite
 
+from bot import roles
 from bot.assignments import (
     BUSY,
     CANCELLABLE,
@@ -435,7 +436,7 @@ def dumps(value: Any) -> str:
 # users, roles and the audit log (foundation)
 # ================================================================================================
 
-ROLES = ("volunteer", "entity_rep", "coordinator", "admin")
+ROLES = roles.ROLES
 
 
 async def get_user(conn: Queryable, user_id: int) -> Row | None:
@@ -1555,12 +1556,14 @@ async def shifts_with_fill(
 
 
 async def get_shift(conn: Queryable, shift_id: int) -> Row | None:
-    """A shift with its need's entity, title, site and status."""
+    """The one read of a shift: its own columns (`id`, `status`...), its need's and entity's as
+    dispatch names them (`shift_id`, `shift_status`, `need_status`, `title`...: `_SHIFT_COLUMNS`)
+    and the places taken (`accepted`)."""
     return await conn.fetchone(
-        "SELECT s.*, n.entity_id, n.title, n.site_name, n.status AS need_status,"
+        f"SELECT s.*, {_SHIFT_COLUMNS},"
         " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
         f" AND a.status IN {_FILLED}) AS accepted"
-        " FROM shifts s JOIN needs n ON n.id = s.need_id WHERE s.id = ?",
+        f" FROM {_SHIFT_FROM} WHERE s.id = ?",
         (shift_id,),
     )
 
@@ -1913,12 +1916,6 @@ async def broadcast_need_choices(conn: Queryable, *, now: datetime, limit: int =
     )
 
 
-async def broadcast_need(conn: Queryable, need_id: int) -> Row | None:
-    return await conn.fetchone(
-        "SELECT id, title, site_name, status FROM needs WHERE id = ?", (need_id,)
-    )
-
-
 async def broadcast_shift_choices(
     conn: Queryable, need_id: int, *, now: datetime, limit: int = 20
 ) -> list[Row]:
@@ -1927,12 +1924,6 @@ async def broadcast_shift_choices(
         "SELECT id, starts_at, ends_at FROM shifts WHERE need_id = ? AND status <> 'cancelled'"
         " AND ends_at > ? ORDER BY starts_at, id LIMIT ?",
         (need_id, ts(now), limit),
-    )
-
-
-async def broadcast_shift(conn: Queryable, shift_id: int) -> Row | None:
-    return await conn.fetchone(
-        "SELECT id, need_id, starts_at, ends_at, status FROM shifts WHERE id = ?", (shift_id,)
     )
 
 
@@ -1955,8 +1946,8 @@ async def broadcast_audience_names(conn: Queryable, audience: Audience) -> Audie
     entities: tuple[dict[str, Any], ...] = ()
     if audience.kind == AUDIENCE_REPS and audience.entity_ids:
         entities = tuple(dict(row) for row in await broadcast_entity_choices(conn))
-    need = await broadcast_need(conn, audience.need_id) if audience.need_id is not None else None
-    shift = await broadcast_shift(conn, audience.shift_id) if audience.shift_id is not None else None
+    need = await get_need(conn, audience.need_id) if audience.need_id is not None else None
+    shift = await get_shift(conn, audience.shift_id) if audience.shift_id is not None else None
     return AudienceNames(
         entities=entities, need=dict(need) if need else None, shift=dict(shift) if shift else None
     )
@@ -1995,7 +1986,7 @@ ACTIVE_STATUSES = tuple(sorted(BUSY))
 _SHIFT_COLUMNS = (
     "s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.status AS shift_status, s.need_id,"
     " n.title, n.specialty, n.site_name, n.latitude, n.longitude, n.notes, n.status AS need_status,"
-    " n.entity_id, n.gender, n.min_age, n.requires_training,"
+    " n.entity_id, n.gender, n.min_age, n.requires_training, n.checkin_radius_m,"
     " e.name_ar AS entity_name_ar, e.name_en AS entity_name_en"
 )
 _SHIFT_FROM = "shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
@@ -2029,13 +2020,6 @@ def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
 
 
 # -- shifts as dispatch sees them -----------------------------------------------------------------
-
-
-async def get_dispatch_shift(conn: Queryable, shift_id: int) -> Row | None:
-    """A shift with its need and entity (columns named as in `_SHIFT_COLUMNS`)."""
-    return await conn.fetchone(
-        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM} WHERE s.id = ?", (shift_id,)
-    )
 
 
 async def need_languages_by_need(conn: Queryable, need_ids: Sequence[int]) -> dict[int, set[str]]:
@@ -2664,12 +2648,7 @@ async def cancel_pending_outbox(tx: Tx, dedupe_keys: Sequence[str]) -> int:
 
 # A place that counts for attendance: taken, whatever came of it.
 ATTENDANCE_STATUSES = tuple(sorted(ROSTER))
-_ATTENDANCE_SELECT = "SELECT n.checkin_radius_m, " + _ASSIGNMENT_SELECT.removeprefix("SELECT ")
-
-
-async def get_attendance(conn: Queryable, assignment_id: int) -> Row | None:
-    """An assignment as `get_assignment` reads it, with the site's check-in radius."""
-    return await conn.fetchone(f"{_ATTENDANCE_SELECT} WHERE a.id = ?", (assignment_id,))
+_ATTENDANCE_SELECT = _ASSIGNMENT_SELECT  # with the site's check-in radius (_SHIFT_COLUMNS)
 
 
 async def due_checkin_prompts(

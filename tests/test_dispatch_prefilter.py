@@ -85,7 +85,7 @@ async def test_prefilter_and_pure_rules_agree(bot: BotHarness) -> None:
             bot.db, entity_id, first_day=TUESDAY, start=case.pop("start", time(8)),
             end=case.pop("end", time(14)), **case,
         )
-        row = await db.get_dispatch_shift(bot.db, shift_id)
+        row = await db.get_shift(bot.db, shift_id)
         spec = await dispatch.load_spec(bot.db, row)
         ranked = await dispatch.ranked_candidates(bot.db, settings, spec, now=now)
         expected = []
@@ -116,7 +116,7 @@ async def test_the_best_few_skip_those_turned_away_by_the_recheck(bot: BotHarnes
     for user_id in range(100, 125):  # the 25 earliest ids (ties broken by id) are busy
         await create_assignment(bot.db, clash, user_id)
     _need, (shift_id,) = await create_need(bot.db, entity, first_day=TUESDAY)
-    spec = await dispatch.load_spec(bot.db, await db.get_dispatch_shift(bot.db, shift_id))
+    spec = await dispatch.load_spec(bot.db, await db.get_shift(bot.db, shift_id))
 
     best = await dispatch.ranked_candidates(bot.db, bot.settings, spec, now=bot.clock.now(), limit=3)
 

@@ -43,7 +43,7 @@ async def test_shared_pool_ranks_as_the_prefilter(bot: BotHarness) -> None:
             bot.db, entity_id, first_day=TUESDAY, start=case.pop("start", time(8)),
             end=case.pop("end", time(14)), **case,
         )
-        spec = await dispatch.load_spec(bot.db, await db.get_dispatch_shift(bot.db, shift_id))
+        spec = await dispatch.load_spec(bot.db, await db.get_shift(bot.db, shift_id))
         if spec.specialty not in pools:
             rows = await db.matching_pool(bot.db, spec.specialty, now=now)
             pools[spec.specialty] = await SpecialtyPool.build(spec.specialty, rows, stats, db.parse_ts)

@@ -382,7 +382,7 @@ async def _shifts_view(context: Context, need_id: int) -> tuple[str, InlineKeybo
         [[kit.button(kit.checked(shift_when(dict(r), tz), r["id"] == current), SHIFT.data(r["id"]))] for r in rows],
         [kit.button(_("◀ Back to the filters"), BACK.data())],
     )
-    need = await db.broadcast_need(context.db, need_id)
+    need = await db.get_need(context.db, need_id)
     text = _("Need {ref} {title}: volunteers of which shift?").format(
         ref=ltr(f"#{need_id}"), title=isolate(need["title"]) if need else ""
     )
@@ -394,7 +394,7 @@ async def _select_need(context: Context, need_id: int) -> str | None:
     if need_id == 0:
         _set_audience(context, _audience(context).with_need(None))
         return None
-    need = await db.broadcast_need(context.db, need_id)
+    need = await db.get_need(context.db, need_id)
     if need is None:
         return _("There is no need {ref}.").format(ref=ltr(f"#{need_id}"))
     _set_audience(context, _audience(context).with_need(need_id))
@@ -428,7 +428,7 @@ async def choose_shift(update: Update, context: Context) -> str:
         await kit.stale(update)
         return FILTERS
     if shift_id:
-        shift = await db.broadcast_shift(context.db, shift_id)
+        shift = await db.get_shift(context.db, shift_id)
         if shift is None or shift["need_id"] != audience.need_id:
             await kit.stale(update)
             return FILTERS

@@ -119,7 +119,7 @@ async def got_location(update: Update, context: Context) -> object:
 async def other_input(update: Update, context: Context) -> object:
     """Anything else while the location is awaited: ask again (or let a stale question go)."""
     question = _question(context)
-    row = await db.get_attendance(context.db, int(question["id"])) if question else None
+    row = await db.get_assignment(context.db, int(question["id"])) if question else None
     if attendance.checkin_problem(row, kit.user_id_of(update), context.settings, context.now()):
         return await _finish(
             update, context, _("Sorry, I did not understand that. Send /help to see what I can do.")
@@ -138,7 +138,7 @@ async def stop(update: Update, context: Context) -> object:
 async def resume(update: Update, context: Context, *, notice: str = "") -> object:
     """Ask for the location again (the kit calls this after an answer it cannot take)."""
     question = _question(context)
-    row = await db.get_attendance(context.db, int(question["id"])) if question else None
+    row = await db.get_assignment(context.db, int(question["id"])) if question else None
     if row is None or attendance.checkin_problem(row, kit.user_id_of(update), context.settings, context.now()):
         return kit.END
     text = texts.ask_location_text(row)

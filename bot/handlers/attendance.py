@@ -96,7 +96,7 @@ async def open_attendance(update: Update, context: Context) -> None:
 async def _mark(update: Update, context: Context, *, present: bool) -> None:
     route = PRESENT if present else ABSENT
     parsed = route.parse(kit.data_of(update))
-    row = await db.get_attendance(context.db, parsed[0]) if parsed else None
+    row = await db.get_assignment(context.db, parsed[0]) if parsed else None
     if parsed is None or row is None:
         await refuse(update, _("This button is no longer active."))
         return

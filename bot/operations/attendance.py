@@ -91,7 +91,7 @@ async def check_in(
     """Check the volunteer in: at once when the site has no coordinates, else only with a
     location within the site's check-in radius."""
     async with database.transaction() as tx:
-        row = await db.get_attendance(tx, assignment_id)
+        row = await db.get_assignment(tx, assignment_id)
         problem = checkin_problem(row, user_id, settings, now)
         if problem:
             return problem
@@ -140,7 +140,7 @@ async def correct(
     """A coordinator or the entity's representative marks a volunteer present or absent on a
     started shift (the caller has checked their role and entity). Audited."""
     async with database.transaction() as tx:
-        row = await db.get_attendance(tx, assignment_id)
+        row = await db.get_assignment(tx, assignment_id)
         if row is None:
             return Attendance(UNKNOWN)
         if _gone(row):

@@ -520,7 +520,7 @@ async def sign_up(
 ) -> Outcome:
     """The volunteer signs up from /shifts: the same atomic path as accepting an offer."""
     async with database.transaction() as tx:
-        shift = await db.get_dispatch_shift(tx, shift_id)
+        shift = await db.get_shift(tx, shift_id)
         if shift is None:
             return Outcome(UNKNOWN)
         problem = _shift_problem(shift, now)
@@ -680,7 +680,7 @@ async def fill_from_waitlist(tx: Tx, settings: Settings, shift_id: int, *, now: 
     """Offer each free place to the next on the waitlist, held for WAITLIST_CONFIRM_TTL."""
     promoted: list[int] = []
     while True:
-        shift = await db.get_dispatch_shift(tx, shift_id)
+        shift = await db.get_shift(tx, shift_id)
         if shift is None or _shift_problem(shift, now):
             return promoted
         fill = await db.shift_fill(tx, shift_id, now=now)
