@@ -20,7 +20,11 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import (
+    UTC,
+    date,
+    datetime,
+)
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,6 +41,9 @@ from bot.assignments import (
     UPCOMING,
     Status,
 )
+from bot.audience import ON_SHIFT_STATES, Audience, AudienceNames, BroadcastProgress
+from bot.audience import REPRESENTATIVES as AUDIENCE_REPS
+from bot.audience import STAFF as AUDIENCE_STAFF
 from bot.volunteers import Profile, ServiceRecord, order_specialties, search_key
 
 log = logging.getLogger(__name__)
@@ -389,6 +396,11 @@ def restore_file(backup: Path, target: Path) -> None:
     partial.replace(target)
 
 
+# ================================================================================================
+# connection, transactions, migrations and stored times
+# ================================================================================================
+
+
 async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
     # Finish the statement: an unread PRAGMA result keeps the database locked.
     async with conn.execute(f"PRAGMA {pragma}") as cursor:
@@ -433,8 +445,9 @@ def dumps(value: Any) -> str:
 
 
 # ================================================================================================
-# users, roles and the audit log (foundation)
+# users: roles, locale, reachability
 # ================================================================================================
+
 
 ROLES = roles.ROLES
 
@@ -501,42 +514,6 @@ async def bootstrap_admins(tx: Tx, admin_ids: Iterable[int], *, now: datetime) -
         await tx.execute("UPDATE users SET role = 'admin' WHERE id = ?", (admin_id,))
 
 
-async def audit(
-    tx: Tx,
-    *,
-    actor_id: int | None,
-    action: str,
-    now: datetime,
-    target_type: str | None = None,
-    target_id: int | str | None = None,
-    details: dict[str, Any] | None = None,
-) -> int:
-    """Record one staff action; returns the entry's id."""
-    cursor = await tx.execute(
-        "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, details)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (
-            ts(now),
-            actor_id,
-            action,
-            target_type,
-            None if target_id is None else str(target_id),
-            dumps(details or {}),
-        ),
-    )
-    return int(cursor.lastrowid or 0)
-
-
-async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> list[Row]:
-    """Newest first, with the actor's `actor_name` and `actor_username` when known."""
-    return await conn.fetchall(
-        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
-        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
-        " ORDER BY a.id DESC LIMIT ? OFFSET ?",
-        (limit, offset),
-    )
-
-
 async def create_staff_invite(
     tx: Tx, *, token: str, role: str, created_by: int, now: datetime, expires_at: datetime
 ) -> None:
@@ -581,177 +558,55 @@ async def get_staff_invite(conn: Queryable, token: str) -> Row | None:
 
 
 # ================================================================================================
-# reports: /stats and /export (read-only aggregates over every feature's tables)
+# audit_log: who did what to whom
 # ================================================================================================
 
 
-async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int]:
-    """Volunteers by status, and how many registered since `since`."""
-    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM volunteers GROUP BY status")
-    counts = {row["status"]: int(row["n"]) for row in rows}
-    counts["new"] = int(
-        await conn.fetchval(
-            "SELECT COUNT(*) FROM volunteers WHERE status != 'deleted' AND registered_at >= ?",
-            (ts(since),),
-        )
+async def audit(
+    tx: Tx,
+    *,
+    actor_id: int | None,
+    action: str,
+    now: datetime,
+    target_type: str | None = None,
+    target_id: int | str | None = None,
+    details: dict[str, Any] | None = None,
+) -> int:
+    """Record one staff action; returns the entry's id."""
+    cursor = await tx.execute(
+        "INSERT INTO audit_log (at, actor_id, action, target_type, target_id, details)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            ts(now),
+            actor_id,
+            action,
+            target_type,
+            None if target_id is None else str(target_id),
+            dumps(details or {}),
+        ),
     )
-    counts["unreachable"] = int(
-        await conn.fetchval(
-            "SELECT COUNT(*) FROM volunteers v JOIN users u ON u.id = v.user_id"
-            " WHERE v.status != 'deleted' AND u.reachable = 0"
-        )
-    )
-    return counts
+    return int(cursor.lastrowid or 0)
 
 
-async def stats_specialties(conn: Queryable) -> list[Row]:
-    """Active volunteers per specialty, most first (counted by triggers, migration 0062)."""
+async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> list[Row]:
+    """Newest first, with the actor's `actor_name` and `actor_username` when known."""
     return await conn.fetchall(
-        "SELECT specialty, volunteers AS n FROM specialty_counts WHERE volunteers > 0"
-        " ORDER BY n DESC, specialty"
-    )
-
-
-async def stats_needs(conn: Queryable) -> dict[str, int]:
-    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM needs GROUP BY status")
-    return {row["status"]: int(row["n"]) for row in rows}
-
-
-async def _aggregate(conn: Queryable, sql: str, params: Sequence[Any]) -> Row:
-    """An aggregate SELECT, which always returns its one row."""
-    row = await conn.fetchone(sql, params)
-    if row is None:
-        raise RuntimeError("an aggregate query returned no row")
-    return row
-
-
-async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: datetime) -> Row:
-    """Open shifts of approved needs starting in [now, until): count, slots, accepted, unfilled."""
-    return await _aggregate(conn,
-        "SELECT COUNT(*) AS shifts, COALESCE(SUM(slots), 0) AS slots,"
-        " COALESCE(SUM(accepted), 0) AS accepted,"
-        " COALESCE(SUM(CASE WHEN accepted < slots THEN 1 ELSE 0 END), 0) AS unfilled"
-        " FROM (SELECT s.id, s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
-        f"        AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
-        "       FROM shifts s JOIN needs n ON n.id = s.need_id"
-        "       WHERE n.status = 'approved' AND s.status = 'open'"
-        "       AND s.starts_at >= ? AND s.starts_at < ?)",
-        (ts(now), ts(until)),
-    )
-
-
-async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
-    """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
-    plus offers outstanding now."""
-    return await _aggregate(conn,
-        "SELECT"
-        " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
-        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
-        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
-        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
-        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'no_show' AND s.starts_at >= ? AND s.starts_at < ?) AS no_shows,"
-        " (SELECT COUNT(*) FROM assignments WHERE late_cancel = 1 AND cancelled_at >= ?)"
-        "   AS late_cancels",
-        (ts(since), ts(now), ts(since), ts(now), ts(since), ts(now), ts(since)),
-    )
-
-
-async def stats_outbox(conn: Queryable) -> dict[str, int]:
-    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
-    return {row["status"]: int(row["n"]) for row in rows}
-
-
-async def export_volunteers(conn: Queryable) -> list[Row]:
-    """Every volunteer not deleted, with languages and specialties joined as code lists."""
-    return await conn.fetchall(
-        "SELECT v.user_id, v.full_name, v.phone, v.phone_verified, v.gender, v.birth_date, v.city,"
-        " v.status, v.registered_at,"
-        " (SELECT GROUP_CONCAT(language, ',') FROM volunteer_languages l WHERE l.user_id = v.user_id)"
-        "   AS languages,"
-        " (SELECT GROUP_CONCAT(specialty, ',') FROM volunteer_specialties p"
-        "   WHERE p.user_id = v.user_id) AS specialties,"
-        " (SELECT COUNT(*) FROM assignments a WHERE a.volunteer_id = v.user_id"
-        "   AND a.status = 'completed') AS completed,"
-        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
-        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.volunteer_id = v.user_id AND a.status = 'completed') AS hours"
-        " FROM volunteers v WHERE v.status != 'deleted' ORDER BY v.user_id"
-    )
-
-
-async def export_shifts(conn: Queryable) -> list[Row]:
-    """Every shift with its need and entity, and how many accepted."""
-    return await conn.fetchall(
-        "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
-        " n.site_name, n.status AS need_status, s.status AS shift_status, s.starts_at, s.ends_at,"
-        " s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
-        f"   AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
-        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
-        " ORDER BY s.starts_at, s.id"
-    )
-
-
-async def export_assignments(conn: Queryable) -> list[Row]:
-    return await conn.fetchall(
-        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, a.status, a.source, a.offered_at,"
-        " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
-        " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
+        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
+        " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        (limit, offset),
     )
 
 
 # ================================================================================================
-# conversation persistence (PTB BasePersistence backed by SQLite; see bot/persistence.py)
+# volunteers: profiles, specialties, languages, availability, qualifications, search
 # ================================================================================================
 
-
-async def load_conversations(conn: Queryable, name: str) -> list[Row]:
-    return await conn.fetchall(
-        "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
-    )
-
-
-async def save_conversation(tx: Tx, name: str, key: str, state: str | None) -> None:
-    if state is None:
-        await tx.execute(
-            "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key)
-        )
-    else:
-        await tx.execute(
-            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
-            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
-            (name, key, state),
-        )
-
-
-async def load_scratch(conn: Queryable, kind: str) -> list[Row]:
-    return await conn.fetchall("SELECT owner_id, data FROM ptb_data WHERE kind = ?", (kind,))
-
-
-async def save_scratch(tx: Tx, kind: str, owner_id: int, data: str | None) -> None:
-    if data is None:
-        await tx.execute("DELETE FROM ptb_data WHERE kind = ? AND owner_id = ?", (kind, owner_id))
-    else:
-        await tx.execute(
-            "INSERT INTO ptb_data (kind, owner_id, data) VALUES (?, ?, ?)"
-            " ON CONFLICT (kind, owner_id) DO UPDATE SET data = excluded.data",
-            (kind, owner_id, data),
-        )
-
-
-# ================================================================================================
-# volunteers and profiles (registration issue)
-# ================================================================================================
 
 # A pause ends by itself. Readers treat a volunteer whose `paused_until` has passed as active
 # (`active_volunteer_clause()` in SQL, `volunteers.effective_status()` in Python), so nothing
 # depends on a job having run; `expire_pauses(tx, now)` only tidies such rows back to 'active'
 # (safe to call from any scheduler tick, and called whenever the volunteer uses /pause or /resume).
-
-
 def active_volunteer_clause(alias: str = "v") -> str:
     """SQL true for volunteers who may get offers now; binds one `?` parameter: ts(now)."""
     return (
@@ -959,35 +814,6 @@ async def erase_traces(tx: Tx, user_id: int, *, now: datetime) -> None:
     )
 
 
-async def insert_outbox(
-    tx: Tx, *, chat_id: int, method: str, payload: dict[str, Any], dedupe_key: str,
-    priority: int, now: datetime, broadcast_id: int | None = None,
-    deadline: datetime | None = None,
-) -> bool:
-    """Queue one message; False when that dedupe key was queued before (nothing changes)."""
-    cursor = await tx.execute(
-        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
-        " created_at, broadcast_id, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
-        (chat_id, method, dumps(payload), dedupe_key, priority, ts(now), ts(now),
-         broadcast_id, ts(deadline)),
-    )
-    return bool(cursor.rowcount == 1)
-
-
-async def outbox_mentioning(conn: Queryable, needles: Sequence[str]) -> list[Row]:
-    """Queued or sent messages to others whose text holds one of `needles` (a name, a phone):
-    the cards to withdraw or edit when that person's data is erased."""
-    needles = [n for n in needles if n and len(n) >= 3]
-    if not needles:
-        return []
-    where = " OR ".join("payload LIKE ?" for _ in needles)
-    return await conn.fetchall(
-        f"SELECT * FROM outbox WHERE status IN ('pending', 'sent') AND ({where})",
-        [f"%{needle}%" for needle in needles],
-    )
-
-
 async def volunteer_qualifications(conn: Queryable, user_id: int) -> list[str]:
     rows = await conn.fetchall(
         "SELECT specialty FROM qualifications WHERE user_id = ?", (user_id,)
@@ -1140,13 +966,27 @@ async def service_records(
     }
 
 
+async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> dict[int, list[str]]:
+    if not user_ids:
+        return {}
+    marks = ",".join("?" for _ in user_ids)
+    rows = await conn.fetchall(
+        f"SELECT user_id, language FROM volunteer_languages WHERE user_id IN ({marks})"
+        " ORDER BY user_id, language",
+        tuple(user_ids),
+    )
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(int(row[0]), []).append(row[1])
+    return found
+
 
 # ================================================================================================
-# entities, needs and shifts (needs issue)
+# entities, their members and invites
 # ================================================================================================
+
 
 ENTITY_FIELDS = {"name_ar", "name_en", "kind", "contact"}
-ACTIVE_NEED_STATUSES = ("submitted", "approved")
 
 
 async def create_entity(
@@ -1311,6 +1151,22 @@ async def open_entity_invites(conn: Queryable, entity_id: int, *, now: datetime)
     )
 
 
+async def entity_representatives(conn: Queryable, entity_id: int) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT u.* FROM entity_members m JOIN users u ON u.id = m.user_id"
+        " WHERE m.entity_id = ? AND m.removed_at IS NULL ORDER BY u.id",
+        (entity_id,),
+    )
+
+
+# ================================================================================================
+# needs and shifts
+# ================================================================================================
+
+
+ACTIVE_NEED_STATUSES = ("submitted", "approved")
+
+
 async def insert_need(
     tx: Tx,
     *,
@@ -1454,41 +1310,6 @@ async def cancel_shift(tx: Tx, shift_id: int, *, by: int, now: datetime) -> bool
     return cursor.rowcount == 1
 
 
-async def cancel_shift_assignments(
-    tx: Tx, shift_ids: Sequence[int], *, reason: str, now: datetime
-) -> list[Row]:
-    """Cancel the offered, accepted and waitlisted assignments of these shifts; returns them
-    (assignment id, shift_id, volunteer_id, previous status)."""
-    if not shift_ids:
-        return []
-    marks = ",".join("?" for _ in shift_ids)
-    rows = await tx.fetchall(
-        "SELECT id, shift_id, volunteer_id, status FROM assignments"
-        f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}"
-        " ORDER BY volunteer_id, shift_id",
-        tuple(shift_ids),
-    )
-    await tx.executemany(
-        "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?"
-        " WHERE id = ?",
-        [(ts(now), reason, row["id"]) for row in rows],
-    )
-    return rows
-
-
-async def count_assignments_to_notify(conn: Queryable, shift_ids: Sequence[int]) -> int:
-    if not shift_ids:
-        return 0
-    marks = ",".join("?" for _ in shift_ids)
-    return int(
-        await conn.fetchval(
-            "SELECT COUNT(DISTINCT volunteer_id) FROM assignments"
-            f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}",
-            tuple(shift_ids),
-        )
-    )
-
-
 async def future_open_shift_ids(conn: Queryable, need_id: int, *, now: datetime) -> list[int]:
     rows = await conn.fetchall(
         "SELECT id FROM shifts WHERE need_id = ? AND status = 'open' AND starts_at > ?",
@@ -1582,21 +1403,6 @@ async def shift_roster(
     )
 
 
-async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> dict[int, list[str]]:
-    if not user_ids:
-        return {}
-    marks = ",".join("?" for _ in user_ids)
-    rows = await conn.fetchall(
-        f"SELECT user_id, language FROM volunteer_languages WHERE user_id IN ({marks})"
-        " ORDER BY user_id, language",
-        tuple(user_ids),
-    )
-    found: dict[int, list[str]] = {}
-    for row in rows:
-        found.setdefault(int(row[0]), []).append(row[1])
-    return found
-
-
 async def approval_cards(conn: Queryable, need_id: int) -> list[Row]:
     """The outbox rows of a need's approval cards (dedupe key `needcard:<need>:<user>`)."""
     # A range on the unique dedupe_key index (';' sorts right after ':'), not a LIKE scan.
@@ -1604,14 +1410,6 @@ async def approval_cards(conn: Queryable, need_id: int) -> list[Row]:
         "SELECT * FROM outbox WHERE dedupe_key >= ? AND dedupe_key < ? ORDER BY id",
         (f"needcard:{need_id}:", f"needcard:{need_id};"),
     )
-
-
-async def cancel_pending_outbox_row(tx: Tx, outbox_id: int) -> bool:
-    """Withdraw a message that has not been sent yet (e.g. an approval card already decided)."""
-    cursor = await tx.execute(
-        "UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'", (outbox_id,)
-    )
-    return cursor.rowcount == 1
 
 
 async def need_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
@@ -1623,403 +1421,15 @@ async def need_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
     )
 
 
-# ================================================================================================
-# outbox, sender and broadcasts (delivery issue)
-# ================================================================================================
-
-# Imported here rather than at the top so that this section merges on its own.
-from bot.audience import ON_SHIFT_STATES, Audience, AudienceNames, BroadcastProgress  # noqa: E402
-from bot.audience import REPRESENTATIVES as AUDIENCE_REPS  # noqa: E402
-from bot.audience import STAFF as AUDIENCE_STAFF  # noqa: E402
-
-OUTBOX_FINAL_STATES = ("sent", "failed", "unreachable", "cancelled", "expired")
-
-
-async def next_due_outbox(
-    conn: Queryable,
-    *,
-    now: datetime,
-    exclude_chats: Iterable[int] = (),
-    exclude_ids: Iterable[int] = (),
-) -> Row | None:
-    """The next pending row due at `now`, urgent first, then oldest; with the recipient's
-    `reachable` flag (NULL for chats that are not users). Busy chats are skipped."""
-    chats, ids = list(exclude_chats), list(exclude_ids)
-    sql = (
-        "SELECT o.*, u.reachable AS user_reachable FROM outbox o"
-        " LEFT JOIN users u ON u.id = o.chat_id"
-        " WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.claimed_at IS NULL"
-    )
-    if chats:
-        sql += f" AND o.chat_id NOT IN ({','.join('?' for _ in chats)})"
-    if ids:
-        sql += f" AND o.id NOT IN ({','.join('?' for _ in ids)})"
-    sql += " ORDER BY o.priority, o.id LIMIT 1"
-    return await conn.fetchone(sql, (ts(now), *chats, *ids))
-
-
-async def has_due_outbox(conn: Queryable, *, now: datetime) -> bool:
-    row = await conn.fetchone(
-        "SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
-        (ts(now),),
-    )
-    return row is not None
-
-
-async def claim_outbox(tx: Tx, outbox_id: int, *, now: datetime) -> bool:
-    """Take a pending row for one send (on the writer, so a stale read cannot send a row that
-    is already sent or in flight); False when it is not pending and free any more."""
-    cursor = await tx.execute(
-        "UPDATE outbox SET claimed_at = ? WHERE id = ? AND status = 'pending'"
-        " AND claimed_at IS NULL",
-        (ts(now), outbox_id),
-    )
-    return cursor.rowcount == 1
-
-
-async def release_outbox_claims(tx: Tx) -> list[Row]:
-    """Rows claimed by a sender that died mid-send (their outcome is unknown): free them for
-    another try, counting the uncertainty. Returns them as they were."""
-    rows = await tx.fetchall(
-        "SELECT id, chat_id, uncertain FROM outbox WHERE status = 'pending'"
-        " AND claimed_at IS NOT NULL"
-    )
-    await tx.execute(
-        "UPDATE outbox SET claimed_at = NULL, uncertain = uncertain + 1"
-        " WHERE status = 'pending' AND claimed_at IS NOT NULL"
-    )
-    return rows
-
-
-async def get_outbox(conn: Queryable, outbox_id: int) -> Row | None:
-    return await conn.fetchone("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
-
-
-async def finish_outbox(
-    tx: Tx,
-    outbox_id: int,
-    *,
-    status: str,
-    now: datetime,
-    message_id: int | None = None,
-    error: str | None = None,
-    attempted: bool = True,
-) -> None:
-    """Record a row's final state (sent, failed, unreachable, expired); only a pending row
-    changes."""
-    if status not in OUTBOX_FINAL_STATES:
-        raise ValueError(f"not a final outbox state: {status!r}")
-    await tx.execute(
-        "UPDATE outbox SET status = ?, message_id = ?, error = ?, sent_at = ?,"
-        " attempts = attempts + ?, claimed_at = NULL WHERE id = ? AND status = 'pending'",
-        (status, message_id, error, ts(now) if status == "sent" else None, int(attempted), outbox_id),
-    )
-
-
-async def retry_outbox_later(
-    tx: Tx,
-    outbox_id: int,
-    *,
-    next_attempt_at: datetime,
-    error: str,
-    attempted: bool = True,
-    uncertain: bool = False,
-) -> None:
-    """Keep a row pending for another try at `next_attempt_at` (and free its claim);
-    `uncertain`: this try's outcome is unknown, Telegram may have delivered it."""
-    await tx.execute(
-        "UPDATE outbox SET next_attempt_at = ?, error = ?, attempts = attempts + ?,"
-        " uncertain = uncertain + ?, claimed_at = NULL WHERE id = ? AND status = 'pending'",
-        (ts(next_attempt_at), error, int(attempted), int(uncertain), outbox_id),
-    )
-
-
-def audience_select(audience: Audience, *, now: datetime) -> tuple[str, list[Any]]:
-    """`SELECT chat_id ...` of everyone in an audience who can still be reached."""
-    params: list[Any] = []
-
-    def marks(values: Sequence[Any]) -> str:
-        params.extend(values)
-        return ",".join("?" for _ in values)
-
-    if audience.kind == AUDIENCE_STAFF:
-        return (
-            "SELECT u.id AS chat_id FROM users u"
-            " WHERE u.role IN ('coordinator', 'admin') AND u.reachable = 1",
-            params,
-        )
-    if audience.kind == AUDIENCE_REPS:
-        sql = (
-            "SELECT DISTINCT u.id AS chat_id FROM users u"
-            " JOIN entity_members m ON m.user_id = u.id JOIN entities e ON e.id = m.entity_id"
-            " WHERE m.removed_at IS NULL AND e.active = 1 AND u.reachable = 1"
-        )
-        if audience.entity_ids:
-            sql += f" AND m.entity_id IN ({marks(audience.entity_ids)})"
-        return sql, params
-    # Volunteers holding a shift still hear about it while they pause new offers.
-    statuses = ("active", "paused") if audience.assignment_based else ("active",)
-    sql = (
-        "SELECT v.user_id AS chat_id FROM volunteers v JOIN users u ON u.id = v.user_id"
-        f" WHERE u.reachable = 1 AND v.status IN ({marks(statuses)})"
-    )
-    if audience.specialties:
-        sql += (
-            " AND EXISTS (SELECT 1 FROM volunteer_specialties s WHERE s.user_id = v.user_id"
-            f" AND s.specialty IN ({marks(audience.specialties)}))"
-        )
-    if audience.languages:
-        sql += (
-            " AND EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
-            f" AND l.language IN ({marks(audience.languages)}))"
-        )
-    if audience.genders:
-        sql += f" AND v.gender IN ({marks(audience.genders)})"
-    if audience.cities:
-        sql += f" AND v.city IN ({marks(audience.cities)})"
-    holding = (
-        " AND EXISTS (SELECT 1 FROM assignments a JOIN shifts sh ON sh.id = a.shift_id"
-        " WHERE a.volunteer_id = v.user_id AND a.status IN ({states})"
-        " AND sh.status <> 'cancelled'{extra})"
-    )
-    if audience.shift_id is not None:
-        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.id = ?")
-        params.append(audience.shift_id)
-    elif audience.need_id is not None:
-        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.need_id = ?")
-        params.append(audience.need_id)
-    if audience.on_shift_now:
-        sql += holding.format(
-            states=marks(ON_SHIFT_STATES), extra=" AND sh.starts_at <= ? AND sh.ends_at > ?"
-        )
-        params.extend((ts(now), ts(now)))
-    return sql, params
-
-
-async def count_audience(conn: Queryable, audience: Audience, *, now: datetime) -> int:
-    sql, params = audience_select(audience, now=now)
-    return int(await conn.fetchval(f"SELECT COUNT(*) FROM ({sql})", params))
-
-
-async def create_broadcast(
-    tx: Tx,
-    *,
-    created_by: int,
-    audience: Audience,
-    text: str,
-    parse_mode: str | None,
-    priority: int,
-    now: datetime,
-    draft_key: str | None = None,
-) -> tuple[int, int]:
-    """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
-    Outbox rows carry an empty payload: the sender reads the text from the broadcast.
-    `draft_key` (unique) is the draft it was sent from."""
-    cursor = await tx.execute(
-        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority,"
-        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key),
-    )
-    broadcast_id = _new_id(cursor)
-    select, params = audience_select(audience, now=now)
-    cursor = await tx.execute(
-        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
-        " created_at, broadcast_id)"
-        " SELECT r.chat_id, 'sendMessage', '{}', 'bc:' || ? || ':' || r.chat_id, ?, ?, ?, ?"
-        f" FROM ({select}) AS r WHERE 1 ORDER BY r.chat_id"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
-        (broadcast_id, priority, ts(now), ts(now), broadcast_id, *params),
-    )
-    recipients = int(cursor.rowcount)
-    await tx.execute(
-        "UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id)
-    )
-    return broadcast_id, recipients
-
-
-async def get_broadcast(conn: Queryable, broadcast_id: int) -> Row | None:
-    return await conn.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
-
-
-async def recent_broadcasts(conn: Queryable, *, limit: int = 5) -> list[Row]:
-    return await conn.fetchall("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
-
-
-async def broadcast_progress(conn: Queryable, broadcast_id: int) -> dict[str, int]:
-    """Rows of a broadcast by status: pending, sent, failed, unreachable, cancelled."""
-    rows = await conn.fetchall(
-        "SELECT status, COUNT(*) AS n FROM outbox WHERE broadcast_id = ? GROUP BY status",
-        (broadcast_id,),
-    )
-    counts = dict.fromkeys(("pending", *OUTBOX_FINAL_STATES), 0)
-    counts.update({row["status"]: int(row["n"]) for row in rows})
-    return counts
-
-
-async def broadcast_has_pending(conn: Queryable, broadcast_id: int) -> bool:
-    row = await conn.fetchone(
-        "SELECT 1 FROM outbox WHERE broadcast_id = ? AND status = 'pending' LIMIT 1",
-        (broadcast_id,),
-    )
-    return row is not None
-
-
-async def mark_broadcast_finished(tx: Tx, broadcast_id: int, *, now: datetime) -> bool:
-    """True the first time only, so the summary is sent once."""
-    cursor = await tx.execute(
-        "UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
-        (ts(now), broadcast_id),
-    )
-    return cursor.rowcount == 1
-
-
-async def stop_broadcast(tx: Tx, broadcast_id: int, *, by: int, now: datetime) -> int:
-    """Cancel what is still queued of a broadcast; returns how many rows were cancelled."""
-    cursor = await tx.execute(
-        "UPDATE outbox SET status = 'cancelled', error = 'stopped by a coordinator'"
-        " WHERE broadcast_id = ? AND status = 'pending'",
-        (broadcast_id,),
-    )
-    await tx.execute(
-        "UPDATE broadcasts SET stopped_at = ?, stopped_by = ? WHERE id = ? AND stopped_at IS NULL",
-        (ts(now), by, broadcast_id),
-    )
-    return int(cursor.rowcount)
-
-
-async def outbox_queue_ahead(conn: Queryable, broadcast_id: int) -> int:
-    """Pending rows the sender takes before the last pending row of a broadcast, that one
-    included: the basis of its estimated finish time."""
-    last = await conn.fetchone(
-        "SELECT priority, MAX(id) AS last_id FROM outbox"
-        " WHERE broadcast_id = ? AND status = 'pending'",
-        (broadcast_id,),
-    )
-    if last is None or last["last_id"] is None:
-        return 0
-    return int(
-        await conn.fetchval(
-            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
-            " AND (priority < ? OR (priority = ? AND id <= ?))",
-            (last["priority"], last["priority"], last["last_id"]),
-        )
-    )
-
-
-async def broadcast_need_choices(conn: Queryable, *, now: datetime, limit: int = 20) -> list[Row]:
-    """Approved needs with a shift not yet over, newest first, for the audience picker."""
-    return await conn.fetchall(
-        "SELECT n.id, n.title, n.site_name FROM needs n WHERE n.status = 'approved'"
-        " AND EXISTS (SELECT 1 FROM shifts s WHERE s.need_id = n.id AND s.status <> 'cancelled'"
-        " AND s.ends_at > ?) ORDER BY n.id DESC LIMIT ?",
-        (ts(now), limit),
-    )
-
-
-async def broadcast_shift_choices(
-    conn: Queryable, need_id: int, *, now: datetime, limit: int = 20
-) -> list[Row]:
-    """Shifts of a need not yet over, soonest first."""
-    return await conn.fetchall(
-        "SELECT id, starts_at, ends_at FROM shifts WHERE need_id = ? AND status <> 'cancelled'"
-        " AND ends_at > ? ORDER BY starts_at, id LIMIT ?",
-        (need_id, ts(now), limit),
-    )
-
-
-async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
-    """Active entities that have at least one representative."""
-    return await conn.fetchall(
-        "SELECT e.id, e.name_ar, e.name_en FROM entities e WHERE e.active = 1"
-        " AND EXISTS (SELECT 1 FROM entity_members m WHERE m.entity_id = e.id"
-        " AND m.removed_at IS NULL) ORDER BY e.name_en, e.id"
-    )
-
-
-async def broadcast_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
-    """The broadcast already sent from this draft, if any."""
-    return await conn.fetchone("SELECT * FROM broadcasts WHERE draft_key = ?", (draft_key,))
-
-
-async def broadcast_audience_names(conn: Queryable, audience: Audience) -> AudienceNames:
-    """The rows that name what an audience refers to: its entities, its need, its shift."""
-    entities: tuple[dict[str, Any], ...] = ()
-    if audience.kind == AUDIENCE_REPS and audience.entity_ids:
-        entities = tuple(dict(row) for row in await broadcast_entity_choices(conn))
-    need = await get_need(conn, audience.need_id) if audience.need_id is not None else None
-    shift = await get_shift(conn, audience.shift_id) if audience.shift_id is not None else None
-    return AudienceNames(
-        entities=entities, need=dict(need) if need else None, shift=dict(shift) if shift else None
-    )
-
-
-async def broadcast_progress_list(conn: Queryable, *, limit: int) -> list[BroadcastProgress]:
-    """The latest broadcasts, newest first, with what their progress list shows."""
-    listed = []
-    for row in await recent_broadcasts(conn, limit=limit):
-        audience = Audience.from_dict(json.loads(row["audience"] or "{}"))
-        counts = await broadcast_progress(conn, row["id"])
-        listed.append(
-            BroadcastProgress(
-                broadcast=dict(row),
-                audience=audience,
-                names=await broadcast_audience_names(conn, audience),
-                counts=counts,
-                ahead=await outbox_queue_ahead(conn, row["id"]) if counts["pending"] else 0,
-            )
-        )
-    return listed
-
-
-
-# ================================================================================================
-# assignments, matching pre-filter, offers and reminders (dispatch issue)
-# ================================================================================================
-
-
-# Volunteers' assignment statuses (bot/assignments.py) as query parameters: holding a place (a
-# no-show does not), having served (hours count towards fairness), busy (held or offered).
-TAKEN_STATUSES = tuple(sorted(HOLDS_PLACE))
-SERVED_STATUSES = tuple(sorted(SERVED))
-ACTIVE_STATUSES = tuple(sorted(BUSY))
-
 _SHIFT_COLUMNS = (
     "s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.status AS shift_status, s.need_id,"
     " n.title, n.specialty, n.site_name, n.latitude, n.longitude, n.notes, n.status AS need_status,"
     " n.entity_id, n.gender, n.min_age, n.requires_training, n.checkin_radius_m,"
     " e.name_ar AS entity_name_ar, e.name_en AS entity_name_en"
 )
+
+
 _SHIFT_FROM = "shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
-_ASSIGNMENT_SELECT = (
-    f"SELECT a.*, {_SHIFT_COLUMNS},"
-    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone"
-    " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
-    " JOIN entities e ON e.id = n.entity_id JOIN users u ON u.id = a.volunteer_id"
-    " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
-)
-
-
-# Bits of volunteers.availability_mask (migration 0040): weekday * 4 + the period's index.
-PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
-
-
-def availability_mask(periods: Iterable[tuple[int, str]]) -> int:
-    mask = 0
-    for weekday, period in periods:
-        mask |= 1 << (weekday * 4 + PERIOD_BITS[period])
-    return mask
-
-
-def _marks(values: Sequence[Any]) -> str:
-    return ",".join("?" for _ in values)
-
-
-def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-# -- shifts as dispatch sees them -----------------------------------------------------------------
 
 
 async def need_languages_by_need(conn: Queryable, need_ids: Sequence[int]) -> dict[int, set[str]]:
@@ -2116,128 +1526,64 @@ async def open_shifts_for_volunteer(
     )
 
 
-# -- the matching pre-filter ----------------------------------------------------------------------
+# ================================================================================================
+# assignments: offers, places, waitlists, reminders, attendance
+# ================================================================================================
 
 
-async def matching_candidates(
-    conn: Queryable,
-    *,
-    shift_id: int,
-    specialty: str,
-    now: datetime,
-    gender: str,
-    born_by: str,
-    first_day: str,
-    last_day: str,
-    languages: Sequence[str],
-    periods: Sequence[tuple[int, str]],
-    requires_training: bool,
-    site_languages: Sequence[str] = (),
-    stats_since: datetime | None = None,
-    limit: int | None = None,
+async def cancel_shift_assignments(
+    tx: Tx, shift_ids: Sequence[int], *, reason: str, now: datetime
 ) -> list[Row]:
-    """Volunteers who plausibly fit a shift, from the specialty index outwards: status, reachable,
-    gender, age (born_by), season (first_day, last_day: ISO dates), required languages,
-    availability, training, and not already asked.
-
-    With each: `site_lang_<i>` (speaks site_languages[i]), and what ranking needs: `hours`
-    served since `stats_since` (rounded as matching.rank_key rounds), `no_shows` and
-    `late_cancels`. With `limit`, only the first `limit` in matching.rank_key's order, so that a
-    wave ranks its best few without loading thousands of candidates into Python."""
-    columns = [
-        "v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
-        " v.available_until, v.registered_at, u.reachable, u.locale, u.language_code"
-    ]
-    params: list[Any] = []
-    for index, language in enumerate(site_languages):
-        columns.append(
-            "CASE WHEN EXISTS (SELECT 1 FROM volunteer_languages sl WHERE sl.user_id = v.user_id"
-            f" AND sl.language = ?) THEN 1 ELSE 0 END AS site_lang_{index}"
-        )
-        params.append(language)
-    columns.append(
-        f"ROUND(COALESCE((SELECT SUM({shift_hours('hs')})"
-        " FROM assignments ha JOIN shifts hs ON hs.id = ha.shift_id"
-        f" WHERE ha.volunteer_id = v.user_id AND ha.status IN ({_marks(SERVED_STATUSES)})"
-        " AND hs.starts_at >= ? AND hs.starts_at <= ?), 0), 6) AS hours"
+    """Cancel the offered, accepted and waitlisted assignments of these shifts; returns them
+    (assignment id, shift_id, volunteer_id, previous status)."""
+    if not shift_ids:
+        return []
+    marks = ",".join("?" for _ in shift_ids)
+    rows = await tx.fetchall(
+        "SELECT id, shift_id, volunteer_id, status FROM assignments"
+        f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}"
+        " ORDER BY volunteer_id, shift_id",
+        tuple(shift_ids),
     )
-    params += [*SERVED_STATUSES, ts(stats_since or now), ts(now)]
-    columns.append(
-        "(SELECT COUNT(*) FROM assignments na WHERE na.volunteer_id = v.user_id"
-        " AND na.status = 'no_show') AS no_shows"
+    await tx.executemany(
+        "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?"
+        " WHERE id = ?",
+        [(ts(now), reason, row["id"]) for row in rows],
     )
-    columns.append(
-        "(SELECT COUNT(*) FROM assignments la WHERE la.volunteer_id = v.user_id"
-        " AND la.late_cancel = 1) AS late_cancels"
-    )
-    # Cheap tests on the volunteer's own row first, then index lookups, in the order written.
-    mask = availability_mask(periods)
-    where = [
-        "vs.specialty = ?",
-        "(v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
-        " AND v.paused_until <= ?))",
-        "(v.availability_mask & ?) = ?",
-        "v.birth_date IS NOT NULL AND v.birth_date <= ?",
-        "(v.available_from IS NULL OR v.available_from <= ?)",
-        "(v.available_until IS NULL OR v.available_until >= ?)",
-    ]
-    params += [specialty, ts(now), mask, mask, born_by, first_day, last_day]
-    if gender != "any":
-        where.append("v.gender = ?")
-        params.append(gender)
-    for language in languages:
-        where.append(
-            "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
-            " AND l.language = ?)"
-        )
-        params.append(language)
-    if requires_training:
-        where.append(
-            "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
-            " AND q.specialty = ?)"
-        )
-        params.append(specialty)
-    where.append(
-        "NOT EXISTS (SELECT 1 FROM assignments a WHERE a.shift_id = ? AND a.volunteer_id = v.user_id)"
-    )
-    params.append(shift_id)
-    where.append("u.reachable = 1")
-    # CROSS JOIN keeps SQLite on the specialty index first (it is the most selective start).
-    sql = (
-        f"SELECT {', '.join(columns)} FROM volunteer_specialties vs"
-        " CROSS JOIN volunteers v ON v.user_id = vs.user_id"
-        " CROSS JOIN users u ON u.id = v.user_id"
-        f" WHERE {' AND '.join(where)}"
-    )
-    if limit is not None:
-        spoken = " + ".join(f"c.site_lang_{i}" for i in range(len(site_languages)))
-        sql = (
-            f"SELECT * FROM ({sql}) c ORDER BY c.hours, c.no_shows + c.late_cancels,"
-            f"{f' {spoken} DESC,' if spoken else ''} c.registered_at, c.user_id LIMIT ?"
-        )
-        params.append(limit)
-    return await conn.fetchall(sql, tuple(params))
+    return rows
 
 
-async def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> list[Row]:
-    """Everyone who could be offered a shift of this specialty on some day, with what the tick
-    filters and ranks on in Python (candidate_pool.SpecialtyPool): status, reachable, birth date
-    known; `languages` as a comma-separated list, `qualified` for the specialty's training.
-    group_concat is SQLite's; on PostgreSQL string_agg(language, ',')."""
-    return await conn.fetchall(
-        "SELECT v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
-        " v.available_until, v.registered_at, v.availability_mask,"
-        " (SELECT group_concat(l.language) FROM volunteer_languages l"
-        "  WHERE l.user_id = v.user_id) AS languages,"
-        " EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
-        "  AND q.specialty = vs.specialty) AS qualified"
-        " FROM volunteer_specialties vs CROSS JOIN volunteers v ON v.user_id = vs.user_id"
-        " CROSS JOIN users u ON u.id = v.user_id"
-        " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
-        " AND v.paused_until IS NOT NULL AND v.paused_until <= ?))"
-        " AND v.birth_date IS NOT NULL AND u.reachable = 1",
-        (specialty, ts(now)),
+async def count_assignments_to_notify(conn: Queryable, shift_ids: Sequence[int]) -> int:
+    if not shift_ids:
+        return 0
+    marks = ",".join("?" for _ in shift_ids)
+    return int(
+        await conn.fetchval(
+            "SELECT COUNT(DISTINCT volunteer_id) FROM assignments"
+            f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}",
+            tuple(shift_ids),
+        )
     )
+
+
+# Volunteers' assignment statuses (bot/assignments.py) as query parameters: holding a place (a
+# no-show does not), having served (hours count towards fairness), busy (held or offered).
+TAKEN_STATUSES = tuple(sorted(HOLDS_PLACE))
+
+
+SERVED_STATUSES = tuple(sorted(SERVED))
+
+
+ACTIVE_STATUSES = tuple(sorted(BUSY))
+
+
+_ASSIGNMENT_SELECT = (
+    f"SELECT a.*, {_SHIFT_COLUMNS},"
+    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone"
+    " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
+    " JOIN entities e ON e.id = n.entity_id JOIN users u ON u.id = a.volunteer_id"
+    " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+)
 
 
 async def asked_by_shift(conn: Queryable, shift_ids: Sequence[int]) -> dict[int, set[int]]:
@@ -2249,54 +1595,6 @@ async def asked_by_shift(conn: Queryable, shift_ids: Sequence[int]) -> dict[int,
             tuple(chunk),
         ):
             found[row[0]].add(row[1])
-    return found
-
-
-async def all_volunteer_stats(
-    conn: Queryable, *, since: datetime, now: datetime
-) -> dict[int, tuple[float, int, int]]:
-    """volunteer_stats for every volunteer with any service, no-show or late cancellation, in
-    one pass over assignments_volunteer (a tick ranks many shifts with them)."""
-    rows = await conn.fetchall(
-        "SELECT a.volunteer_id,"
-        f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
-        f"  AND s.starts_at <= ? THEN {shift_hours()}"
-        "  ELSE 0 END) AS hours,"
-        " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
-        " SUM(a.late_cancel) AS late_cancels"
-        " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        f" WHERE a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1"
-        " GROUP BY a.volunteer_id",
-        (*SERVED_STATUSES, ts(since), ts(now), *SERVED_STATUSES),
-    )
-    return {
-        row[0]: (float(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows
-    }
-
-
-async def volunteer_stats(
-    conn: Queryable, user_ids: Sequence[int], *, since: datetime, now: datetime
-) -> dict[int, tuple[float, int, int]]:
-    """(hours served since `since`, no-shows, late cancellations) for volunteers with any."""
-    found: dict[int, tuple[float, int, int]] = {}
-    for chunk in _chunks(list(user_ids)):
-        rows = await conn.fetchall(
-            "SELECT a.volunteer_id,"
-            f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
-            f"  AND s.starts_at <= ? THEN {shift_hours()}"
-            "  ELSE 0 END) AS hours,"
-            " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
-            " SUM(a.late_cancel) AS late_cancels"
-            " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-            f" WHERE a.volunteer_id IN ({_marks(chunk)})"
-            f" AND (a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1)"
-            " GROUP BY a.volunteer_id",
-            (*SERVED_STATUSES, ts(since), ts(now), *chunk, *SERVED_STATUSES),
-        )
-        for row in rows:
-            found[row["volunteer_id"]] = (
-                float(row["hours"] or 0), int(row["no_shows"] or 0), int(row["late_cancels"] or 0)
-            )
     return found
 
 
@@ -2324,48 +1622,6 @@ async def busy_windows(
             sql + f" AND a.volunteer_id IN ({_marks(chunk)})", (*base, *chunk)
         )
     return rows
-
-
-async def volunteer_for_matching(
-    conn: Queryable, user_id: int
-) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
-    """A volunteer's whole matching profile: (row, specialties, languages, availability,
-    qualifications), or None when they are not registered."""
-    row = await conn.fetchone(
-        "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
-        " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
-        (user_id,),
-    )
-    if row is None:
-        return None
-    specialties = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
-        )
-    }
-    languages = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
-        )
-    }
-    availability = {
-        (int(r[0]), r[1])
-        for r in await conn.fetchall(
-            "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
-        )
-    }
-    qualifications = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM qualifications WHERE user_id = ?", (user_id,)
-        )
-    }
-    return row, specialties, languages, availability, qualifications
-
-
-# -- assignments ----------------------------------------------------------------------------------
 
 
 async def get_assignment(conn: Queryable, assignment_id: int) -> Row | None:
@@ -2545,9 +1801,6 @@ async def volunteer_assignments(
     )
 
 
-# -- reminders ------------------------------------------------------------------------------------
-
-
 async def schedule_reminder(
     tx: Tx, assignment_id: int, *, lead_seconds: int, due_at: datetime
 ) -> None:
@@ -2614,40 +1867,10 @@ async def unconfirmed_before(
     )
 
 
-# -- who hears about a shift ----------------------------------------------------------------------
-
-
-async def entity_representatives(conn: Queryable, entity_id: int) -> list[Row]:
-    return await conn.fetchall(
-        "SELECT u.* FROM entity_members m JOIN users u ON u.id = m.user_id"
-        " WHERE m.entity_id = ? AND m.removed_at IS NULL ORDER BY u.id",
-        (entity_id,),
-    )
-
-
-# -- the messages an offer was sent as (to edit or withdraw them) ---------------------------------
-
-
-async def outbox_by_key(conn: Queryable, dedupe_key: str) -> Row | None:
-    return await conn.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
-
-
-async def cancel_pending_outbox(tx: Tx, dedupe_keys: Sequence[str]) -> int:
-    """Withdraw messages that have not been sent yet; returns how many."""
-    if not dedupe_keys:
-        return 0
-    cursor = await tx.execute(
-        f"UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
-        f" AND dedupe_key IN ({_marks(dedupe_keys)})",
-        tuple(dedupe_keys),
-    )
-    return int(cursor.rowcount)
-
-
-# -- attendance -----------------------------------------------------------------------------------
-
 # A place that counts for attendance: taken, whatever came of it.
 ATTENDANCE_STATUSES = tuple(sorted(ROSTER))
+
+
 _ATTENDANCE_SELECT = _ASSIGNMENT_SELECT  # with the site's check-in radius (_SHIFT_COLUMNS)
 
 
@@ -2745,46 +1968,415 @@ async def attendance_roster(
 
 
 # ================================================================================================
-# operations: heartbeats and health (python -m bot health; see bot/health.py)
+# matching: who may be offered a shift
 # ================================================================================================
 
 
-async def record_heartbeat(tx: Tx, name: str, *, now: datetime, detail: dict[str, Any]) -> None:
-    await tx.execute(
-        "INSERT INTO heartbeats (name, at, detail) VALUES (?, ?, ?)"
-        " ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail",
-        (name, ts(now), dumps(detail)),
+# Bits of volunteers.availability_mask (migration 0040): weekday * 4 + the period's index.
+PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
+
+
+def availability_mask(periods: Iterable[tuple[int, str]]) -> int:
+    mask = 0
+    for weekday, period in periods:
+        mask |= 1 << (weekday * 4 + PERIOD_BITS[period])
+    return mask
+
+
+def _marks(values: Sequence[Any]) -> str:
+    return ",".join("?" for _ in values)
+
+
+def _chunks(values: Sequence[int], size: int = 500) -> Iterable[Sequence[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+async def matching_candidates(
+    conn: Queryable,
+    *,
+    shift_id: int,
+    specialty: str,
+    now: datetime,
+    gender: str,
+    born_by: str,
+    first_day: str,
+    last_day: str,
+    languages: Sequence[str],
+    periods: Sequence[tuple[int, str]],
+    requires_training: bool,
+    site_languages: Sequence[str] = (),
+    stats_since: datetime | None = None,
+    limit: int | None = None,
+) -> list[Row]:
+    """Volunteers who plausibly fit a shift, from the specialty index outwards: status, reachable,
+    gender, age (born_by), season (first_day, last_day: ISO dates), required languages,
+    availability, training, and not already asked.
+
+    With each: `site_lang_<i>` (speaks site_languages[i]), and what ranking needs: `hours`
+    served since `stats_since` (rounded as matching.rank_key rounds), `no_shows` and
+    `late_cancels`. With `limit`, only the first `limit` in matching.rank_key's order, so that a
+    wave ranks its best few without loading thousands of candidates into Python."""
+    columns = [
+        "v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
+        " v.available_until, v.registered_at, u.reachable, u.locale, u.language_code"
+    ]
+    params: list[Any] = []
+    for index, language in enumerate(site_languages):
+        columns.append(
+            "CASE WHEN EXISTS (SELECT 1 FROM volunteer_languages sl WHERE sl.user_id = v.user_id"
+            f" AND sl.language = ?) THEN 1 ELSE 0 END AS site_lang_{index}"
+        )
+        params.append(language)
+    columns.append(
+        f"ROUND(COALESCE((SELECT SUM({shift_hours('hs')})"
+        " FROM assignments ha JOIN shifts hs ON hs.id = ha.shift_id"
+        f" WHERE ha.volunteer_id = v.user_id AND ha.status IN ({_marks(SERVED_STATUSES)})"
+        " AND hs.starts_at >= ? AND hs.starts_at <= ?), 0), 6) AS hours"
+    )
+    params += [*SERVED_STATUSES, ts(stats_since or now), ts(now)]
+    columns.append(
+        "(SELECT COUNT(*) FROM assignments na WHERE na.volunteer_id = v.user_id"
+        " AND na.status = 'no_show') AS no_shows"
+    )
+    columns.append(
+        "(SELECT COUNT(*) FROM assignments la WHERE la.volunteer_id = v.user_id"
+        " AND la.late_cancel = 1) AS late_cancels"
+    )
+    # Cheap tests on the volunteer's own row first, then index lookups, in the order written.
+    mask = availability_mask(periods)
+    where = [
+        "vs.specialty = ?",
+        "(v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
+        " AND v.paused_until <= ?))",
+        "(v.availability_mask & ?) = ?",
+        "v.birth_date IS NOT NULL AND v.birth_date <= ?",
+        "(v.available_from IS NULL OR v.available_from <= ?)",
+        "(v.available_until IS NULL OR v.available_until >= ?)",
+    ]
+    params += [specialty, ts(now), mask, mask, born_by, first_day, last_day]
+    if gender != "any":
+        where.append("v.gender = ?")
+        params.append(gender)
+    for language in languages:
+        where.append(
+            "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            " AND l.language = ?)"
+        )
+        params.append(language)
+    if requires_training:
+        where.append(
+            "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
+            " AND q.specialty = ?)"
+        )
+        params.append(specialty)
+    where.append(
+        "NOT EXISTS (SELECT 1 FROM assignments a WHERE a.shift_id = ? AND a.volunteer_id = v.user_id)"
+    )
+    params.append(shift_id)
+    where.append("u.reachable = 1")
+    # CROSS JOIN keeps SQLite on the specialty index first (it is the most selective start).
+    sql = (
+        f"SELECT {', '.join(columns)} FROM volunteer_specialties vs"
+        " CROSS JOIN volunteers v ON v.user_id = vs.user_id"
+        " CROSS JOIN users u ON u.id = v.user_id"
+        f" WHERE {' AND '.join(where)}"
+    )
+    if limit is not None:
+        spoken = " + ".join(f"c.site_lang_{i}" for i in range(len(site_languages)))
+        sql = (
+            f"SELECT * FROM ({sql}) c ORDER BY c.hours, c.no_shows + c.late_cancels,"
+            f"{f' {spoken} DESC,' if spoken else ''} c.registered_at, c.user_id LIMIT ?"
+        )
+        params.append(limit)
+    return await conn.fetchall(sql, tuple(params))
+
+
+async def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> list[Row]:
+    """Everyone who could be offered a shift of this specialty on some day, with what the tick
+    filters and ranks on in Python (candidate_pool.SpecialtyPool): status, reachable, birth date
+    known; `languages` as a comma-separated list, `qualified` for the specialty's training.
+    group_concat is SQLite's; on PostgreSQL string_agg(language, ',')."""
+    return await conn.fetchall(
+        "SELECT v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
+        " v.available_until, v.registered_at, v.availability_mask,"
+        " (SELECT group_concat(l.language) FROM volunteer_languages l"
+        "  WHERE l.user_id = v.user_id) AS languages,"
+        " EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
+        "  AND q.specialty = vs.specialty) AS qualified"
+        " FROM volunteer_specialties vs CROSS JOIN volunteers v ON v.user_id = vs.user_id"
+        " CROSS JOIN users u ON u.id = v.user_id"
+        " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
+        " AND v.paused_until IS NOT NULL AND v.paused_until <= ?))"
+        " AND v.birth_date IS NOT NULL AND u.reachable = 1",
+        (specialty, ts(now)),
     )
 
 
-async def heartbeats(conn: Queryable) -> dict[str, Row]:
-    return {row["name"]: row for row in await conn.fetchall("SELECT * FROM heartbeats")}
-
-
-async def outbox_health(conn: Queryable) -> dict[str, int]:
-    """Messages waiting (pending), and how many ended failed or expired, ever."""
+async def all_volunteer_stats(
+    conn: Queryable, *, since: datetime, now: datetime
+) -> dict[int, tuple[float, int, int]]:
+    """volunteer_stats for every volunteer with any service, no-show or late cancellation, in
+    one pass over assignments_volunteer (a tick ranks many shifts with them)."""
     rows = await conn.fetchall(
-        "SELECT status, COUNT(*) AS n FROM outbox"
-        " WHERE status IN ('pending', 'failed', 'expired') GROUP BY status"
+        "SELECT a.volunteer_id,"
+        f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
+        f"  AND s.starts_at <= ? THEN {shift_hours()}"
+        "  ELSE 0 END) AS hours,"
+        " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
+        " SUM(a.late_cancel) AS late_cancels"
+        " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        f" WHERE a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1"
+        " GROUP BY a.volunteer_id",
+        (*SERVED_STATUSES, ts(since), ts(now), *SERVED_STATUSES),
     )
-    counts = {"pending": 0, "failed": 0, "expired": 0}
-    counts.update({row["status"]: int(row["n"]) for row in rows})
-    return counts
+    return {
+        row[0]: (float(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows
+    }
 
 
-async def demo_data_present(conn: Queryable, coordinator_id: int) -> bool:
-    """Did an earlier `console --demo` fill this database (its coordinator persona is there)?"""
-    found = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND role = 'coordinator')"
-        " AND EXISTS (SELECT 1 FROM entities)",
-        (coordinator_id,),
+async def volunteer_stats(
+    conn: Queryable, user_ids: Sequence[int], *, since: datetime, now: datetime
+) -> dict[int, tuple[float, int, int]]:
+    """(hours served since `since`, no-shows, late cancellations) for volunteers with any."""
+    found: dict[int, tuple[float, int, int]] = {}
+    for chunk in _chunks(list(user_ids)):
+        rows = await conn.fetchall(
+            "SELECT a.volunteer_id,"
+            f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
+            f"  AND s.starts_at <= ? THEN {shift_hours()}"
+            "  ELSE 0 END) AS hours,"
+            " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
+            " SUM(a.late_cancel) AS late_cancels"
+            " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+            f" WHERE a.volunteer_id IN ({_marks(chunk)})"
+            f" AND (a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1)"
+            " GROUP BY a.volunteer_id",
+            (*SERVED_STATUSES, ts(since), ts(now), *chunk, *SERVED_STATUSES),
+        )
+        for row in rows:
+            found[row["volunteer_id"]] = (
+                float(row["hours"] or 0), int(row["no_shows"] or 0), int(row["late_cancels"] or 0)
+            )
+    return found
+
+
+async def volunteer_for_matching(
+    conn: Queryable, user_id: int
+) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
+    """A volunteer's whole matching profile: (row, specialties, languages, availability,
+    qualifications), or None when they are not registered."""
+    row = await conn.fetchone(
+        "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
+        " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
+        (user_id,),
     )
-    return bool(found)
+    if row is None:
+        return None
+    specialties = {
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
+        )
+    }
+    languages = {
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
+        )
+    }
+    availability = {
+        (int(r[0]), r[1])
+        for r in await conn.fetchall(
+            "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
+        )
+    }
+    qualifications = {
+        r[0]
+        for r in await conn.fetchall(
+            "SELECT specialty FROM qualifications WHERE user_id = ?", (user_id,)
+        )
+    }
+    return row, specialties, languages, availability, qualifications
 
 
 # ================================================================================================
-# console demo data (python -m bot console [--demo]; see bot/console.py and bot/demo.py)
+# outbox: what the sender delivers
 # ================================================================================================
+
+
+async def insert_outbox(
+    tx: Tx, *, chat_id: int, method: str, payload: dict[str, Any], dedupe_key: str,
+    priority: int, now: datetime, broadcast_id: int | None = None,
+    deadline: datetime | None = None,
+) -> bool:
+    """Queue one message; False when that dedupe key was queued before (nothing changes)."""
+    cursor = await tx.execute(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (chat_id, method, dumps(payload), dedupe_key, priority, ts(now), ts(now),
+         broadcast_id, ts(deadline)),
+    )
+    return bool(cursor.rowcount == 1)
+
+
+async def outbox_mentioning(conn: Queryable, needles: Sequence[str]) -> list[Row]:
+    """Queued or sent messages to others whose text holds one of `needles` (a name, a phone):
+    the cards to withdraw or edit when that person's data is erased."""
+    needles = [n for n in needles if n and len(n) >= 3]
+    if not needles:
+        return []
+    where = " OR ".join("payload LIKE ?" for _ in needles)
+    return await conn.fetchall(
+        f"SELECT * FROM outbox WHERE status IN ('pending', 'sent') AND ({where})",
+        [f"%{needle}%" for needle in needles],
+    )
+
+
+async def cancel_pending_outbox_row(tx: Tx, outbox_id: int) -> bool:
+    """Withdraw a message that has not been sent yet (e.g. an approval card already decided)."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled' WHERE id = ? AND status = 'pending'", (outbox_id,)
+    )
+    return cursor.rowcount == 1
+
+
+OUTBOX_FINAL_STATES = ("sent", "failed", "unreachable", "cancelled", "expired")
+
+
+async def next_due_outbox(
+    conn: Queryable,
+    *,
+    now: datetime,
+    exclude_chats: Iterable[int] = (),
+    exclude_ids: Iterable[int] = (),
+) -> Row | None:
+    """The next pending row due at `now`, urgent first, then oldest; with the recipient's
+    `reachable` flag (NULL for chats that are not users). Busy chats are skipped."""
+    chats, ids = list(exclude_chats), list(exclude_ids)
+    sql = (
+        "SELECT o.*, u.reachable AS user_reachable FROM outbox o"
+        " LEFT JOIN users u ON u.id = o.chat_id"
+        " WHERE o.status = 'pending' AND o.next_attempt_at <= ? AND o.claimed_at IS NULL"
+    )
+    if chats:
+        sql += f" AND o.chat_id NOT IN ({','.join('?' for _ in chats)})"
+    if ids:
+        sql += f" AND o.id NOT IN ({','.join('?' for _ in ids)})"
+    sql += " ORDER BY o.priority, o.id LIMIT 1"
+    return await conn.fetchone(sql, (ts(now), *chats, *ids))
+
+
+async def has_due_outbox(conn: Queryable, *, now: datetime) -> bool:
+    row = await conn.fetchone(
+        "SELECT 1 FROM outbox WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
+        (ts(now),),
+    )
+    return row is not None
+
+
+async def claim_outbox(tx: Tx, outbox_id: int, *, now: datetime) -> bool:
+    """Take a pending row for one send (on the writer, so a stale read cannot send a row that
+    is already sent or in flight); False when it is not pending and free any more."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET claimed_at = ? WHERE id = ? AND status = 'pending'"
+        " AND claimed_at IS NULL",
+        (ts(now), outbox_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def release_outbox_claims(tx: Tx) -> list[Row]:
+    """Rows claimed by a sender that died mid-send (their outcome is unknown): free them for
+    another try, counting the uncertainty. Returns them as they were."""
+    rows = await tx.fetchall(
+        "SELECT id, chat_id, uncertain FROM outbox WHERE status = 'pending'"
+        " AND claimed_at IS NOT NULL"
+    )
+    await tx.execute(
+        "UPDATE outbox SET claimed_at = NULL, uncertain = uncertain + 1"
+        " WHERE status = 'pending' AND claimed_at IS NOT NULL"
+    )
+    return rows
+
+
+async def get_outbox(conn: Queryable, outbox_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+
+
+async def finish_outbox(
+    tx: Tx,
+    outbox_id: int,
+    *,
+    status: str,
+    now: datetime,
+    message_id: int | None = None,
+    error: str | None = None,
+    attempted: bool = True,
+) -> None:
+    """Record a row's final state (sent, failed, unreachable, expired); only a pending row
+    changes."""
+    if status not in OUTBOX_FINAL_STATES:
+        raise ValueError(f"not a final outbox state: {status!r}")
+    await tx.execute(
+        "UPDATE outbox SET status = ?, message_id = ?, error = ?, sent_at = ?,"
+        " attempts = attempts + ?, claimed_at = NULL WHERE id = ? AND status = 'pending'",
+        (status, message_id, error, ts(now) if status == "sent" else None, int(attempted), outbox_id),
+    )
+
+
+async def retry_outbox_later(
+    tx: Tx,
+    outbox_id: int,
+    *,
+    next_attempt_at: datetime,
+    error: str,
+    attempted: bool = True,
+    uncertain: bool = False,
+) -> None:
+    """Keep a row pending for another try at `next_attempt_at` (and free its claim);
+    `uncertain`: this try's outcome is unknown, Telegram may have delivered it."""
+    await tx.execute(
+        "UPDATE outbox SET next_attempt_at = ?, error = ?, attempts = attempts + ?,"
+        " uncertain = uncertain + ?, claimed_at = NULL WHERE id = ? AND status = 'pending'",
+        (ts(next_attempt_at), error, int(attempted), int(uncertain), outbox_id),
+    )
+
+
+async def outbox_queue_ahead(conn: Queryable, broadcast_id: int) -> int:
+    """Pending rows the sender takes before the last pending row of a broadcast, that one
+    included: the basis of its estimated finish time."""
+    last = await conn.fetchone(
+        "SELECT priority, MAX(id) AS last_id FROM outbox"
+        " WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+    if last is None or last["last_id"] is None:
+        return 0
+    return int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
+            " AND (priority < ? OR (priority = ? AND id <= ?))",
+            (last["priority"], last["priority"], last["last_id"]),
+        )
+    )
+
+
+async def outbox_by_key(conn: Queryable, dedupe_key: str) -> Row | None:
+    return await conn.fetchone("SELECT * FROM outbox WHERE dedupe_key = ?", (dedupe_key,))
+
+
+async def cancel_pending_outbox(tx: Tx, dedupe_keys: Sequence[str]) -> int:
+    """Withdraw messages that have not been sent yet; returns how many."""
+    if not dedupe_keys:
+        return 0
+    cursor = await tx.execute(
+        f"UPDATE outbox SET status = 'cancelled' WHERE status = 'pending'"
+        f" AND dedupe_key IN ({_marks(dedupe_keys)})",
+        tuple(dedupe_keys),
+    )
+    return int(cursor.rowcount)
 
 
 async def count_due_outbox(conn: Queryable, *, now: datetime) -> int:
@@ -2797,50 +2389,295 @@ async def count_due_outbox(conn: Queryable, *, now: datetime) -> int:
     )
 
 
-async def has_domain_data(conn: Queryable) -> bool:
-    """True once anyone but the bootstrap admins was seen, or any volunteer/entity/need exists."""
-    found = await conn.fetchval(
-        "SELECT EXISTS (SELECT 1 FROM users WHERE role != 'admin')"
-        " OR EXISTS (SELECT 1 FROM volunteers) OR EXISTS (SELECT 1 FROM entities)"
-        " OR EXISTS (SELECT 1 FROM needs)"
+# ================================================================================================
+# broadcasts and their audiences
+# ================================================================================================
+
+
+def audience_select(audience: Audience, *, now: datetime) -> tuple[str, list[Any]]:
+    """`SELECT chat_id ...` of everyone in an audience who can still be reached."""
+    params: list[Any] = []
+
+    def marks(values: Sequence[Any]) -> str:
+        params.extend(values)
+        return ",".join("?" for _ in values)
+
+    if audience.kind == AUDIENCE_STAFF:
+        return (
+            "SELECT u.id AS chat_id FROM users u"
+            " WHERE u.role IN ('coordinator', 'admin') AND u.reachable = 1",
+            params,
+        )
+    if audience.kind == AUDIENCE_REPS:
+        sql = (
+            "SELECT DISTINCT u.id AS chat_id FROM users u"
+            " JOIN entity_members m ON m.user_id = u.id JOIN entities e ON e.id = m.entity_id"
+            " WHERE m.removed_at IS NULL AND e.active = 1 AND u.reachable = 1"
+        )
+        if audience.entity_ids:
+            sql += f" AND m.entity_id IN ({marks(audience.entity_ids)})"
+        return sql, params
+    # Volunteers holding a shift still hear about it while they pause new offers.
+    statuses = ("active", "paused") if audience.assignment_based else ("active",)
+    sql = (
+        "SELECT v.user_id AS chat_id FROM volunteers v JOIN users u ON u.id = v.user_id"
+        f" WHERE u.reachable = 1 AND v.status IN ({marks(statuses)})"
     )
-    return bool(found)
+    if audience.specialties:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM volunteer_specialties s WHERE s.user_id = v.user_id"
+            f" AND s.specialty IN ({marks(audience.specialties)}))"
+        )
+    if audience.languages:
+        sql += (
+            " AND EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            f" AND l.language IN ({marks(audience.languages)}))"
+        )
+    if audience.genders:
+        sql += f" AND v.gender IN ({marks(audience.genders)})"
+    if audience.cities:
+        sql += f" AND v.city IN ({marks(audience.cities)})"
+    holding = (
+        " AND EXISTS (SELECT 1 FROM assignments a JOIN shifts sh ON sh.id = a.shift_id"
+        " WHERE a.volunteer_id = v.user_id AND a.status IN ({states})"
+        " AND sh.status <> 'cancelled'{extra})"
+    )
+    if audience.shift_id is not None:
+        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.id = ?")
+        params.append(audience.shift_id)
+    elif audience.need_id is not None:
+        sql += holding.format(states=marks(ON_SHIFT_STATES), extra=" AND sh.need_id = ?")
+        params.append(audience.need_id)
+    if audience.on_shift_now:
+        sql += holding.format(
+            states=marks(ON_SHIFT_STATES), extra=" AND sh.starts_at <= ? AND sh.ends_at > ?"
+        )
+        params.extend((ts(now), ts(now)))
+    return sql, params
 
 
-# -- demo seeding: what no feature's query writes yet (the demo uses the features' own inserts
-# -- for volunteers, entities and needs)
+async def count_audience(conn: Queryable, audience: Audience, *, now: datetime) -> int:
+    sql, params = audience_select(audience, now=now)
+    return int(await conn.fetchval(f"SELECT COUNT(*) FROM ({sql})", params))
 
 
-async def demo_close_need(tx: Tx, need_id: int) -> None:
-    """Mark a need whose shifts are all over, and those shifts, as closed."""
-    await tx.execute("UPDATE needs SET status = 'closed' WHERE id = ?", (need_id,))
+async def create_broadcast(
+    tx: Tx,
+    *,
+    created_by: int,
+    audience: Audience,
+    text: str,
+    parse_mode: str | None,
+    priority: int,
+    now: datetime,
+    draft_key: str | None = None,
+) -> tuple[int, int]:
+    """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
+    Outbox rows carry an empty payload: the sender reads the text from the broadcast.
+    `draft_key` (unique) is the draft it was sent from."""
+    cursor = await tx.execute(
+        "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority,"
+        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key),
+    )
+    broadcast_id = _new_id(cursor)
+    select, params = audience_select(audience, now=now)
+    cursor = await tx.execute(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id)"
+        " SELECT r.chat_id, 'sendMessage', '{}', 'bc:' || ? || ':' || r.chat_id, ?, ?, ?, ?"
+        f" FROM ({select}) AS r WHERE 1 ORDER BY r.chat_id"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (broadcast_id, priority, ts(now), ts(now), broadcast_id, *params),
+    )
+    recipients = int(cursor.rowcount)
     await tx.execute(
-        "UPDATE shifts SET status = 'closed' WHERE need_id = ? AND status = 'open'", (need_id,)
+        "UPDATE broadcasts SET recipients = ? WHERE id = ?", (recipients, broadcast_id)
+    )
+    return broadcast_id, recipients
+
+
+async def get_broadcast(conn: Queryable, broadcast_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
+
+
+async def recent_broadcasts(conn: Queryable, *, limit: int = 5) -> list[Row]:
+    return await conn.fetchall("SELECT * FROM broadcasts ORDER BY id DESC LIMIT ?", (limit,))
+
+
+async def broadcast_progress(conn: Queryable, broadcast_id: int) -> dict[str, int]:
+    """Rows of a broadcast by status: pending, sent, failed, unreachable, cancelled."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM outbox WHERE broadcast_id = ? GROUP BY status",
+        (broadcast_id,),
+    )
+    counts = dict.fromkeys(("pending", *OUTBOX_FINAL_STATES), 0)
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+async def broadcast_has_pending(conn: Queryable, broadcast_id: int) -> bool:
+    row = await conn.fetchone(
+        "SELECT 1 FROM outbox WHERE broadcast_id = ? AND status = 'pending' LIMIT 1",
+        (broadcast_id,),
+    )
+    return row is not None
+
+
+async def mark_broadcast_finished(tx: Tx, broadcast_id: int, *, now: datetime) -> bool:
+    """True the first time only, so the summary is sent once."""
+    cursor = await tx.execute(
+        "UPDATE broadcasts SET finished_at = ? WHERE id = ? AND finished_at IS NULL",
+        (ts(now), broadcast_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def stop_broadcast(tx: Tx, broadcast_id: int, *, by: int, now: datetime) -> int:
+    """Cancel what is still queued of a broadcast; returns how many rows were cancelled."""
+    cursor = await tx.execute(
+        "UPDATE outbox SET status = 'cancelled', error = 'stopped by a coordinator'"
+        " WHERE broadcast_id = ? AND status = 'pending'",
+        (broadcast_id,),
+    )
+    await tx.execute(
+        "UPDATE broadcasts SET stopped_at = ?, stopped_by = ? WHERE id = ? AND stopped_at IS NULL",
+        (ts(now), by, broadcast_id),
+    )
+    return int(cursor.rowcount)
+
+
+async def broadcast_need_choices(conn: Queryable, *, now: datetime, limit: int = 20) -> list[Row]:
+    """Approved needs with a shift not yet over, newest first, for the audience picker."""
+    return await conn.fetchall(
+        "SELECT n.id, n.title, n.site_name FROM needs n WHERE n.status = 'approved'"
+        " AND EXISTS (SELECT 1 FROM shifts s WHERE s.need_id = n.id AND s.status <> 'cancelled'"
+        " AND s.ends_at > ?) ORDER BY n.id DESC LIMIT ?",
+        (ts(now), limit),
     )
 
 
-async def demo_insert_past_assignment(
-    tx: Tx, shift_id: int, volunteer_id: int, *, status: str, offered_at: datetime,
-    starts_at: datetime, ends_at: datetime,
-) -> None:
-    """A finished assignment (completed or no_show) of a past shift, for /stats and /export."""
-    accepted = offered_at
-    await tx.execute(
-        "INSERT INTO assignments (shift_id, volunteer_id, status, source, offered_at,"
-        " responded_at, accepted_at, confirmed_at, checked_in_at, completed_at, no_show_at)"
-        " VALUES (?, ?, ?, 'offer', ?, ?, ?, ?, ?, ?, ?)",
-        (shift_id, volunteer_id, status, ts(offered_at), ts(accepted), ts(accepted),
-         ts(accepted), ts(starts_at) if status == "completed" else None,
-         ts(ends_at) if status == "completed" else None,
-         ts(starts_at) if status == "no_show" else None),
+async def broadcast_shift_choices(
+    conn: Queryable, need_id: int, *, now: datetime, limit: int = 20
+) -> list[Row]:
+    """Shifts of a need not yet over, soonest first."""
+    return await conn.fetchall(
+        "SELECT id, starts_at, ends_at FROM shifts WHERE need_id = ? AND status <> 'cancelled'"
+        " AND ends_at > ? ORDER BY starts_at, id LIMIT ?",
+        (need_id, ts(now), limit),
+    )
+
+
+async def broadcast_entity_choices(conn: Queryable) -> list[Row]:
+    """Active entities that have at least one representative."""
+    return await conn.fetchall(
+        "SELECT e.id, e.name_ar, e.name_en FROM entities e WHERE e.active = 1"
+        " AND EXISTS (SELECT 1 FROM entity_members m WHERE m.entity_id = e.id"
+        " AND m.removed_at IS NULL) ORDER BY e.name_en, e.id"
+    )
+
+
+async def broadcast_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
+    """The broadcast already sent from this draft, if any."""
+    return await conn.fetchone("SELECT * FROM broadcasts WHERE draft_key = ?", (draft_key,))
+
+
+async def broadcast_audience_names(conn: Queryable, audience: Audience) -> AudienceNames:
+    """The rows that name what an audience refers to: its entities, its need, its shift."""
+    entities: tuple[dict[str, Any], ...] = ()
+    if audience.kind == AUDIENCE_REPS and audience.entity_ids:
+        entities = tuple(dict(row) for row in await broadcast_entity_choices(conn))
+    need = await get_need(conn, audience.need_id) if audience.need_id is not None else None
+    shift = await get_shift(conn, audience.shift_id) if audience.shift_id is not None else None
+    return AudienceNames(
+        entities=entities, need=dict(need) if need else None, shift=dict(shift) if shift else None
+    )
+
+
+async def broadcast_progress_list(conn: Queryable, *, limit: int) -> list[BroadcastProgress]:
+    """The latest broadcasts, newest first, with what their progress list shows."""
+    listed = []
+    for row in await recent_broadcasts(conn, limit=limit):
+        audience = Audience.from_dict(json.loads(row["audience"] or "{}"))
+        counts = await broadcast_progress(conn, row["id"])
+        listed.append(
+            BroadcastProgress(
+                broadcast=dict(row),
+                audience=audience,
+                names=await broadcast_audience_names(conn, audience),
+                counts=counts,
+                ahead=await outbox_queue_ahead(conn, row["id"]) if counts["pending"] else 0,
+            )
+        )
+    return listed
+
+
+# ================================================================================================
+# training sessions, and the qualifications they grant
+# ================================================================================================
+
+
+async def completed_trainings(
+    conn: Queryable, volunteer_id: int, *, since: datetime, until: datetime
+) -> list[Row]:
+    """Qualifications the volunteer earned at a session in [since, until): title, kind,
+    specialty, starts_at, granted_at, expires_at."""
+    return await conn.fetchall(
+        "SELECT t.title, t.kind, t.specialty, t.starts_at, q.granted_at, q.expires_at"
+        " FROM qualifications q JOIN training_sessions t ON t.id = q.session_id"
+        " WHERE q.user_id = ? AND q.granted_at >= ? AND q.granted_at < ? ORDER BY q.granted_at",
+        (volunteer_id, ts(since), ts(until)),
+    )
+
+
+async def entity_need_specialties(conn: Queryable, entity_ids: Sequence[int]) -> list[str]:
+    """The specialties the entities' needs (of any status but rejected) use."""
+    if not entity_ids:
+        return []
+    marks = ",".join("?" for _ in entity_ids)
+    rows = await conn.fetchall(
+        f"SELECT DISTINCT specialty FROM needs WHERE entity_id IN ({marks}) AND status <> 'rejected'",
+        tuple(entity_ids),
+    )
+    return order_specialties([r[0] for r in rows])
+
+
+async def insert_training_session(
+    tx: Tx, *, kind: str, specialty: str | None, title: str, trainer: str, place: str | None,
+    latitude: float | None, longitude: float | None, link: str | None, starts_at: datetime,
+    ends_at: datetime, capacity: int, validity_months: int | None, entity_id: int | None,
+    created_by: int, draft_key: str, now: datetime,
+) -> int | None:
+    """The new session's id, or None when the draft `draft_key` was submitted already."""
+    cursor = await tx.execute(
+        "INSERT INTO training_sessions (kind, specialty, title, trainer, place, latitude, longitude,"
+        " link, starts_at, ends_at, capacity, validity_months, entity_id, created_by, created_at,"
+        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (draft_key) DO NOTHING",
+        (kind, specialty, title, trainer, place, latitude, longitude, link, ts(starts_at),
+         ts(ends_at), capacity, validity_months, entity_id, created_by, ts(now), draft_key),
+    )
+    return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
+
+
+async def get_training_session(
+    conn: Queryable, *, session_id: int | None = None, draft_key: str | None = None
+) -> Row | None:
+    column, value = ("id", session_id) if session_id is not None else ("draft_key", draft_key)
+    return await conn.fetchone(f"SELECT * FROM training_sessions WHERE {column} = ?", (value,))
+
+
+async def upcoming_training_sessions(conn: Queryable, *, now: datetime, limit: int) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT * FROM training_sessions WHERE status = 'scheduled' AND ends_at > ?"
+        " ORDER BY starts_at, id LIMIT ?",
+        (ts(now), limit),
     )
 
 
 # ================================================================================================
-# trainings, qualifications' validity and hours certificates (trainings issue)
+# certificates: issued hours certificates and the hours they state
 # ================================================================================================
-
-from datetime import date  # noqa: E402
 
 
 async def certificate_hours(
@@ -2854,19 +2691,6 @@ async def certificate_hours(
         " JOIN entities e ON e.id = n.entity_id"
         " WHERE a.volunteer_id = ? AND a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?"
         " GROUP BY n.specialty, e.id, e.name_ar, e.name_en ORDER BY hours DESC, e.id",
-        (volunteer_id, ts(since), ts(until)),
-    )
-
-
-async def completed_trainings(
-    conn: Queryable, volunteer_id: int, *, since: datetime, until: datetime
-) -> list[Row]:
-    """Qualifications the volunteer earned at a session in [since, until): title, kind,
-    specialty, starts_at, granted_at, expires_at."""
-    return await conn.fetchall(
-        "SELECT t.title, t.kind, t.specialty, t.starts_at, q.granted_at, q.expires_at"
-        " FROM qualifications q JOIN training_sessions t ON t.id = q.session_id"
-        " WHERE q.user_id = ? AND q.granted_at >= ? AND q.granted_at < ? ORDER BY q.granted_at",
         (volunteer_id, ts(since), ts(until)),
     )
 
@@ -2921,46 +2745,243 @@ async def get_certificate(
     )
 
 
-async def entity_need_specialties(conn: Queryable, entity_ids: Sequence[int]) -> list[str]:
-    """The specialties the entities' needs (of any status but rejected) use."""
-    if not entity_ids:
-        return []
-    marks = ",".join("?" for _ in entity_ids)
-    rows = await conn.fetchall(
-        f"SELECT DISTINCT specialty FROM needs WHERE entity_id IN ({marks}) AND status <> 'rejected'",
-        tuple(entity_ids),
-    )
-    return order_specialties([r[0] for r in rows])
+# ================================================================================================
+# conversations and scratch data (PTB persistence; see bot/persistence.py)
+# ================================================================================================
 
 
-async def insert_training_session(
-    tx: Tx, *, kind: str, specialty: str | None, title: str, trainer: str, place: str | None,
-    latitude: float | None, longitude: float | None, link: str | None, starts_at: datetime,
-    ends_at: datetime, capacity: int, validity_months: int | None, entity_id: int | None,
-    created_by: int, draft_key: str, now: datetime,
-) -> int | None:
-    """The new session's id, or None when the draft `draft_key` was submitted already."""
-    cursor = await tx.execute(
-        "INSERT INTO training_sessions (kind, specialty, title, trainer, place, latitude, longitude,"
-        " link, starts_at, ends_at, capacity, validity_months, entity_id, created_by, created_at,"
-        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (draft_key) DO NOTHING",
-        (kind, specialty, title, trainer, place, latitude, longitude, link, ts(starts_at),
-         ts(ends_at), capacity, validity_months, entity_id, created_by, ts(now), draft_key),
-    )
-    return int(cursor.lastrowid or 0) if cursor.rowcount == 1 else None
-
-
-async def get_training_session(
-    conn: Queryable, *, session_id: int | None = None, draft_key: str | None = None
-) -> Row | None:
-    column, value = ("id", session_id) if session_id is not None else ("draft_key", draft_key)
-    return await conn.fetchone(f"SELECT * FROM training_sessions WHERE {column} = ?", (value,))
-
-
-async def upcoming_training_sessions(conn: Queryable, *, now: datetime, limit: int) -> list[Row]:
+async def load_conversations(conn: Queryable, name: str) -> list[Row]:
     return await conn.fetchall(
-        "SELECT * FROM training_sessions WHERE status = 'scheduled' AND ends_at > ?"
-        " ORDER BY starts_at, id LIMIT ?",
-        (ts(now), limit),
+        "SELECT key, state FROM ptb_conversations WHERE name = ?", (name,)
+    )
+
+
+async def save_conversation(tx: Tx, name: str, key: str, state: str | None) -> None:
+    if state is None:
+        await tx.execute(
+            "DELETE FROM ptb_conversations WHERE name = ? AND key = ?", (name, key)
+        )
+    else:
+        await tx.execute(
+            "INSERT INTO ptb_conversations (name, key, state) VALUES (?, ?, ?)"
+            " ON CONFLICT (name, key) DO UPDATE SET state = excluded.state",
+            (name, key, state),
+        )
+
+
+async def load_scratch(conn: Queryable, kind: str) -> list[Row]:
+    return await conn.fetchall("SELECT owner_id, data FROM ptb_data WHERE kind = ?", (kind,))
+
+
+async def save_scratch(tx: Tx, kind: str, owner_id: int, data: str | None) -> None:
+    if data is None:
+        await tx.execute("DELETE FROM ptb_data WHERE kind = ? AND owner_id = ?", (kind, owner_id))
+    else:
+        await tx.execute(
+            "INSERT INTO ptb_data (kind, owner_id, data) VALUES (?, ?, ?)"
+            " ON CONFLICT (kind, owner_id) DO UPDATE SET data = excluded.data",
+            (kind, owner_id, data),
+        )
+
+
+# ================================================================================================
+# heartbeats, backups and health
+# ================================================================================================
+
+
+async def record_heartbeat(tx: Tx, name: str, *, now: datetime, detail: dict[str, Any]) -> None:
+    await tx.execute(
+        "INSERT INTO heartbeats (name, at, detail) VALUES (?, ?, ?)"
+        " ON CONFLICT (name) DO UPDATE SET at = excluded.at, detail = excluded.detail",
+        (name, ts(now), dumps(detail)),
+    )
+
+
+async def heartbeats(conn: Queryable) -> dict[str, Row]:
+    return {row["name"]: row for row in await conn.fetchall("SELECT * FROM heartbeats")}
+
+
+async def outbox_health(conn: Queryable) -> dict[str, int]:
+    """Messages waiting (pending), and how many ended failed or expired, ever."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM outbox"
+        " WHERE status IN ('pending', 'failed', 'expired') GROUP BY status"
+    )
+    counts = {"pending": 0, "failed": 0, "expired": 0}
+    counts.update({row["status"]: int(row["n"]) for row in rows})
+    return counts
+
+
+# ================================================================================================
+# reports: /stats and /export (read-only aggregates over every table)
+# ================================================================================================
+
+
+async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int]:
+    """Volunteers by status, and how many registered since `since`."""
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM volunteers GROUP BY status")
+    counts = {row["status"]: int(row["n"]) for row in rows}
+    counts["new"] = int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM volunteers WHERE status != 'deleted' AND registered_at >= ?",
+            (ts(since),),
+        )
+    )
+    counts["unreachable"] = int(
+        await conn.fetchval(
+            "SELECT COUNT(*) FROM volunteers v JOIN users u ON u.id = v.user_id"
+            " WHERE v.status != 'deleted' AND u.reachable = 0"
+        )
+    )
+    return counts
+
+
+async def stats_specialties(conn: Queryable) -> list[Row]:
+    """Active volunteers per specialty, most first (counted by triggers, migration 0062)."""
+    return await conn.fetchall(
+        "SELECT specialty, volunteers AS n FROM specialty_counts WHERE volunteers > 0"
+        " ORDER BY n DESC, specialty"
+    )
+
+
+async def stats_needs(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM needs GROUP BY status")
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def _aggregate(conn: Queryable, sql: str, params: Sequence[Any]) -> Row:
+    """An aggregate SELECT, which always returns its one row."""
+    row = await conn.fetchone(sql, params)
+    if row is None:
+        raise RuntimeError("an aggregate query returned no row")
+    return row
+
+
+async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: datetime) -> Row:
+    """Open shifts of approved needs starting in [now, until): count, slots, accepted, unfilled."""
+    return await _aggregate(conn,
+        "SELECT COUNT(*) AS shifts, COALESCE(SUM(slots), 0) AS slots,"
+        " COALESCE(SUM(accepted), 0) AS accepted,"
+        " COALESCE(SUM(CASE WHEN accepted < slots THEN 1 ELSE 0 END), 0) AS unfilled"
+        " FROM (SELECT s.id, s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f"        AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
+        "       FROM shifts s JOIN needs n ON n.id = s.need_id"
+        "       WHERE n.status = 'approved' AND s.status = 'open'"
+        "       AND s.starts_at >= ? AND s.starts_at < ?)",
+        (ts(now), ts(until)),
+    )
+
+
+async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
+    """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
+    plus offers outstanding now."""
+    return await _aggregate(conn,
+        "SELECT"
+        " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
+        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
+        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
+        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
+        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.status = 'no_show' AND s.starts_at >= ? AND s.starts_at < ?) AS no_shows,"
+        " (SELECT COUNT(*) FROM assignments WHERE late_cancel = 1 AND cancelled_at >= ?)"
+        "   AS late_cancels",
+        (ts(since), ts(now), ts(since), ts(now), ts(since), ts(now), ts(since)),
+    )
+
+
+async def stats_outbox(conn: Queryable) -> dict[str, int]:
+    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status")
+    return {row["status"]: int(row["n"]) for row in rows}
+
+
+async def export_volunteers(conn: Queryable) -> list[Row]:
+    """Every volunteer not deleted, with languages and specialties joined as code lists."""
+    return await conn.fetchall(
+        "SELECT v.user_id, v.full_name, v.phone, v.phone_verified, v.gender, v.birth_date, v.city,"
+        " v.status, v.registered_at,"
+        " (SELECT GROUP_CONCAT(language, ',') FROM volunteer_languages l WHERE l.user_id = v.user_id)"
+        "   AS languages,"
+        " (SELECT GROUP_CONCAT(specialty, ',') FROM volunteer_specialties p"
+        "   WHERE p.user_id = v.user_id) AS specialties,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.volunteer_id = v.user_id"
+        "   AND a.status = 'completed') AS completed,"
+        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
+        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        "   WHERE a.volunteer_id = v.user_id AND a.status = 'completed') AS hours"
+        " FROM volunteers v WHERE v.status != 'deleted' ORDER BY v.user_id"
+    )
+
+
+async def export_shifts(conn: Queryable) -> list[Row]:
+    """Every shift with its need and entity, and how many accepted."""
+    return await conn.fetchall(
+        "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
+        " n.site_name, n.status AS need_status, s.status AS shift_status, s.starts_at, s.ends_at,"
+        " s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f"   AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
+        " ORDER BY s.starts_at, s.id"
+    )
+
+
+async def export_assignments(conn: Queryable) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, a.status, a.source, a.offered_at,"
+        " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
+        " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
+    )
+
+
+# ================================================================================================
+# console demo data (python -m bot console --demo)
+# ================================================================================================
+
+
+async def demo_data_present(conn: Queryable, coordinator_id: int) -> bool:
+    """Did an earlier `console --demo` fill this database (its coordinator persona is there)?"""
+    found = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE id = ? AND role = 'coordinator')"
+        " AND EXISTS (SELECT 1 FROM entities)",
+        (coordinator_id,),
+    )
+    return bool(found)
+
+
+async def has_domain_data(conn: Queryable) -> bool:
+    """True once anyone but the bootstrap admins was seen, or any volunteer/entity/need exists."""
+    found = await conn.fetchval(
+        "SELECT EXISTS (SELECT 1 FROM users WHERE role != 'admin')"
+        " OR EXISTS (SELECT 1 FROM volunteers) OR EXISTS (SELECT 1 FROM entities)"
+        " OR EXISTS (SELECT 1 FROM needs)"
+    )
+    return bool(found)
+
+
+# -- demo seeding: what no feature's query writes yet (the demo uses the features' own inserts
+# -- for volunteers, entities and needs)
+async def demo_close_need(tx: Tx, need_id: int) -> None:
+    """Mark a need whose shifts are all over, and those shifts, as closed."""
+    await tx.execute("UPDATE needs SET status = 'closed' WHERE id = ?", (need_id,))
+    await tx.execute(
+        "UPDATE shifts SET status = 'closed' WHERE need_id = ? AND status = 'open'", (need_id,)
+    )
+
+
+async def demo_insert_past_assignment(
+    tx: Tx, shift_id: int, volunteer_id: int, *, status: str, offered_at: datetime,
+    starts_at: datetime, ends_at: datetime,
+) -> None:
+    """A finished assignment (completed or no_show) of a past shift, for /stats and /export."""
+    accepted = offered_at
+    await tx.execute(
+        "INSERT INTO assignments (shift_id, volunteer_id, status, source, offered_at,"
+        " responded_at, accepted_at, confirmed_at, checked_in_at, completed_at, no_show_at)"
+        " VALUES (?, ?, ?, 'offer', ?, ?, ?, ?, ?, ?, ?)",
+        (shift_id, volunteer_id, status, ts(offered_at), ts(accepted), ts(accepted),
+         ts(accepted), ts(starts_at) if status == "completed" else None,
+         ts(ends_at) if status == "completed" else None,
+         ts(starts_at) if status == "no_show" else None),
     )
