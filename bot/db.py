@@ -483,10 +483,22 @@ async def set_user_locale(tx: Tx, user_id: int, locale: str) -> None:
     await tx.execute("UPDATE users SET locale = ? WHERE id = ?", (locale, user_id))
 
 
-async def set_user_role(tx: Tx, user_id: int, role: str) -> None:
+async def set_user_role(tx: Tx, user_id: int, role: str, *, now: datetime | None = None) -> None:
+    """A person's new role; what the old role gave goes with it (a representative who becomes
+    anything else is no longer a member of their entities, and stops hearing about its shifts).
+    Operations pass their `now`; seeding code without a clock may leave it out."""
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}")
     await tx.execute("UPDATE users SET role = ? WHERE id = ?", (role, user_id))
+    if role != roles.ENTITY_REP:
+        await tx.execute(
+            "UPDATE entity_members SET removed_at = ? WHERE user_id = ? AND removed_at IS NULL",
+            (ts(now or datetime.now(UTC)), user_id),
+        )
+
+
+async def count_admins(conn: Queryable) -> int:
+    return int(await conn.fetchval("SELECT COUNT(*) FROM users WHERE role = 'admin'"))
 
 
 async def ensure_user(tx: Tx, user_id: int, *, now: datetime) -> None:
@@ -509,6 +521,10 @@ async def list_users_by_role(conn: Queryable, roles: Sequence[str]) -> list[Row]
 
 
 async def bootstrap_admins(tx: Tx, admin_ids: Iterable[int], *, now: datetime) -> None:
+    """ADMIN_IDS make the first admins of an office that has none; once it has one, /staff
+    decides (so an admin demoted there stays demoted after a restart)."""
+    if await count_admins(tx):
+        return
     for admin_id in admin_ids:
         await ensure_user(tx, admin_id, now=now)
         await tx.execute("UPDATE users SET role = 'admin' WHERE id = ?", (admin_id,))

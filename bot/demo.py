@@ -300,9 +300,9 @@ async def seed(database: Database, settings: Settings, *, now: datetime,
                                   require_approval=settings.require_approval)
     async with database.transaction() as tx:
         await db.touch_user(tx, admin_id, now=now, first_name="Admin", language_code="en")
-        await db.set_user_role(tx, admin_id, "admin")
+        await db.set_user_role(tx, admin_id, "admin", now=now)
         await db.touch_user(tx, coordinator_id, now=now, first_name="منيرة", language_code="ar")
-        await db.set_user_role(tx, coordinator_id, "coordinator")
+        await db.set_user_role(tx, coordinator_id, "coordinator", now=now)
 
         rep_ids = []
         for number, entity in enumerate(ENTITIES, start=1):
@@ -314,7 +314,7 @@ async def seed(database: Database, settings: Settings, *, now: datetime,
             rep_id = persona_id(rep_persona(number))
             await db.touch_user(tx, rep_id, now=now, first_name=entity.rep_name.split()[1],
                                 language_code="ar")
-            await db.set_user_role(tx, rep_id, "entity_rep")
+            await db.set_user_role(tx, rep_id, "entity_rep", now=now)
             await db.add_entity_member(tx, entity_id, rep_id, added_by=admin_id, now=joined)
             rep_ids.append((entity_id, rep_id))
 

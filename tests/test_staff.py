@@ -267,12 +267,45 @@ async def test_keep_goes_back_to_the_list(staffed: BotHarness) -> None:
     assert await role_of(bot, COORDINATOR_ID) == "coordinator"
 
 
-async def test_admins_cannot_be_removed_by_a_forged_button(staffed: BotHarness) -> None:
-    await factories.create_user(staffed.db, 2, role="admin")
-    [alert] = await staffed.press(staffed.admin, "staff:rmok:2")
-    assert alert.params["show_alert"] is True
-    assert await role_of(staffed, 2) == "admin"
+async def test_the_last_admin_cannot_be_removed(staffed: BotHarness) -> None:
+    # (Was: admins can never be removed. Issue 15: an admin may remove another admin, never the
+    # last one.)
+    [alert] = await staffed.press(staffed.admin, f"staff:rmok:{staffed.admin.id}")
+    assert alert.params["show_alert"] is True and "at least one admin" in alert.params["text"]
+    assert await role_of(staffed, staffed.admin.id) == "admin"
     assert await audit_actions(staffed) == []
+
+
+async def test_an_admin_removes_another_admin_who_stays_removed_after_a_restart(
+    staffed: BotHarness,
+) -> None:
+    await factories.create_user(staffed.db, 2, role="admin", first_name="Second")
+    [reply] = await staffed.command(staffed.admin, "/staff")
+    assert "staff:rm:2" in [data for _label, data in reply.buttons]
+    calls = await staffed.press(staffed.admin, "staff:rm:2")
+    assert "Remove Second from the admins?" in calls[-1].text
+    await staffed.press(staffed.admin, "staff:rmok:2")
+    assert await role_of(staffed, 2) == "volunteer"
+    # Only one admin is left: no Remove button for them, and a forged press is refused.
+    [reply] = await staffed.command(staffed.admin, "/staff")
+    assert f"staff:rm:{staffed.admin.id}" not in [data for _label, data in reply.buttons]
+    # ADMIN_IDS only bootstraps an office without admins: a restart does not undo the removal.
+    bot = await staffed.restart()
+    assert await role_of(bot, staffed.admin.id) == "admin"
+    assert await role_of(bot, 2) == "volunteer"
+
+
+async def test_a_representative_made_coordinator_is_no_longer_an_entity_member(bot: BotHarness) -> None:
+    entity = await factories.create_entity(bot.db, reps=(601,))
+    await bot.command(bot.admin, "/staff")
+    await bot.press(bot.admin, "staff:add")
+    await bot.text(bot.admin, "601")
+    assert await role_of(bot, 601) == "coordinator"
+    members = await bot.db.fetchval(
+        "SELECT COUNT(*) FROM entity_members WHERE entity_id = ? AND user_id = 601 AND removed_at IS NULL",
+        (entity,),
+    )
+    assert members == 0
 
 
 # -- invite links ----------------------------------------------------------------------------------

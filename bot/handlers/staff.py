@@ -31,6 +31,7 @@ AUDIT = kit.Route("audit", "p", int)  # the /audit page from an offset
 
 async def staff_overview(context: Context) -> tuple[str, InlineKeyboardMarkup]:
     rows = await db.list_users_by_role(context.db, (ADMIN_ROLE, COORDINATOR))
+    admins = [row for row in rows if row["role"] == ADMIN_ROLE]  # the last one cannot go
     buttons = [
         [kit.button(_("Remove {name}").format(name=row["first_name"] or row["id"]), REMOVE.data(row["id"]))]
         for row in rows
@@ -38,6 +39,11 @@ async def staff_overview(context: Context) -> tuple[str, InlineKeyboardMarkup]:
     ]
     buttons.append([kit.button(_("➕ Add a coordinator"), ADD_COORDINATOR.data())])
     buttons.append([kit.button(_("🔗 Invite link"), INVITE.data())])
+    if len(admins) > 1:  # an admin may remove another admin, never the last one
+        buttons += [
+            [kit.button(_("Remove admin {name}").format(name=row["first_name"] or row["id"]), REMOVE.data(row["id"]))]
+            for row in admins
+        ]
     return texts.staff_list(rows), kit.markup(buttons)
 
 
@@ -54,14 +60,17 @@ async def ask_remove(update: Update, context: Context) -> None:
     query = kit.query_of(update)
     target_id = REMOVE.one(query.data)
     target = await db.get_user(context.db, target_id)
-    if target is None or target["role"] != COORDINATOR:
+    if target is None or target["role"] not in (COORDINATOR, ADMIN_ROLE):
         await query.answer(_("This person is not a coordinator any more."), show_alert=True)
         return
     await query.answer()
+    question = (
+        _("Remove {name} from the coordinators? They will become a regular user.")
+        if target["role"] == COORDINATOR
+        else _("Remove {name} from the admins? They will become a regular user, and ADMIN_IDS will not make them an admin again.")
+    )
     await query.edit_message_text(
-        _("Remove {name} from the coordinators? They will become a regular user.").format(
-            name=display_name(target)
-        ),
+        question.format(name=display_name(target)),
         reply_markup=kit.markup(
             [kit.button(_("Yes, remove"), REMOVE_OK.data(target_id)), kit.button(_("Keep"), LIST.data())]
         ),
@@ -76,6 +85,9 @@ async def confirm_remove(update: Update, context: Context) -> None:
         context.db, user_id=REMOVE_OK.one(query.data), actor_id=query.from_user.id,
         now=context.now(), default_locale=context.settings.default_locale,
     )
+    if outcome.last_admin:
+        await kit.answer(update, _("The office must keep at least one admin."), alert=True)
+        return
     if not outcome.changed:
         await kit.answer(update, _("This person is not a coordinator any more."), alert=True)
         return

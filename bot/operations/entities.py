@@ -174,7 +174,7 @@ async def accept_invite(
         kind, entity, invite = await _claim(tx, token, user_id, now)
         if kind != "joined" or entity is None or invite is None:
             return Claim(kind, entity)
-        await db.set_user_role(tx, user_id, ENTITY_REP)
+        await db.set_user_role(tx, user_id, ENTITY_REP, now=now)
         await db.add_entity_member(tx, entity["id"], user_id, added_by=invite["created_by"], now=now)
         await db.audit(
             tx, actor_id=user_id, action="entity.rep_joined", now=now, target_type="entity",
@@ -229,7 +229,7 @@ async def remove_rep(
             return RepRemoval(False)
         rep = await db.get_user(tx, user_id)
         if rep is not None and rep["role"] == ENTITY_REP and not await db.rep_memberships(tx, user_id):
-            await db.set_user_role(tx, user_id, VOLUNTEER)
+            await db.set_user_role(tx, user_id, VOLUNTEER, now=now)
         await db.audit(
             tx, actor_id=actor_id, action="entity.rep_removed", now=now, target_type="entity",
             target_id=entity_id, details={"user": user_id},

@@ -10,13 +10,14 @@ from datetime import datetime
 from bot import db, delivery
 from bot.db import Database, Tx
 from bot.notices import staff as notices
-from bot.roles import COORDINATOR, STAFF, VOLUNTEER
+from bot.roles import ADMIN_ROLE, COORDINATOR, STAFF, VOLUNTEER
 
 
 @dataclass(frozen=True)
 class RoleChange:
     user_id: int
     changed: bool  # False: they already had the role asked for (or no longer had the one removed)
+    last_admin: bool = False  # refused: the office would be left without an admin
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ async def add_coordinator(
         target = await db.get_user(tx, user_id)
         if target is None or target["role"] in STAFF:
             return RoleChange(user_id, False)
-        await db.set_user_role(tx, user_id, COORDINATOR)
+        await db.set_user_role(tx, user_id, COORDINATOR, now=now)
         event_id = await db.audit(
             tx, actor_id=actor_id, action="staff.add", now=now, target_type="user", target_id=user_id
         )
@@ -55,12 +56,14 @@ async def add_coordinator(
 async def remove_coordinator(
     database: Database, *, user_id: int, actor_id: int, now: datetime, default_locale: str
 ) -> RoleChange:
-    """A coordinator becomes a regular user again (admins are never removed this way)."""
+    """A coordinator, or an admin (never the last one), becomes a regular user again."""
     async with database.transaction() as tx:
         target = await db.get_user(tx, user_id)
-        if target is None or target["role"] != COORDINATOR:
+        if target is None or target["role"] not in STAFF:
             return RoleChange(user_id, False)
-        await db.set_user_role(tx, user_id, VOLUNTEER)
+        if target["role"] == ADMIN_ROLE and await db.count_admins(tx) <= 1:
+            return RoleChange(user_id, False, last_admin=True)
+        await db.set_user_role(tx, user_id, VOLUNTEER, now=now)
         event_id = await db.audit(
             tx, actor_id=actor_id, action="staff.remove", now=now, target_type="user", target_id=user_id
         )
@@ -101,7 +104,7 @@ async def accept_invite(
         invite = await db.claim_staff_invite(tx, token, user_id=user_id, now=now) if token else None
         if invite is None:
             return InviteUse("invalid")
-        await db.set_user_role(tx, user_id, COORDINATOR)
+        await db.set_user_role(tx, user_id, COORDINATOR, now=now)
         event_id = await db.audit(
             tx, actor_id=user_id, action="staff.invite_used", now=now, target_type="user",
             target_id=user_id, details={"invited_by": invite["created_by"]},
