@@ -2237,6 +2237,11 @@ async def insert_outbox(
     return bool(cursor.rowcount == 1)
 
 
+async def blank_outbox_payload(tx: Tx, outbox_id: int) -> None:
+    """Forget what a queued or sent message said (the person it was about was erased)."""
+    await tx.execute("UPDATE outbox SET payload = '{}' WHERE id = ?", (outbox_id,))
+
+
 async def outbox_mentioning(conn: Queryable, needles: Sequence[str]) -> list[Row]:
     """Queued or sent messages to others whose text holds one of `needles` (a name, a phone):
     the cards to withdraw or edit when that person's data is erased."""

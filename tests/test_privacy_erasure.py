@@ -46,3 +46,24 @@ async def test_erased_data_is_found_nowhere(bot: BotHarness) -> None:
     # Anonymous history stays: the user row and the assignment, without personal data.
     assert await bot.db.fetchval("SELECT COUNT(*) FROM assignments WHERE volunteer_id = 401") == 1
     assert await bot.db.fetchval("SELECT status FROM volunteers WHERE user_id = 401") == "deleted"
+
+
+async def test_approval_cards_about_an_erased_volunteer_are_edited_and_forgotten(make_bot) -> None:  # type: ignore[no-untyped-def]
+    from tests.factories_registration import walk_registration
+
+    bot = await make_bot(REQUIRE_APPROVAL="1")
+    ahmad = bot.user(402, "Ahmad", "en", username="ahmad_s")
+    await walk_registration(bot, ahmad, name="Ahmad Saleh Alharbi")
+    cards = [c for c in await bot.flush_outbox() if c.chat_id == bot.admin.id]
+    assert cards and "Ahmad Saleh Alharbi" in cards[0].text
+    await bot.command(ahmad, "/delete_me")
+    await bot.press(ahmad, "del:yes")
+    edits = [c for c in await bot.flush_outbox() if c.method == "editMessageText"]
+    sent_id = await bot.db.fetchval(
+        "SELECT message_id FROM outbox WHERE chat_id = ? AND dedupe_key LIKE 'reg:approval:%'",
+        (bot.admin.id,),
+    )
+    assert [int(e.params["message_id"]) for e in edits] == [sent_id]
+    assert edits[0].text == "حُذفت بيانات هذا المتطوع بناءً على طلبه."  # the admin has not chosen a language: DEFAULT_LOCALE
+    await bot.app.update_persistence()
+    assert await _found_anywhere(bot, ("Ahmad Saleh", "ahmad_s", "501234567")) == []

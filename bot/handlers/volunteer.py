@@ -90,7 +90,10 @@ async def delete_pressed(update: Update, context: Context) -> None:
     if KEEP.parse(query.data) is not None:
         await query.edit_message_text(_("Nothing was deleted. Your profile stays as it is."))
         return
-    outcome = await operations.delete_me(context.db, kit.user_id_of(update), now=context.now())
+    outcome = await operations.delete_me(
+        context.db, kit.user_id_of(update), now=context.now(),
+        default_locale=context.settings.default_locale,
+    )
     await kit.end_all(update, context)
     if not outcome.erased:
         await query.edit_message_text(_("There is no volunteer profile to delete."))

@@ -3,12 +3,14 @@ the office's (approve, reject, suspend, reinstate, training qualifications)."""
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot import db, delivery
 from bot.config import Settings
 from bot.db import Database
+from bot.i18n import _, use_locale, user_locale
 from bot.notices import volunteers as notices
 from bot.volunteers import Profile
 
@@ -99,9 +101,34 @@ class Erased:
     erased: bool  # False: there was no volunteer record to erase
 
 
-async def delete_me(db_: Database, user_id: int, *, now: datetime) -> Erased:
+def _replaced(new: str, _old: str) -> str:
+    return new
+
+
+async def delete_me(db_: Database, user_id: int, *, now: datetime, default_locale: str = "ar") -> Erased:
     """Erase the volunteer's personal data; their anonymous history stays."""
     async with db_.transaction() as tx:
+        profile = await db.get_volunteer(tx, user_id)
+        user = await db.get_user(tx, user_id)
+        needles = [
+            value for value in (
+                profile["full_name"] if profile else None, profile["phone"] if profile else None,
+                user["username"] if user else None,
+            ) if value
+        ]
+        # Cards about them sent to others (approval cards): withdrawn if still queued, edited if
+        # sent, so no coordinator's chat keeps their name and phone.
+        for card in await db.outbox_mentioning(tx, needles):
+            if card["chat_id"] == user_id:
+                continue
+            recipient = await db.get_user(tx, card["chat_id"])
+            with use_locale(user_locale(recipient, default_locale)):
+                erased_text = _("The data of this volunteer was erased at their request.")
+            await delivery.revise(
+                tx, card, dedupe_key=f"erased:{card['id']}", now=now,
+                text=functools.partial(_replaced, erased_text),
+            )
+            await db.blank_outbox_payload(tx, card["id"])
         erased = await db.erase_volunteer(tx, user_id, now=now)
     return Erased(erased)
 
