@@ -193,7 +193,7 @@ class Settings:
         "ADMIN_IDS",
         _parse_ids,
         frozenset(),
-        doc="comma-separated Telegram ids made admins at start-up (bootstrap only)",
+        doc="comma-separated Telegram ids made admins while the office has no admin (bootstrap only)",
     )
     default_locale: str = _setting(
         "DEFAULT_LOCALE", _parse_locale, "ar", doc="language for users who have not chosen (ar or en)"
