@@ -2083,9 +2083,9 @@ async def matching_candidates(
     if requires_training:
         where.append(
             "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
-            " AND q.specialty = ?)"
+            " AND q.specialty = ? AND (q.expires_at IS NULL OR q.expires_at > ?))"
         )
-        params.append(specialty)
+        params += [specialty, ts(now)]  # an expired qualification no longer counts
     where.append(
         "NOT EXISTS (SELECT 1 FROM assignments a WHERE a.shift_id = ? AND a.volunteer_id = v.user_id)"
     )
@@ -2119,13 +2119,14 @@ async def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> li
         " (SELECT group_concat(l.language) FROM volunteer_languages l"
         "  WHERE l.user_id = v.user_id) AS languages,"
         " EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
-        "  AND q.specialty = vs.specialty) AS qualified"
+        "  AND q.specialty = vs.specialty"
+        "  AND (q.expires_at IS NULL OR q.expires_at > ?)) AS qualified"
         " FROM volunteer_specialties vs CROSS JOIN volunteers v ON v.user_id = vs.user_id"
         " CROSS JOIN users u ON u.id = v.user_id"
         " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
         " AND v.paused_until IS NOT NULL AND v.paused_until <= ?))"
         " AND v.birth_date IS NOT NULL AND u.reachable = 1",
-        (specialty, ts(now)),
+        (ts(now), specialty, ts(now)),
     )
 
 
@@ -2178,10 +2179,10 @@ async def volunteer_stats(
 
 
 async def volunteer_for_matching(
-    conn: Queryable, user_id: int
+    conn: Queryable, user_id: int, *, now: datetime | None = None
 ) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
     """A volunteer's whole matching profile: (row, specialties, languages, availability,
-    qualifications), or None when they are not registered."""
+    qualifications still valid at `now`), or None when they are not registered."""
     row = await conn.fetchone(
         "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
         " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
@@ -2210,7 +2211,9 @@ async def volunteer_for_matching(
     qualifications = {
         r[0]
         for r in await conn.fetchall(
-            "SELECT specialty FROM qualifications WHERE user_id = ?", (user_id,)
+            "SELECT specialty FROM qualifications WHERE user_id = ?"
+            " AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)",
+            (user_id, ts(now), ts(now)),
         )
     }
     return row, specialties, languages, availability, qualifications

@@ -94,11 +94,6 @@ async def test_create_session_once_per_draft(bot: BotHarness) -> None:
     assert {"granted_at", "expires_at", "session_id"} <= columns
 
 
-@pytest.mark.xfail(
-    reason="db.matching_candidates checks only that a qualifications row exists; it must also "
-    "require q.expires_at IS NULL OR q.expires_at > the shift's start (issue 17 item 3)",
-    strict=True,
-)
 async def test_expired_qualification_stops_gating(bot: BotHarness) -> None:
     entity = await create_entity(bot.db)
     await create_volunteer(bot.db, 701, specialties=("healthcare",))

@@ -155,7 +155,7 @@ async def load_candidate(
 ) -> matching.Candidate | None:
     """A volunteer's whole profile for a re-check (accept, sign-up); None if not registered.
     Offers they hold elsewhere do not count here: only shifts they have taken."""
-    profile = await db.volunteer_for_matching(conn, user_id)
+    profile = await db.volunteer_for_matching(conn, user_id, now=now)
     if profile is None:
         return None
     stats = await db.volunteer_stats(conn, [user_id], since=now - STATS_WINDOW, now=now)
@@ -175,7 +175,7 @@ async def open_shifts_for(
     database: Database, settings: Settings, *, user_id: int, now: datetime
 ) -> list[Row]:
     """Upcoming shifts with a free place that this volunteer is eligible for, soonest first."""
-    profile = await db.volunteer_for_matching(database, user_id)
+    profile = await db.volunteer_for_matching(database, user_id, now=now)
     if profile is None:
         return []
     rows = await db.open_shifts_for_volunteer(
