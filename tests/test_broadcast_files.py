@@ -8,7 +8,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot import db
+from bot.audience import Audience
+from bot.operations.broadcasts import send as send_operation
 from tests.factories import create_user, create_volunteer
+from tests.factories_delivery import paced_sender
 from tests.harness import BotHarness, TgUser
 
 COORD = 900
@@ -132,3 +135,19 @@ async def test_the_paid_estimate_when_configured_and_urgent(make_bot: MakeBot) -
     assert "estimated cost 0.3 Stars, delivered in about 1 second." in calls[-1].text
     calls = await paid.press(huda, "bc:urg")
     assert "Stars" not in calls[-1].text
+
+
+async def test_an_urgent_file_broadcast_goes_at_paid_speed(make_bot: MakeBot) -> None:
+    bot = await make_bot(PAID_BROADCAST_RATE="100")
+    await create_user(bot.db, COORD, role="coordinator", locale="en")
+    for chat in VOLUNTEERS:
+        await create_volunteer(bot.db, chat)
+    await send_operation(
+        bot.db, draft_key="d1", created_by=COORD, audience=Audience(), text="", urgent=True,
+        now=bot.clock.now(), copy=db.BroadcastCopy(COORD, 77, "location"),
+    )
+    sender, _fake = paced_sender(bot, paid_rate=100)
+    await sender.drain()
+    copies = bot.api.sent(method="copyMessage")
+    assert sorted(c.chat_id or 0 for c in copies) == list(VOLUNTEERS)
+    assert all(c.params.get("allow_paid_broadcast") is True and c.params["message_id"] == 77 for c in copies)
