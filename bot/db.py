@@ -20,6 +20,7 @@ import shutil
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import (
     UTC,
     date,
@@ -2485,6 +2486,15 @@ async def count_audience(conn: Queryable, audience: Audience, *, now: datetime) 
     return int(await conn.fetchval(f"SELECT COUNT(*) FROM ({sql})", params))
 
 
+@dataclass(frozen=True)
+class BroadcastCopy:
+    """The coordinator's message a broadcast copies to every recipient (copyMessage)."""
+
+    chat_id: int
+    message_id: int
+    kind: str  # photo | document | location
+
+
 async def create_broadcast(
     tx: Tx,
     *,
@@ -2495,24 +2505,32 @@ async def create_broadcast(
     priority: int,
     now: datetime,
     draft_key: str | None = None,
+    copy: BroadcastCopy | None = None,
 ) -> tuple[int, int]:
     """A broadcast row and one outbox row per recipient, in one statement; (id, recipients).
-    Outbox rows carry an empty payload: the sender reads the text from the broadcast.
+    Outbox rows carry an empty payload: the sender reads the text (or, for a broadcast that
+    carries a file or a location, the message to copy: `copy`) from the broadcast.
     `draft_key` (unique) is the draft it was sent from."""
     cursor = await tx.execute(
         "INSERT INTO broadcasts (created_by, created_at, audience, text, parse_mode, priority,"
-        " draft_key) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key),
+        " draft_key, copy_chat_id, copy_message_id, copy_kind) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            created_by, ts(now), dumps(audience.to_dict()), text, parse_mode, priority, draft_key,
+            copy.chat_id if copy else None, copy.message_id if copy else None, copy.kind if copy else None,
+        ),
     )
     broadcast_id = _new_id(cursor)
     select, params = audience_select(audience, now=now)
     cursor = await tx.execute(
         "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
         " created_at, broadcast_id)"
-        " SELECT r.chat_id, 'sendMessage', '{}', 'bc:' || ? || ':' || r.chat_id, ?, ?, ?, ?"
+        " SELECT r.chat_id, ?, '{}', 'bc:' || ? || ':' || r.chat_id, ?, ?, ?, ?"
         f" FROM ({select}) AS r WHERE 1 ORDER BY r.chat_id"
         " ON CONFLICT (dedupe_key) DO NOTHING",
-        (broadcast_id, priority, ts(now), ts(now), broadcast_id, *params),
+        (
+            "copyMessage" if copy else "sendMessage", broadcast_id, priority, ts(now), ts(now),
+            broadcast_id, *params,
+        ),
     )
     recipients = int(cursor.rowcount)
     await tx.execute(

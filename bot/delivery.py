@@ -223,6 +223,7 @@ _TYPED_METHODS = {
     "editMessageReplyMarkup": "edit_message_reply_markup",
     "sendLocation": "send_location",
     "sendVenue": "send_venue",
+    "copyMessage": "copy_message",
 }
 
 
@@ -627,9 +628,16 @@ class Sender:
                 broadcast = await db.get_broadcast(self.database, broadcast_id)
                 if broadcast is None:
                     raise LookupError(f"broadcast {broadcast_id} not found")
-                base = {"text": broadcast["text"]}
-                if broadcast["parse_mode"]:
-                    base["parse_mode"] = broadcast["parse_mode"]
+                if broadcast["copy_message_id"] is not None:
+                    # A file or a location: copied from the coordinator's message, caption and all.
+                    base = {
+                        "from_chat_id": broadcast["copy_chat_id"],
+                        "message_id": broadcast["copy_message_id"],
+                    }
+                else:
+                    base = {"text": broadcast["text"]}
+                    if broadcast["parse_mode"]:
+                        base["parse_mode"] = broadcast["parse_mode"]
                 if len(self._broadcast_payloads) > 32:
                     self._broadcast_payloads.clear()
                 self._broadcast_payloads[broadcast_id] = base

@@ -330,6 +330,8 @@ class OfflineBotAPI(BaseRequest):
             return self._new_message(params)
         if method in EDIT_METHODS:
             return self._edit_message(method, params)
+        if method == "copyMessage":  # Telegram answers a MessageId, not the Message
+            return {"message_id": self._copy_message(params)}
         if method == "getChat":
             return {"id": int(params["chat_id"]), "type": "private"}
         if method == "getMyCommands":
@@ -371,6 +373,19 @@ class OfflineBotAPI(BaseRequest):
             message["reply_markup"] = markup
         self.messages[message_id] = message
         return message
+
+    def _copy_message(self, params: dict[str, Any]) -> int:
+        """A copy in the target chat, as Telegram makes one (the source's content is not known
+        here: the copy records where it came from)."""
+        message_id = next(self._message_ids)
+        self.messages[message_id] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": int(params["chat_id"]), "type": "private"},
+            "from": self.bot_user,
+            "copied_from": {"chat_id": params.get("from_chat_id"), "message_id": params.get("message_id")},
+        }
+        return message_id
 
     def _edit_message(self, method: str, params: dict[str, Any]) -> Any:
         message_id = int(params.get("message_id", 0))

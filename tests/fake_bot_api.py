@@ -619,6 +619,9 @@ class FakeBotAPI:
             return self.bot_user
         if name == "sendmessage":
             return self._new_message(params)
+        if name == "copymessage":  # Telegram answers a MessageId, not the Message
+            with self._lock:
+                return {"message_id": next(self._message_ids)}
         if name in {"editmessagetext", "editmessagereplymarkup"}:
             return self._edit_message(params)
         if name == "getmycommands":

@@ -2,7 +2,8 @@
 
 Steps: recent broadcasts with their progress, then the audience (all active volunteers, volunteers
 filtered by specialty, language, gender, city, need or shift, or on shift now; representatives of
-all or some entities; office staff), then the text (Telegram formatting, checked), a preview
+all or some entities; office staff), then the text (Telegram formatting, checked) or a photo, a
+PDF or a location (copied to everyone with copyMessage, caption included), a preview
 exactly as recipients will see it with the number of recipients, and Send / Edit / Urgent /
 Cancel. Send queues every recipient in one transaction (bot/operations/broadcasts.py), once per
 draft; the sender paces it, and tells the coordinator when it has finished. A long draft: left
@@ -20,7 +21,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import catalog, db
+from bot import catalog, db, delivery
 from bot.audience import REPRESENTATIVES, STAFF, VOLUNTEERS, Audience
 from bot.auth import STAFF as STAFF_ROLES
 from bot.auth import requires
@@ -40,6 +41,7 @@ REPS = "broadcast.reps"
 TEXT = "broadcast.text"
 CONFIRM = "broadcast.confirm"
 STEP, CARD = "_step", "_card"  # draft keys: the current step, the confirm card's message id
+COPY = "copy"  # draft key: the coordinator's message a file broadcast copies (chat_id, message_id, kind)
 
 KIND = kit.Route("bc", "k", str)  # all | vol | reps | staff
 PICKER = kit.Route("bc", "fp", str)  # spec | lang | gen | city | need
@@ -159,11 +161,11 @@ async def resume(update: Update, context: Context, *, notice: str = "") -> str:
     text prompt, or the preview with its confirm card."""
     draft = kit.draft(context, SPEC) or kit.start(context, SPEC, _fresh())
     # A draft saved before steps were recorded: at its card if it has a text, else from the start.
-    step = draft.get(STEP) or (CONFIRM if draft.get("text") else AUDIENCE)
-    if step == CONFIRM and not draft.get("text"):
+    step = draft.get(STEP) or (CONFIRM if _has_message(draft) else AUDIENCE)
+    if step == CONFIRM and not _has_message(draft):
         step = TEXT
     if step == CONFIRM:
-        await context.bot.send_message(kit.chat_id_of(update), draft["text"], parse_mode=ParseMode.HTML)
+        await _preview(context, kit.chat_id_of(update), draft)
     text, keyboard = await _view(context, step)
     message = await kit.ask(update, context, SPEC, _with_notice(notice, text), keyboard)
     if step == CONFIRM:
@@ -550,8 +552,60 @@ async def receive_text(update: Update, context: Context) -> str:
             update, context, _("Telegram could not read the formatting: {error}").format(error=ltr(exc.message))
         )
     _draft(context)["text"] = text
+    _draft(context).pop(COPY, None)  # a text replaces a file or a location sent before
     card, keyboard = await _confirm_view(context)
     _draft(context)[CARD] = (await kit.ask(update, context, SPEC, card, keyboard)).message_id
+    return _at(context, CONFIRM)
+
+
+def _has_message(draft: dict[str, Any]) -> bool:
+    """The draft has its message: a text, or a file or a location to copy."""
+    return bool(draft.get("text") or draft.get(COPY))
+
+
+def _copy_of(draft: dict[str, Any]) -> db.BroadcastCopy | None:
+    source = draft.get(COPY)
+    if not source:
+        return None
+    return db.BroadcastCopy(int(source["chat_id"]), int(source["message_id"]), str(source["kind"]))
+
+
+async def _preview(context: Context, chat_id: int, draft: dict[str, Any]) -> None:
+    """Exactly what recipients get: the text, or a copy of the file or location."""
+    source = _copy_of(draft)
+    if source is None:
+        await context.bot.send_message(chat_id, draft["text"], parse_mode=ParseMode.HTML)
+    else:
+        await context.bot.copy_message(chat_id, from_chat_id=source.chat_id, message_id=source.message_id)
+
+
+def _kind_of(message: Message) -> str:
+    if message.photo:
+        return "photo"
+    if message.location:
+        return "location"
+    return "document"
+
+
+@requires(STAFF_ROLES)
+async def receive_file(update: Update, context: Context) -> str:
+    """A photo, a PDF or a location as the broadcast: recipients get a copy of this very message
+    (caption included, nothing uploaded again); the preview is such a copy, then the card."""
+    message = kit.message_of(update)
+    await _retire_card(update, context)
+    draft = _draft(context)
+    draft[COPY] = {"chat_id": message.chat_id, "message_id": message.message_id, "kind": _kind_of(message)}
+    draft["text"] = message.caption_html if message.caption else ""
+    try:
+        await _preview(context, message.chat_id, draft)
+    except BadRequest as exc:
+        draft.pop(COPY, None)
+        draft["text"] = ""
+        return await _again(
+            update, context, _("Telegram could not copy this message: {error}").format(error=ltr(exc.message))
+        )
+    card, keyboard = await _confirm_view(context)
+    draft[CARD] = (await kit.ask(update, context, SPEC, card, keyboard)).message_id
     return _at(context, CONFIRM)
 
 
@@ -568,15 +622,22 @@ async def _retire_card(update: Update, context: Context) -> None:
 
 @requires(STAFF_ROLES)
 async def not_text(update: Update, context: Context) -> str:
-    """Photos, stickers and the like: a broadcast is text."""
-    return await resume(update, context, notice=_("A broadcast is a text message. Please send the text (formatting is fine)."))
+    """Stickers, voice messages and the like: a broadcast is a text, a photo, a PDF or a location."""
+    return await resume(
+        update, context,
+        notice=_("This cannot be broadcast. Please send the text (formatting is fine), a photo, a PDF or a location."),
+    )
 
 
 async def _confirm_view(context: Context) -> tuple[str, InlineKeyboardMarkup]:
     audience = _audience(context)
     count = await _count(context, audience)
     urgent = bool(_draft(context).get("urgent"))
-    card = texts.confirm_card(await _describe(context, audience), count, urgent=urgent)
+    paid = delivery.paid_broadcast_estimate(count, context.settings.paid_broadcast_rate) if urgent else None
+    card = texts.confirm_card(
+        await _describe(context, audience), count, urgent=urgent,
+        paid=(paid.stars, paid.seconds) if paid else None,
+    )
     keyboard = kit.markup(
         [kit.button(texts.send_label(count), SEND.data()), kit.button(_("✏️ Edit the text"), EDIT.data())],
         [kit.button(_("🚨 Urgent: on") if urgent else _("Urgent: off"), URGENT.data())],
@@ -611,12 +672,13 @@ async def send(update: Update, context: Context) -> object:
     should finish."""
     query = kit.query_of(update)
     draft = _draft(context)
-    if not draft.get("text"):
+    if not _has_message(draft):
         await kit.stale(update)
         return kit.END
     outcome = await operations.send(
         context.db, draft_key=kit.draft_id(context, SPEC), created_by=kit.user_id_of(update),
         audience=_audience(context), text=draft["text"], urgent=bool(draft.get("urgent")), now=context.now(),
+        copy=_copy_of(draft),
     )
     if outcome.broadcast_id is None:
         await kit.took(
@@ -653,6 +715,7 @@ async def stale_button(update: Update, context: Context) -> None:
 def build() -> kit.Flow:
     new_message = filters.UpdateType.MESSAGE & ~filters.COMMAND & ~filters.StatusUpdate.ALL
     typed = filters.TEXT & new_message
+    carried = new_message & (filters.PHOTO | filters.Document.PDF | filters.LOCATION)  # copied as they are
     return kit.flow(
         SPEC,
         entry_points=[CommandHandler("broadcast", start)],
@@ -676,6 +739,7 @@ def build() -> kit.Flow:
             ],
             TEXT: [
                 MessageHandler(typed, receive_text),
+                MessageHandler(carried, receive_file),
                 MessageHandler(new_message, not_text),
             ],
             CONFIRM: [
@@ -683,6 +747,7 @@ def build() -> kit.Flow:
                 CallbackQueryHandler(edit_text, pattern=EDIT.pattern),
                 CallbackQueryHandler(toggle_urgent, pattern=URGENT.pattern),
                 MessageHandler(typed, receive_text),  # a new text replaces the draft's
+                MessageHandler(carried, receive_file),  # and so does a file or a location
                 MessageHandler(new_message, not_text),
             ],
         },

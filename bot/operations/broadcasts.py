@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot import db, delivery
 from bot.audience import Audience
-from bot.db import Database
+from bot.db import BroadcastCopy, Database
 
 PARSE_MODE = "HTML"  # telegram.constants.ParseMode.HTML: the text was checked as Telegram HTML
 
@@ -32,9 +32,12 @@ async def send(
     text: str,
     urgent: bool,
     now: datetime,
+    copy: BroadcastCopy | None = None,
 ) -> Sent:
     """Store the broadcast, queue every recipient and audit it, in one transaction. The draft's
-    key is the broadcast's (unique): the same draft sent twice is queued once."""
+    key is the broadcast's (unique): the same draft sent twice is queued once. With `copy`, the
+    broadcast is that message (a photo, a PDF, a location) copied to everyone; `text` is its
+    caption."""
     priority = delivery.URGENT if urgent else delivery.BULK
     try:
         async with db_.transaction() as tx:
@@ -43,14 +46,17 @@ async def send(
                 return Sent(int(earlier["id"]), int(earlier["recipients"]), again=True)
             broadcast_id, count = await db.create_broadcast(
                 tx, created_by=created_by, audience=audience, text=text, parse_mode=PARSE_MODE,
-                priority=priority, now=now, draft_key=draft_key,
+                priority=priority, now=now, draft_key=draft_key, copy=copy,
             )
             if not count:
                 raise _Nobody  # rolls the broadcast row back
             await db.audit(
                 tx, actor_id=created_by, action="broadcast.send", now=now, target_type="broadcast",
                 target_id=broadcast_id,
-                details={"audience": audience.to_dict(), "recipients": count, "urgent": urgent},
+                details={
+                    "audience": audience.to_dict(), "recipients": count, "urgent": urgent,
+                    **({"copy": copy.kind} if copy else {}),
+                },
             )
             delivery.notify_enqueued(tx)
     except _Nobody:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -75,19 +76,40 @@ def text_prompt(description: str, count: int, tags: str) -> str:
         "Now send the message. You can format it with Telegram's own bold, italic and link "
         "tools, or with the HTML tags {tags}. You will see a preview before anything is sent. "
         "Send /cancel to stop."
-    ).format(audience=description, count=count_line(count), tags=ltr(tags))
+    ).format(audience=description, count=count_line(count), tags=ltr(tags)) + "\n" + _(
+        "You may also send a photo, a PDF or a location instead (a photo or a PDF with its caption): "
+        "it is copied to everyone as it is."
+    )
 
 
-def confirm_card(description: str, count: int, *, urgent: bool) -> str:
-    return "\n".join(
-        [
-            _("The preview above is exactly what recipients will see."),
-            "",
-            _("To: {audience}").format(audience=description),
-            ngettext("Recipients: {count} person", "Recipients: {count} people", count).format(count=ltr(count)),
-            _("🚨 Urgent: sent ahead of all other messages.") if urgent
-            else _("Priority: normal (after offers and reminders)."),
-        ]
+def confirm_card(
+    description: str, count: int, *, urgent: bool, paid: tuple[Decimal, float] | None = None
+) -> str:
+    """`paid`: (Stars, seconds) when the urgent broadcast goes at paid-broadcast speed."""
+    lines = [
+        _("The preview above is exactly what recipients will see."),
+        "",
+        _("To: {audience}").format(audience=description),
+        ngettext("Recipients: {count} person", "Recipients: {count} people", count).format(count=ltr(count)),
+        _("🚨 Urgent: sent ahead of all other messages.") if urgent
+        else _("Priority: normal (after offers and reminders)."),
+    ]
+    if paid is not None:
+        lines.append(paid_line(*paid))
+    return "\n".join(lines)
+
+
+def paid_line(stars: Decimal, seconds: float) -> str:
+    """What an urgent broadcast costs at paid-broadcast speed, and how long it takes."""
+    shown = format(stars.normalize(), "f") if stars else "0"
+    if seconds < 60:
+        secs = max(1, round(seconds))
+        duration = ngettext("about {n} second", "about {n} seconds", secs).format(n=ltr(secs))
+    else:
+        minutes = round(seconds / 60)
+        duration = ngettext("about {n} minute", "about {n} minutes", minutes).format(n=ltr(minutes))
+    return _("⭐ Paid broadcast (Telegram Stars): estimated cost {stars} Stars, delivered in {duration}.").format(
+        stars=ltr(shown), duration=duration
     )
 
 
