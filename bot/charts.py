@@ -10,10 +10,11 @@ hand. Date axes carry both calendars.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
+from zoneinfo import ZoneInfo
 
 import matplotlib
 
@@ -23,8 +24,10 @@ import fontpkg_noto_sans_arabic
 from matplotlib import font_manager
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from bot.i18n import _, is_rtl, to_hijri
+from bot.texts import Row
 
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 120  # 960 x 540 pixels: readable on a phone
 COLORS = ("#1b7f5b", "#c8a040", "#3c6e9f", "#b5523b", "#6f5aa5", "#4d8c2a", "#8a6d3b", "#2a8c8c")
@@ -113,6 +116,7 @@ def supply_and_demand(labels: Sequence[str], volunteers: Sequence[int], open_pla
         axes.invert_xaxis()
     axes.legend(fontsize=8, frameon=False, loc="lower right" if not is_rtl() else "lower left")
     axes.grid(axis="x", alpha=0.3)
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     _style(axes, title)
     _apply_fonts(figure, families)
     return _png(figure)
@@ -134,6 +138,7 @@ def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> bytes:
         axes.annotate(f"{count}", (bar.get_x() + bar.get_width() / 2, bar.get_height()),
                       ha="center", va="bottom", fontsize=9)
     axes.set_ylim(0, max([1, *counts]) * 1.15)
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts, not fractions
     axes.grid(axis="y", alpha=0.3)
     _style(axes, title)
     _apply_fonts(figure, families)
@@ -143,3 +148,42 @@ def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> bytes:
 def _apply_fonts(figure: Figure, families: list[str]) -> None:
     for text in figure.findobj(matplotlib.text.Text):
         text.set_fontfamily(families)
+
+
+# -- from the database's numbers to the three /stats charts ------------------------------------
+
+
+def fill_series(
+    shifts: Sequence[Row], days: Sequence[date], tz: ZoneInfo, label: Callable[[str], str],
+    *, most: int = 5,
+) -> list[Series]:
+    """Places taken / offered per day for the specialties with the most places (0 where a day
+    has no shift of that specialty)."""
+    slots: dict[str, dict[date, int]] = {}
+    taken: dict[str, dict[date, int]] = {}
+    for row in shifts:
+        day = datetime.fromisoformat(str(row["starts_at"])).astimezone(tz).date()
+        slots.setdefault(row["specialty"], {}).setdefault(day, 0)
+        taken.setdefault(row["specialty"], {}).setdefault(day, 0)
+        slots[row["specialty"]][day] += int(row["slots"])
+        taken[row["specialty"]][day] += int(row["accepted"])
+    biggest = sorted(slots, key=lambda code: -sum(slots[code].values()))[:most]
+    return [
+        Series(label(code), [taken[code].get(day, 0) / slots[code][day] if slots[code].get(day) else 0.0
+                             for day in days])
+        for code in biggest
+    ]
+
+
+def gaps(
+    volunteers: Mapping[str, int], shifts: Sequence[Row], label: Callable[[str], str],
+    *, most: int = 8,
+) -> tuple[list[str], list[int], list[int]]:
+    """Per specialty with open places or volunteers: labels, active volunteers, open places."""
+    open_places: dict[str, int] = {}
+    for row in shifts:
+        open_places[row["specialty"]] = open_places.get(row["specialty"], 0) + max(
+            0, int(row["slots"]) - int(row["accepted"])
+        )
+    codes = sorted(set(volunteers) | set(open_places), key=lambda c: -(open_places.get(c, 0) or 0))[:most]
+    return [label(c) for c in codes], [volunteers.get(c, 0) for c in codes], [open_places.get(c, 0) for c in codes]

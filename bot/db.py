@@ -2886,6 +2886,33 @@ async def stats_specialties(conn: Queryable) -> list[Row]:
     )
 
 
+async def stats_fill_by_shift(conn: Queryable, *, now: datetime, until: datetime) -> list[Row]:
+    """Open shifts of approved needs starting in [now, until): starts_at, specialty, slots and
+    places taken, for the fill-rate chart."""
+    return await conn.fetchall(
+        "SELECT s.starts_at, n.specialty, s.slots,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f"  AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id"
+        " WHERE n.status = 'approved' AND s.status = 'open' AND s.starts_at >= ? AND s.starts_at < ?"
+        " ORDER BY s.starts_at",
+        (ts(now), ts(until)),
+    )
+
+
+async def stats_offer_funnel(conn: Queryable, *, since: datetime) -> Row:
+    """Offers made since `since`: how many, and how many were accepted, declined or expired."""
+    return await _aggregate(
+        conn,
+        "SELECT COUNT(*) AS offered,"
+        " COALESCE(SUM(CASE WHEN accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS accepted,"
+        " COALESCE(SUM(CASE WHEN status = 'declined' THEN 1 ELSE 0 END), 0) AS declined,"
+        " COALESCE(SUM(CASE WHEN status = 'expired' THEN 1 ELSE 0 END), 0) AS expired"
+        " FROM assignments WHERE offered_at >= ?",
+        (ts(since),),
+    )
+
+
 async def stats_needs(conn: Queryable) -> dict[str, int]:
     rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM needs GROUP BY status")
     return {row["status"]: int(row["n"]) for row in rows}

@@ -9,7 +9,7 @@ from datetime import timedelta
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import catalog, db
+from bot import catalog, charts, db
 from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.export import build_workbook
@@ -86,6 +86,39 @@ async def stats(update: Update, context: Context) -> None:
         lines += [f"• {catalog.label(catalog.SPECIALTIES, row['specialty'])}: {row['n']}"
                   for row in specialties]
     await kit.message_of(update).reply_text("\n".join(lines))
+    await _send_charts(update, context, {row["specialty"]: int(row["n"]) for row in specialties})
+
+
+CHART_DAYS = 14
+
+
+async def _send_charts(update: Update, context: Context, volunteers: dict[str, int]) -> None:
+    """The three charts beside the numbers, drawn in a worker thread (in the reader's language)."""
+    now, tz = context.now(), context.settings.timezone
+    shifts = await db.stats_fill_by_shift(context.db, now=now, until=now + timedelta(days=CHART_DAYS))
+    funnel = await db.stats_offer_funnel(context.db, since=now - timedelta(days=7))
+    today = now.astimezone(tz).date()
+    days = [today + timedelta(days=i) for i in range(CHART_DAYS)]
+
+    def specialty(code: str) -> str:
+        return catalog.label(catalog.SPECIALTIES, code)
+
+    def draw() -> list[bytes]:
+        labels, people, places = charts.gaps(volunteers, shifts, specialty)
+        return [
+            charts.fill_rate(days, charts.fill_series(shifts, days, tz, specialty),
+                             title=_("Places taken, next 14 days, by specialty")),
+            charts.supply_and_demand(labels, people, places,
+                                     title=_("Active volunteers and open places, by specialty")),
+            charts.funnel([(_("Offered"), int(funnel["offered"])), (_("Accepted"), int(funnel["accepted"])),
+                           (_("Declined"), int(funnel["declined"])), (_("Expired"), int(funnel["expired"]))],
+                          title=_("Offers in the last 7 days")),
+        ]
+
+    images = await asyncio.to_thread(contextvars.copy_context().run, draw)
+    chat_id = kit.chat_id_of(update)
+    for index, image in enumerate(images, start=1):
+        await context.bot.send_photo(chat_id, photo=image, filename=f"stats-{index}.png")
 
 
 @requires(STAFF)
