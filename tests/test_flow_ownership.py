@@ -154,3 +154,29 @@ async def test_text_in_a_group_never_answers_a_private_question(bot: BotHarness)
     await bot.text(admin, "Group chatter", group=GROUP)
     calls = await bot.text(admin, "Guides at Quba Mosque")
     assert "Which specialty does it need?" in calls[-1].text
+
+
+async def test_a_left_question_takes_its_keyboard_under_the_text_field_with_it(bot: BotHarness) -> None:
+    admin = bot.admin
+    await bot.command(admin, "/staff")
+    calls = await bot.press(admin, "staff:add")
+    assert any(c.params.get("reply_markup", {}).get("keyboard") for c in calls if c.method == "sendMessage")
+    calls = await bot.command(admin, "/needs")  # the "who?" question is closed ...
+    notice = calls[0]
+    assert "I stopped waiting" in notice.text
+    assert notice.params["reply_markup"] == {"remove_keyboard": True}  # ... and its keyboard goes
+
+
+async def test_a_question_asked_over_a_keyboard_question_removes_that_keyboard(bot: BotHarness) -> None:
+    await create_entity(bot.db, reps=(601,))
+    need_id = await submit_need(bot, bot.user(601, "Rep", "en"))
+    await bot.flush_outbox()
+    admin = bot.admin
+    await bot.command(admin, "/staff")
+    await bot.press(admin, "staff:add")  # "who?", with its keyboard under the text field
+    calls = await bot.press(admin, f"apr:rj:{need_id}")  # a button starts another question
+    sent = [c for c in calls if c.method == "sendMessage"]
+    assert sent[0].params["reply_markup"] == {"remove_keyboard": True}
+    assert "I stopped waiting" in sent[0].text
+    calls = await bot.text(admin, "Not this season")
+    assert (await db.get_need(bot.db, need_id))["status"] == "rejected"

@@ -214,7 +214,14 @@ async def ask(
     if record.owner != spec.name:
         left = record.owner
         lines = await _take_over(update, context, record, spec)
-    if lines:
+    if lines and _had_reply_keyboard(record, left) and not isinstance(
+        reply_markup, ReplyKeyboardMarkup | ReplyKeyboardRemove
+    ):
+        # The left question's keyboard under the text field must go too: its own line does it.
+        await context.bot.send_message(
+            chat_id_of(update), "\n\n".join(lines), reply_markup=ReplyKeyboardRemove()
+        )
+    elif lines:
         text = "\n\n".join([*lines, text])
     message = await context.bot.send_message(
         chat_id_of(update), text, reply_markup=reply_markup, **kwargs
@@ -223,9 +230,19 @@ async def ask(
     await _strip(update, context, record, spec.name)
     if left:
         await _strip(update, context, record, left)
-    record.questions[spec.name] = [message.message_id, isinstance(reply_markup, InlineKeyboardMarkup)]
+    record.questions[spec.name] = [
+        message.message_id, isinstance(reply_markup, InlineKeyboardMarkup),
+        isinstance(reply_markup, ReplyKeyboardMarkup),
+    ]
     _save(user_data, record)
     return message
+
+
+def _had_reply_keyboard(record: Record, name: str | None) -> bool:
+    """Whether `name`'s open question put a keyboard under the text field (share a contact, a
+    location, pick a person): that keyboard stays until a message removes it."""
+    question = record.questions.get(name or "")
+    return bool(question and len(question) > 2 and question[2])
 
 
 def settled(context: Context, spec: FlowSpec) -> None:
@@ -594,7 +611,8 @@ async def leave_for_command(update: Update, context: Context) -> None:
         return
     starts = next((f.spec for f in registry.values() if name in f.spec.commands), None)
     line = await _leave(update, context, record, open_flow, by=starts)
-    await context.bot.send_message(chat_id_of(update), line)
+    keyboard = ReplyKeyboardRemove() if _had_reply_keyboard(record, open_flow.spec.name) else None
+    await context.bot.send_message(chat_id_of(update), line, reply_markup=keyboard)
     await _strip(update, context, record, open_flow.spec.name)
     _save(scratch(user_data), record)
 
