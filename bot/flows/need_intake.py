@@ -64,7 +64,7 @@ from bot.needs import (
     check_window,
 )
 from bot.operations import needs as operations
-from bot.texts import Fields, entity_name
+from bot.texts import Row, entity_name
 from bot.texts.needs import need_details
 
 SPEC = kit.FlowSpec("need_intake", kit.Mode.LONG, N_("need draft"), area="ni", commands=("need",))
@@ -172,7 +172,7 @@ def _buttons_only(draft: dict[str, Any], message: Message, env: Env) -> Answer:
 # -- the entity ------------------------------------------------------------------------------------
 
 
-def _entity_row(row: Fields) -> list[Any]:
+def _entity_row(row: Row) -> list[Any]:
     return [int(row["id"]), row["name_ar"], row["name_en"]]
 
 

@@ -19,7 +19,8 @@ from bot.config import Settings
 from bot.db import Row, Tx
 from bot.flows.kit.callback import Route
 from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
-from bot.texts import Fields, display_name, entity_name, shift_when
+from bot.texts import Row as Fields
+from bot.texts import display_name, entity_name, shift_when
 from bot.texts.needs import NeedFields, need_details
 
 # The buttons of a need's decisions: built on the approval card (here) and the need's view

@@ -18,12 +18,10 @@ class Row(Protocol):
     def __getitem__(self, key: str, /) -> Any: ...
 
 
-def _moment(value: object) -> datetime:
+def moment_of(value: object) -> datetime:
+    """A stored UTC ISO time as an aware datetime (texts cannot import bot.db)."""
     moment = datetime.fromisoformat(str(value))
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
-
-
-Fields = Row  # the name some modules import
 
 
 def display_name(row: Row) -> str:
@@ -47,12 +45,12 @@ def entity_kind(code: str) -> str:
 
 def shift_when(shift: Row, tz: ZoneInfo) -> str:
     """`Saturday 20 Dhu al-Hijjah 1447 AH (6 June 2026), 08:00 to 14:00`."""
-    starts = _moment(shift["starts_at"]).astimezone(tz)
-    ends = _moment(shift["ends_at"]).astimezone(tz)
+    starts = moment_of(shift["starts_at"]).astimezone(tz)
+    ends = moment_of(shift["ends_at"]).astimezone(tz)
     return _("{day}, {start} to {end}").format(
         day=format_date(starts.date()), start=format_time(starts), end=format_time(ends)
     )
 
 
 def short_day(shift: Row, tz: ZoneInfo) -> str:
-    return format_short_date(_moment(shift["starts_at"]).astimezone(tz).date())
+    return format_short_date(moment_of(shift["starts_at"]).astimezone(tz).date())

@@ -7,13 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot import catalog
 from bot.audience import REPRESENTATIVES, STAFF, Audience, AudienceNames, BroadcastProgress
 from bot.i18n import _, format_datetime, get_locale, isolate, ltr, ngettext
-from bot.texts import entity_name, shift_when
+from bot.texts import entity_name, moment_of, shift_when
 
 URGENT_PRIORITY = 0  # bot.delivery.URGENT (texts do not import the sender)
 
@@ -157,7 +156,7 @@ def progress_list(
         urgent = " 🚨" if row["priority"] == URGENT_PRIORITY else ""
         lines += [
             "",
-            f"{ltr('#' + str(row['id']))} · {format_datetime(_moment(row['created_at']), tz)}{urgent}",
+            f"{ltr('#' + str(row['id']))} · {format_datetime(moment_of(row['created_at']), tz)}{urgent}",
             describe(item.audience, item.names, tz),
             _("Queued {queued} · delivered {sent} · failed {failed} · blocked the bot {unreachable}").format(
                 queued=ltr(counts["pending"]),
@@ -172,10 +171,10 @@ def progress_list(
                     "Stopped on {when}; {count} message was not sent.",
                     "Stopped on {when}; {count} messages were not sent.",
                     counts["cancelled"],
-                ).format(when=format_datetime(_moment(row["stopped_at"]), tz), count=ltr(counts["cancelled"]))
+                ).format(when=format_datetime(moment_of(row["stopped_at"]), tz), count=ltr(counts["cancelled"]))
             )
         elif row["finished_at"]:
-            lines.append(_("Finished on {when}.").format(when=format_datetime(_moment(row["finished_at"]), tz)))
+            lines.append(_("Finished on {when}.").format(when=format_datetime(moment_of(row["finished_at"]), tz)))
         elif counts["pending"]:
             lines.append(estimated_finish(item.ahead, send_rate=send_rate, now=now, tz=tz))
     return "\n".join(lines)
@@ -193,6 +192,3 @@ def stop_question(broadcast_id: int, pending: int) -> str:
     ).format(ref=ltr(f"#{broadcast_id}"), count=ltr(pending))
 
 
-def _moment(value: Any) -> datetime:
-    moment = datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))

@@ -21,10 +21,10 @@ from bot.i18n import (
     ngettext,
 )
 from bot.needs import Fill, is_overnight
-from bot.texts import Fields, _moment, display_name
+from bot.texts import Row, display_name, moment_of
 
 
-class NeedFields(Fields, Protocol):
+class NeedFields(Row, Protocol):
     """A need's row, or the /need draft's answers."""
 
     def keys(self) -> Iterable[str]: ...
@@ -140,7 +140,7 @@ def need_details(
     return "\n".join(lines)
 
 
-def need_heading(need: Fields) -> str:
+def need_heading(need: Row) -> str:
     return _("{icon} Need {id}: {title}").format(
         icon=STATUS_LABELS.get(need["status"], ""),
         id=ltr(f"#{need['id']}"),
@@ -148,18 +148,18 @@ def need_heading(need: Fields) -> str:
     )
 
 
-def fill_of(shift: Fields) -> Fill:
+def fill_of(shift: Row) -> Fill:
     return Fill(
         accepted=int(shift["accepted"]),
         slots=int(shift["slots"]),
-        starts_at=_moment(shift["starts_at"]),
+        starts_at=moment_of(shift["starts_at"]),
         status=shift["status"],
     )
 
 
-def shift_line(shift: Fields, tz: ZoneInfo, now: datetime) -> str:
+def shift_line(shift: Row, tz: ZoneInfo, now: datetime) -> str:
     """`• 7 Dhu al-Hijjah (24 May) 08:00 — 14/20 ⚠️ at risk`."""
-    starts = _moment(shift["starts_at"]).astimezone(tz)
+    starts = moment_of(shift["starts_at"]).astimezone(tz)
     fill = fill_of(shift)
     text = _("{day} {time} — {accepted}/{slots}").format(
         day=format_short_date(starts.date()),
@@ -174,7 +174,7 @@ def shift_line(shift: Fields, tz: ZoneInfo, now: datetime) -> str:
     return f"• {text}"
 
 
-def fill_summary(shifts: Sequence[Fields], now: datetime) -> str:
+def fill_summary(shifts: Sequence[Row], now: datetime) -> str:
     """`Filled 120/200 over 10 shifts, 2 at risk`, counting shifts that are not cancelled."""
     live = [s for s in shifts if s["status"] != "cancelled"]
     accepted = sum(int(s["accepted"]) for s in live)
@@ -190,13 +190,13 @@ def fill_summary(shifts: Sequence[Fields], now: datetime) -> str:
     return text
 
 
-def decider_id(need: Fields) -> int | None:
+def decider_id(need: Row) -> int | None:
     """Who decided the need (approved or rejected it) or cancelled it, if anyone."""
     actor = need["decided_by"] if need["status"] in ("approved", "rejected") else need["cancelled_by"]
     return int(actor) if actor else None
 
 
-def too_late_text(need: Fields | None, actor: Fields | None) -> str:
+def too_late_text(need: Row | None, actor: Row | None) -> str:
     """Why a decision button no longer works: who acted first, or that the need is gone."""
     if need is None:
         return _("This need no longer exists.")

@@ -4,19 +4,12 @@ renders."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot import catalog
 from bot.i18n import _, format_date, format_short_date, format_time, isolate, ltr, ngettext
-from bot.texts import Row, entity_name
-
-
-def moment_of(value: object) -> datetime:
-    """A stored UTC ISO time as an aware datetime."""
-    moment = datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo("UTC"))
-
+from bot.texts import Row, entity_name, moment_of
 
 # -- describing a shift ------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
@@ -24,6 +24,7 @@ from bot.catalog import (
     label,
 )
 from bot.i18n import N_, _, format_date, isolate, ltr, ngettext
+from bot.texts import moment_of
 from bot.volunteers import Profile, ServiceRecord, age_on, effective_status, order_specialties
 
 # Days in the order a Saudi week is read: Sunday first (weekday numbers are Monday = 0).
@@ -39,11 +40,8 @@ class Row(Protocol):
 
 
 def _moment(value: object) -> datetime | None:
-    """A stored UTC ISO text as an aware datetime."""
-    if value is None:
-        return None
-    moment = datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    """A stored UTC ISO text as an aware datetime, or None."""
+    return None if value is None else moment_of(value)
 
 
 def join_list(items: Sequence[str]) -> str:
