@@ -38,27 +38,6 @@ async def _late_place(bot: BotHarness, user_id: int) -> int:
     return await create_assignment(bot.db, shift, user_id)
 
 
-# -- the journey of issue 10 ---------------------------------------------------------------------
-
-
-async def test_a_decline_reason_typed_during_pause_is_stored_as_the_reason(bot: BotHarness) -> None:
-    entity = await create_entity(bot.db, reps=[90])
-    await create_volunteer(bot.db, 301)
-    _need, (shift,) = await create_need(bot.db, entity, first_day=TUESDAY, slots=1)
-    await scheduler.tick(bot.app)
-    await bot.flush_outbox()
-    volunteer = bot.user(301, "Yusuf", "en")
-    await bot.command(volunteer, "/pause")
-    [offer] = await assignments_of(bot.db, shift)
-    await bot.press(volunteer, f"off:dec:{offer['id']}")
-    calls = await bot.text(volunteer, "I am travelling that week")
-    assert "Thank you, noted." in bot.texts(calls)
-    assert "date" not in bot.texts(calls).lower()
-    declined = await bot.db.fetchone("SELECT * FROM assignments WHERE id = ?", (offer["id"],))
-    assert declined["status"] == "declined" and declined["decline_reason"] == "I am travelling that week"
-    assert (await bot.db.fetchone("SELECT status FROM volunteers WHERE user_id = 301"))["status"] == "active"
-
-
 # -- a decline reason left for something else ----------------------------------------------------
 
 

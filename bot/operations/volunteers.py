@@ -105,7 +105,7 @@ def _replaced(new: str, _old: str) -> str:
     return new
 
 
-async def delete_me(db_: Database, user_id: int, *, now: datetime, default_locale: str = "ar") -> Erased:
+async def delete_me(db_: Database, user_id: int, *, now: datetime, default_locale: str) -> Erased:
     """Erase the volunteer's personal data; their anonymous history stays."""
     async with db_.transaction() as tx:
         profile = await db.get_volunteer(tx, user_id)
