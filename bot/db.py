@@ -1984,6 +1984,19 @@ async def attendance_roster(
     )
 
 
+async def volunteer_shift_list(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:
+    """/myshifts, all of it: the offers still waiting for an answer (soonest first), then the
+    accepted and waitlisted shifts that have not ended (soonest first)."""
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.volunteer_id = ? AND ("
+        " (a.status = 'offered' AND a.expires_at > ? AND s.starts_at > ? AND s.status = 'open'"
+        "  AND n.status = 'approved')"
+        f" OR (a.status IN {status_in(UPCOMING)} AND s.ends_at > ?))"
+        " ORDER BY a.status <> 'offered', s.starts_at, a.id",
+        (user_id, ts(now), ts(now), ts(now)),
+    )
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================
