@@ -624,6 +624,52 @@ async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> 
     )
 
 
+def _audit_filter(prefixes: Sequence[str], actor_id: int | None) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if prefixes:
+        where.append("(" + " OR ".join("a.action = ? OR a.action LIKE ?" for _ in prefixes) + ")")
+        for prefix in prefixes:
+            params += [prefix, f"{prefix}.%"]
+    if actor_id is not None:
+        where.append("a.actor_id = ?")
+        params.append(actor_id)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+async def filtered_audit(
+    conn: Queryable, *, prefixes: Sequence[str] = (), actor_id: int | None = None,
+    limit: int = 20, offset: int = 0,
+) -> list[Row]:
+    """recent_audit of one kind of action (`need` takes need.*) and/or of one person."""
+    where, params = _audit_filter(prefixes, actor_id)
+    return await conn.fetchall(
+        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
+        f" FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id{where}"
+        " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+
+
+async def audit_actors(conn: Queryable, *, limit: int = 30) -> list[Row]:
+    """The people with recorded actions (`id`, `first_name`, `username`), most recent first."""
+    return await conn.fetchall(
+        "SELECT a.actor_id AS id, u.first_name, u.username, MAX(a.id) AS last"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.actor_id IS NOT NULL"
+        " GROUP BY a.actor_id, u.first_name, u.username ORDER BY last DESC LIMIT ?",
+        (limit,),
+    )
+
+
+async def audit_actor(conn: Queryable, actor_id: int) -> Row | None:
+    """One person of the audit (`id`, `first_name`, `username`), if they have recorded actions."""
+    return await conn.fetchone(
+        "SELECT a.actor_id AS id, u.first_name, u.username FROM audit_log a"
+        " LEFT JOIN users u ON u.id = a.actor_id WHERE a.actor_id = ? LIMIT 1",
+        (actor_id,),
+    )
+
+
 # ================================================================================================
 # volunteers: profiles, specialties, languages, availability, qualifications, search
 # ================================================================================================
