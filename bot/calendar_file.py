@@ -6,6 +6,7 @@ cancellation (METHOD:CANCEL, a higher SEQUENCE) arrives instead of adding a seco
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -50,11 +51,25 @@ def _description(event: ShiftEvent, tz_starts: datetime, tz_ends: datetime) -> s
 
 def shift_calendar(event: ShiftEvent, *, now: datetime, tz_name: str, cancelled: bool = False) -> bytes:
     """The .ics of one accepted shift (or its cancellation), in the reader's language."""
+    return shifts_calendar([event], now=now, tz_name=tz_name, cancelled=cancelled)
+
+
+def shifts_calendar(
+    events: Sequence[ShiftEvent], *, now: datetime, tz_name: str, cancelled: bool = False
+) -> bytes:
+    """One .ics with an event per shift (the days of a need taken together), each with its own
+    UID, so a calendar adds or cancels them one by one."""
     tz = ZoneInfo(tz_name)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("method", "CANCEL" if cancelled else "PUBLISH")
+    for event in events:
+        calendar.add_component(_event(event, now=now, tz=tz, cancelled=cancelled))
+    return calendar.to_ical()
+
+
+def _event(event: ShiftEvent, *, now: datetime, tz: ZoneInfo, cancelled: bool) -> Event:
     item = Event()
     item.add("uid", _uid(event))
     item.add("dtstamp", now)
@@ -73,5 +88,4 @@ def shift_calendar(event: ShiftEvent, *, now: datetime, tz_name: str, cancelled:
         alarm.add("description", event.title)
         alarm.add("trigger", -ALARM_BEFORE)
         item.add_component(alarm)
-    calendar.add_component(item)
-    return calendar.to_ical()
+    return item

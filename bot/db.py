@@ -1607,12 +1607,12 @@ async def cancel_shift_assignments(
     tx: Tx, shift_ids: Sequence[int], *, reason: str, now: datetime
 ) -> list[Row]:
     """Cancel the offered, accepted and waitlisted assignments of these shifts; returns them
-    (assignment id, shift_id, volunteer_id, previous status)."""
+    (assignment id, shift_id, volunteer_id, previous status, calendar_sent_at)."""
     if not shift_ids:
         return []
     marks = ",".join("?" for _ in shift_ids)
     rows = await tx.fetchall(
-        "SELECT id, shift_id, volunteer_id, status FROM assignments"
+        "SELECT id, shift_id, volunteer_id, status, calendar_sent_at FROM assignments"
         f" WHERE shift_id IN ({marks}) AND status IN {status_in(LIVE)}"
         " ORDER BY volunteer_id, shift_id",
         tuple(shift_ids),
@@ -2049,6 +2049,14 @@ async def volunteer_shift_list(conn: Queryable, user_id: int, *, now: datetime) 
         f" OR (a.status IN {status_in(UPCOMING)} AND s.ends_at > ?))"
         " ORDER BY a.status <> 'offered', s.starts_at, a.id",
         (user_id, ts(now), ts(now), ts(now)),
+    )
+
+
+async def mark_calendar_sent(tx: Tx, assignment_id: int, *, now: datetime) -> None:
+    """The volunteer took the shift's .ics (the first time counts)."""
+    await tx.execute(
+        "UPDATE assignments SET calendar_sent_at = COALESCE(calendar_sent_at, ?) WHERE id = ?",
+        (ts(now), assignment_id),
     )
 
 

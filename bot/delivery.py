@@ -42,7 +42,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, InputFile
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -273,6 +273,13 @@ async def call_bot_api(
     if read_timeout is not None:
         extra["read_timeout"] = read_timeout
     name = _TYPED_METHODS.get(method)
+    document = params.get("document")
+    if method == "sendDocument" and isinstance(document, dict):
+        # A small file kept in the row itself (an .ics): {"filename": ..., "text": ...}.
+        name = "send_document"
+        params = {**params, "document": InputFile(
+            str(document["text"]).encode(), filename=str(document["filename"])
+        )}
     if name is None:
         return await bot.do_api_request(method, api_kwargs=params, **extra)
     kwargs = dict(params)

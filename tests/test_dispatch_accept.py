@@ -49,7 +49,8 @@ async def test_accepting_takes_the_place_and_closes_the_offer(bot: BotHarness) -
     assert _alert(calls) == "تم القبول. شكرًا لك!"
     edit = next(c for c in calls if c.method == "editMessageText")
     assert edit.text.startswith(offer.text) and "قبلت هذه المناوبة" in edit.text
-    assert "reply_markup" not in edit.params
+    # Accept and Decline are gone; what is left is the shift's calendar file.
+    assert [data for _label, data in edit.buttons] == [f"cal:ics:{row['id']}"]
     reminders = await bot.db.fetchall(
         "SELECT lead_seconds, due_at FROM reminders WHERE assignment_id = ? ORDER BY lead_seconds",
         (row["id"],),

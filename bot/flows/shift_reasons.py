@@ -15,7 +15,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardMarkup, InputFile, Message, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
@@ -24,6 +24,7 @@ from bot.assignments import Status
 from bot.context import Context
 from bot.flows import kit
 from bot.i18n import N_, _
+from bot.notices import dispatch as notices
 from bot.notices.dispatch import (
     CANCEL,
     CANT_COME,
@@ -284,7 +285,23 @@ async def _finish_cancel(
         kit.settled(context, SPEC)
     else:
         await _last_word(update, context, done)
+    await _cancel_calendar(update, context, outcome)
     return kit.END
+
+
+async def _cancel_calendar(update: Update, context: Context, outcome: dispatch.Outcome) -> None:
+    """A place that was in the volunteer's calendar: its cancellation .ics follows."""
+    place = outcome.assignment
+    if place is None or place["status"] != Status.ACCEPTED or not place["calendar_sent_at"]:
+        return
+    document = notices.calendar_document(
+        [place], context.settings.timezone, now=context.now(), cancelled=True
+    )
+    await context.bot.send_document(
+        kit.chat_id_of(update),
+        InputFile(document["text"].encode(), filename=document["filename"]),
+        caption=notices.calendar_caption(cancelled=True),
+    )
 
 
 async def confirm_cancel(update: Update, context: Context) -> object:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
@@ -24,6 +24,7 @@ from bot.i18n import _, format_datetime, ltr, ngettext
 from bot.notices import dispatch as notices
 from bot.notices.dispatch import (
     ACCEPT,
+    CALENDAR,
     CANCEL,
     CHECK_IN,
     COMING,
@@ -59,7 +60,9 @@ async def accept_offer(update: Update, context: Context) -> None:
     )
     if outcome.kind == dispatch.ACCEPTED:
         await query.answer(_("Accepted. Thank you!"))
-        await kit.close_pressed(update, texts.accepted_note())
+        await kit.close_pressed(
+            update, texts.accepted_note(), kit.markup(notices.calendar_button(ACCEPT.one(query.data)))
+        )
     elif (
         outcome.kind == dispatch.WAITLISTED and outcome.assignment is not None
         and outcome.assignment["status"] == Status.OFFERED
@@ -68,6 +71,25 @@ async def accept_offer(update: Update, context: Context) -> None:
         await kit.close_pressed(update, texts.waitlisted_note(outcome.position))
     else:
         await query.answer(texts.problem_text(outcome), show_alert=True)
+
+
+async def send_calendar(update: Update, context: Context) -> None:
+    """Add to calendar: the shift's .ics, for a place the presser holds."""
+    query = kit.query_of(update)
+    now = context.now()
+    outcome = await dispatch.take_calendar(
+        context.db, assignment_id=CALENDAR.one(query.data), user_id=query.from_user.id, now=now
+    )
+    if outcome.kind != dispatch.CALENDAR or outcome.assignment is None:
+        await query.answer(texts.problem_text(outcome), show_alert=True)
+        return
+    await query.answer()
+    document = notices.calendar_document([outcome.assignment], context.settings.timezone, now=now)
+    await context.bot.send_document(
+        kit.chat_id_of(update),
+        InputFile(document["text"].encode(), filename=document["filename"]),
+        caption=notices.calendar_caption(),
+    )
 
 
 # -- reminders -----------------------------------------------------------------------------------
@@ -181,8 +203,13 @@ async def sign_up(update: Update, context: Context) -> None:
     details = shift_details(assignment, context.settings.timezone) if assignment is not None else ""
     if outcome.kind == dispatch.ACCEPTED:
         await query.answer(_("Signed up. Thank you!"))
-        await _say(update, context, _("✅ You signed up for this shift. I will remind you before "
-                                      "it starts.") + f"\n\n{details}")
+        assert assignment is not None
+        await context.bot.send_message(
+            kit.chat_id_of(update),
+            _("✅ You signed up for this shift. I will remind you before it starts.")
+            + f"\n\n{details}",
+            reply_markup=kit.markup(notices.calendar_button(assignment["id"])),
+        )
     elif (
         outcome.kind == dispatch.WAITLISTED and assignment is not None
         and assignment["status"] != Status.WAITLISTED
@@ -315,3 +342,4 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(accept_listed_offer, pattern=MY_ACCEPT.pattern))
     app.add_handler(CallbackQueryHandler(accept_offer, pattern=ACCEPT.pattern))
     app.add_handler(CallbackQueryHandler(confirm_attendance, pattern=COMING.pattern))
+    app.add_handler(CallbackQueryHandler(send_calendar, pattern=CALENDAR.pattern))

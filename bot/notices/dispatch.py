@@ -7,14 +7,16 @@ Rendered in the current locale: the caller wraps calls in `use_locale(recipient'
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.calendar_file import ALARM_BEFORE, ShiftEvent, shifts_calendar
 from bot.flows import kit
 from bot.i18n import _, format_datetime, format_time, isolate, ltr
-from bot.texts import Row
+from bot.texts import Row, entity_name
 from bot.texts.shifts import duration_text, hours_text, moment_of, shift_details
 
 # -- callback data (at most 64 bytes, re-validated on every press) --------------------------------
@@ -86,6 +88,48 @@ def promotion_expired_note() -> str:
 
 def shift_gone_note() -> str:
     return _("🚫 This shift was cancelled or closed by the organisers.")
+
+
+# -- the calendar file --------------------------------------------------------------------------
+
+
+def calendar_event(row: Row) -> ShiftEvent:
+    """An assignment row (with its shift's columns) as a calendar event."""
+    return ShiftEvent(
+        assignment_id=row["id"],
+        title=row["title"],
+        site=row["site_name"],
+        starts_at=moment_of(row["starts_at"]),
+        ends_at=moment_of(row["ends_at"]),
+        office=entity_name(row, "entity_"),
+        latitude=row["latitude"],
+        longitude=row["longitude"],
+        notes=row["notes"],
+    )
+
+
+def calendar_document(
+    rows: Sequence[Row], tz: ZoneInfo, *, now: datetime, cancelled: bool = False
+) -> dict[str, str]:
+    """The .ics of these shifts (or their cancellation), as the outbox keeps a small file."""
+    ics = shifts_calendar(
+        [calendar_event(row) for row in rows], now=now, tz_name=tz.key, cancelled=cancelled
+    )
+    first = moment_of(rows[0]["starts_at"]).astimezone(tz).date().isoformat()
+    name = f"shift-{first}-cancelled.ics" if cancelled else f"shift-{first}.ics"
+    return {"filename": name, "text": ics.decode()}
+
+
+def calendar_caption(*, cancelled: bool = False) -> str:
+    if cancelled:
+        return _("🗓 Open this file to remove the cancelled shift from your calendar.")
+    return _("🗓 Open this file to add the shift to your calendar; it reminds you {duration} before.").format(
+        duration=duration_text(ALARM_BEFORE)
+    )
+
+
+def calendar_button(assignment_id: int) -> list[InlineKeyboardButton]:
+    return [kit.button(_("🗓 Add to calendar"), CALENDAR.data(assignment_id))]
 
 
 # -- reminders -----------------------------------------------------------------------------------

@@ -14,11 +14,13 @@ from datetime import datetime
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import db, delivery
+from bot.assignments import HOLDS_PLACE
 from bot.auth import ADMIN_ROLE, COORDINATOR
 from bot.config import Settings
 from bot.db import Row, Tx
 from bot.flows.kit.callback import Route
 from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
+from bot.notices import dispatch as dispatch_notices
 from bot.texts import Row as Fields
 from bot.texts import display_name, entity_name, shift_when
 from bot.texts.needs import NeedFields, need_details
@@ -221,8 +223,11 @@ async def cancel_assignments_and_notify(
     reason = f"{scope.split(':')[0]}_cancelled"  # need_cancelled | shift_cancelled
     rows = await db.cancel_shift_assignments(tx, shift_ids, reason=reason, now=now)
     by_volunteer: dict[int, list[int]] = {}
+    calendars: dict[int, list[int]] = {}  # places whose .ics the volunteer took: cancel them too
     for row in rows:
         by_volunteer.setdefault(int(row["volunteer_id"]), []).append(int(row["shift_id"]))
+        if row["status"] in HOLDS_PLACE and row["calendar_sent_at"]:
+            calendars.setdefault(int(row["volunteer_id"]), []).append(int(row["id"]))
     for volunteer_id, their_shifts in by_volunteer.items():
         user = await db.get_user(tx, volunteer_id)
         shifts = [await db.get_shift(tx, shift_id) for shift_id in their_shifts]
@@ -245,7 +250,35 @@ async def cancel_assignments_and_notify(
             text=text,
             priority=delivery.URGENT,
         )
+        if volunteer_id in calendars:
+            await _cancel_calendar(
+                tx, user, calendars[volunteer_id], scope=scope, settings=settings, now=now
+            )
     return len(by_volunteer)
+
+
+async def _cancel_calendar(
+    tx: Tx, user: Row | None, assignment_ids: list[int], *, scope: str, settings: Settings,
+    now: datetime,
+) -> None:
+    """The cancellation .ics of the places a volunteer had put in their calendar."""
+    places = [row for row in [await db.get_assignment(tx, i) for i in assignment_ids] if row]
+    if not places or user is None:
+        return
+    with use_locale(user_locale(user, settings.default_locale)):
+        document = dispatch_notices.calendar_document(
+            places, settings.timezone, now=now, cancelled=True
+        )
+        caption = dispatch_notices.calendar_caption(cancelled=True)
+    await delivery.enqueue(
+        tx,
+        chat_id=user["id"],
+        dedupe_key=f"ics:cancel:{scope}:{user['id']}",
+        now=now,
+        method="sendDocument",
+        params={"document": document, "caption": caption},
+        deadline=max(db.moment(place["ends_at"]) for place in places),
+    )
 
 
 async def notify_slots_changed(

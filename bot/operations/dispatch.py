@@ -41,6 +41,7 @@ CANCELLABLE = "cancellable"  # late says whether cancelling now is late
 NEEDS_REASON = "needs_reason"  # a late cancellation needs a reason first
 CANCELLED = "cancelled"
 CONFIRMED = "confirmed"
+CALENDAR = "calendar"  # the shift's .ics may be sent
 
 
 @dataclass(frozen=True)
@@ -701,6 +702,27 @@ async def confirm(
         if not await db.mark_confirmed(tx, assignment_id, now=now):
             return Outcome(ALREADY, assignment)
         return Outcome(CONFIRMED, assignment)
+
+
+async def take_calendar(
+    database: Database, *, assignment_id: int, user_id: int, now: datetime
+) -> Outcome:
+    """The volunteer asks for the .ics of a place they hold on a shift still ahead or under way;
+    remembered, so that the shift's cancellation reaches their calendar too."""
+    async with database.transaction() as tx:
+        assignment = await db.get_assignment(tx, assignment_id)
+        if assignment is None:
+            return Outcome(UNKNOWN)
+        if assignment["volunteer_id"] != user_id:
+            return Outcome(NOT_YOURS)
+        if assignment["shift_status"] != "open" or assignment["need_status"] != "approved":
+            return Outcome(GONE, assignment)
+        if assignment["status"] not in (Status.ACCEPTED, Status.CHECKED_IN) or (
+            db.moment(assignment["ends_at"]) <= now
+        ):
+            return Outcome(ANSWERED, assignment)
+        await db.mark_calendar_sent(tx, assignment_id, now=now)
+        return Outcome(CALENDAR, assignment)
 
 
 # -- the waitlist --------------------------------------------------------------------------------
