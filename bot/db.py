@@ -27,7 +27,7 @@ from datetime import (
     datetime,
 )
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import aiosqlite
 
@@ -572,6 +572,15 @@ async def revoke_staff_invite(tx: Tx, token: str, *, now: datetime) -> Row | Non
 
 async def get_staff_invite(conn: Queryable, token: str) -> Row | None:
     return await conn.fetchone("SELECT * FROM staff_invites WHERE token = ?", (token,))
+
+
+async def users_by_id(conn: Queryable, user_ids: Sequence[int]) -> dict[int, Row]:
+    """Several users' rows at once (a wave's recipients), by id; unknown ids are left out."""
+    found: dict[int, Row] = {}
+    for chunk in _chunks(list(user_ids)):
+        for row in await conn.fetchall(f"SELECT * FROM users WHERE id IN ({_marks(chunk)})", tuple(chunk)):
+            found[row["id"]] = row
+    return found
 
 
 # ================================================================================================
@@ -2107,6 +2116,18 @@ async def attendance_roster(
     )
 
 
+async def mark_expired_many(tx: Tx, assignment_ids: Sequence[int]) -> set[int]:
+    """`mark_expired` for a chunk in one statement: the ids that were still offered."""
+    if not assignment_ids:
+        return set()
+    rows = await tx.fetchall(
+        f"UPDATE assignments SET status = 'expired' WHERE id IN ({_marks(assignment_ids)})"
+        " AND status = 'offered' RETURNING id",
+        tuple(assignment_ids),
+    )
+    return {row["id"] for row in rows}
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================
@@ -2534,6 +2555,58 @@ async def count_due_outbox(conn: Queryable, *, now: datetime) -> int:
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?",
             (ts(now),),
         )
+    )
+
+
+async def outbox_by_keys(conn: Queryable, dedupe_keys: Sequence[str]) -> dict[str, Row]:
+    """`outbox_by_key` for many keys at once, by key; keys never stored are left out."""
+    found: dict[str, Row] = {}
+    keys = list(dedupe_keys)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for row in await conn.fetchall(
+            f"SELECT * FROM outbox WHERE dedupe_key IN ({_marks(chunk)})", tuple(chunk)
+        ):
+            found[row["dedupe_key"]] = row
+    return found
+
+
+async def cancel_pending_outbox_rows(tx: Tx, outbox_ids: Sequence[int]) -> int:
+    """`cancel_pending_outbox_row` for many rows in one statement; returns how many."""
+    if not outbox_ids:
+        return 0
+    cursor = await tx.execute(
+        f"UPDATE outbox SET status = 'cancelled' WHERE id IN ({_marks(outbox_ids)})"
+        " AND status = 'pending'",
+        tuple(outbox_ids),
+    )
+    return int(cursor.rowcount)
+
+
+class OutboxRow(NamedTuple):
+    """One message for `insert_outbox_many`, the same fields as `insert_outbox` takes."""
+
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    priority: int
+    deadline: datetime | None = None
+
+
+async def insert_outbox_many(tx: Tx, rows: Sequence[OutboxRow], *, now: datetime) -> None:
+    """`insert_outbox` for many messages in one statement (keys stored before are skipped)."""
+    if not rows:
+        return
+    await tx.executemany(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        [
+            (r.chat_id, r.method, dumps(r.payload), r.dedupe_key, r.priority, ts(now), ts(now),
+             ts(r.deadline))
+            for r in rows
+        ],
     )
 
 
