@@ -2116,6 +2116,19 @@ async def attendance_roster(
     )
 
 
+async def volunteer_shift_list(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:
+    """/myshifts, all of it: the offers still waiting for an answer (soonest first), then the
+    accepted and waitlisted shifts that have not ended (soonest first)."""
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.volunteer_id = ? AND ("
+        " (a.status = 'offered' AND a.expires_at > ? AND s.starts_at > ? AND s.status = 'open'"
+        "  AND n.status = 'approved')"
+        f" OR (a.status IN {status_in(UPCOMING)} AND s.ends_at > ?))"
+        " ORDER BY a.status <> 'offered', s.starts_at, a.id",
+        (user_id, ts(now), ts(now), ts(now)),
+    )
+
+
 async def mark_expired_many(tx: Tx, assignment_ids: Sequence[int]) -> set[int]:
     """`mark_expired` for a chunk in one statement: the ids that were still offered."""
     if not assignment_ids:
