@@ -1053,6 +1053,83 @@ async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> d
     return found
 
 
+def _name_condition(name: str) -> tuple[str, list[Any]]:
+    """A part of a name, through the volunteer_search index (LIKE for fewer than 3 characters)."""
+    keys = dict.fromkeys(_search_name(k) for k in (search_key(name), name.strip().lower()))
+    terms = [f"name : {_phrase(key)}" for key in keys if len(key) >= 3]
+    if not terms:
+        return ("(v.search_name LIKE ? ESCAPE '\\' OR v.full_name LIKE ? ESCAPE '\\')",
+                [_like(search_key(name)), _like(name.strip())])
+    return ("v.user_id IN (SELECT rowid FROM volunteer_search WHERE volunteer_search MATCH ?)",
+            [" OR ".join(terms)])
+
+
+async def find_volunteers(
+    conn: Queryable,
+    *,
+    name: str = "",
+    phone_digits: str | None = None,
+    languages: Sequence[str] = (),
+    specialty_groups: Sequence[Sequence[str]] = (),
+    status: str | None = None,
+    cities: Sequence[str] = (),
+    or_specialties: Sequence[str] = (),
+    or_cities: Sequence[str] = (),
+    limit: int,
+    offset: int = 0,
+) -> list[Row]:
+    """Volunteers (never deleted ones) meeting every criterion given: a part of the name (or, for
+    a lone word, one of `or_specialties` / `or_cities` instead), the phone, every language, one
+    specialty of each group, the status, one of the cities. Pending first, then by name."""
+    where: list[str] = []
+    params: list[Any] = []
+
+    def marks(values: Sequence[str]) -> str:
+        params.extend(values)
+        return ",".join("?" for _ in values)
+
+    if name:
+        condition, name_params = _name_condition(name)
+        params.extend(name_params)
+        alternatives = [condition]
+        if or_specialties:
+            alternatives.append("v.user_id IN (SELECT user_id FROM volunteer_specialties"
+                                f" WHERE specialty IN ({marks(or_specialties)}))")
+        if or_cities:
+            alternatives.append(f"v.city IN ({marks(or_cities)})")
+        where.append("(" + " OR ".join(alternatives) + ")")
+    if phone_digits:
+        where.append("v.user_id IN (SELECT rowid FROM volunteer_search WHERE volunteer_search MATCH ?)")
+        params.append(f"phone : {_phrase(phone_digits)}")
+    for language in languages:
+        where.append("EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+                     " AND l.language = ?)")
+        params.append(language)
+    for group in specialty_groups:
+        where.append("EXISTS (SELECT 1 FROM volunteer_specialties s WHERE s.user_id = v.user_id"
+                     f" AND s.specialty IN ({marks(group)}))")
+    if cities:
+        where.append(f"v.city IN ({marks(cities)})")
+    if status:
+        where.append("v.status = ?")
+        params.append(status)
+    sql = "SELECT v.* FROM volunteers v WHERE v.status <> 'deleted'"
+    sql += "".join(f" AND {condition}" for condition in where)
+    sql += (
+        " ORDER BY CASE v.status WHEN 'pending' THEN 0 ELSE 1 END, v.full_name, v.user_id"
+        " LIMIT ? OFFSET ?"
+    )
+    return await conn.fetchall(sql, (*params, limit, offset))
+
+
+async def volunteer_cities(conn: Queryable) -> list[str]:
+    """The distinct cities volunteers gave (codes of the catalogue or as typed)."""
+    rows = await conn.fetchall(
+        "SELECT DISTINCT city FROM volunteers WHERE city IS NOT NULL AND status <> 'deleted'"
+    )
+    return [row[0] for row in rows]
+
+
 # ================================================================================================
 # entities, their members and invites
 # ================================================================================================
