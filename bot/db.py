@@ -2238,6 +2238,58 @@ async def mark_expired_many(tx: Tx, assignment_ids: Sequence[int]) -> set[int]:
     return {row["id"] for row in rows}
 
 
+# pending_alerts: at-risk and no-show alerts waiting for their recipient's next digest
+
+
+async def queue_alert(
+    tx: Tx, *, recipient_id: int, kind: str, assignment_id: int, shift_id: int,
+    starts_at: str, now: datetime,
+) -> bool:
+    """One alert for one person's next digest; False when it was queued before."""
+    cursor = await tx.execute(
+        "INSERT INTO pending_alerts (recipient_id, kind, assignment_id, shift_id, starts_at,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (recipient_id, kind, assignment_id) DO NOTHING",
+        (recipient_id, kind, assignment_id, shift_id, starts_at, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def unsent_alerts(conn: Queryable, recipient_id: int | None = None) -> list[Row]:
+    """Alerts not sent yet (of one recipient, or everyone's), by recipient, in the order queued."""
+    where = "" if recipient_id is None else " AND recipient_id = ?"
+    params: tuple[Any, ...] = () if recipient_id is None else (recipient_id,)
+    return await conn.fetchall(
+        f"SELECT * FROM pending_alerts WHERE sent_at IS NULL{where} ORDER BY recipient_id, id",
+        params,
+    )
+
+
+async def last_digest_at(conn: Queryable, recipient_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these people last got a digest (absent: never)."""
+    found: dict[int, datetime] = {}
+    for chunk in _chunks(list(recipient_ids)):
+        for row in await conn.fetchall(
+            "SELECT recipient_id, MAX(sent_at) AS sent_at FROM pending_alerts"
+            f" WHERE sent_at IS NOT NULL AND recipient_id IN ({_marks(chunk)}) GROUP BY recipient_id",
+            tuple(chunk),
+        ):
+            found[int(row["recipient_id"])] = moment(row["sent_at"])
+    return found
+
+
+async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -> int:
+    """Alerts carried by a digest enqueued now (only those not sent yet); returns how many."""
+    count = 0
+    for chunk in _chunks(list(alert_ids)):
+        cursor = await tx.execute(
+            f"UPDATE pending_alerts SET sent_at = ? WHERE sent_at IS NULL AND id IN ({_marks(chunk)})",
+            (ts(now), *chunk),
+        )
+        count += int(cursor.rowcount)
+    return count
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================

@@ -8,7 +8,7 @@ and loses nothing:
   offer:<assignment>, promo:<assignment>:<time>  offers and waitlist promotions
   <that key>:closed                               the edit saying an offer expired
   rem:<assignment>:<lead seconds>                  reminders
-  atrisk:<assignment>:<recipient>                  unconfirmed-shift notices
+  digest:<recipient>:<first alert>:<page>          at-risk and no-show alerts, one digest a window
   latecancel:<assignment>:<time>:<recipient>       late cancellations (sent by dispatch.cancel)
   checkin:<assignment>                             "tap Check in" (CHECKIN_LEAD before the start)
   thanks:<assignment>                              the thank-you once a shift is completed
@@ -18,7 +18,6 @@ and loses nothing:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -35,7 +34,7 @@ from bot.context import Context
 from bot.db import Database
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
-from bot.operations import attendance, dispatch
+from bot.operations import attendance, digests, dispatch
 from bot.operations import trainings as training_operations
 
 log = logging.getLogger(__name__)
@@ -68,6 +67,7 @@ class TickReport:
     checkins_asked: int = 0
     completed: int = 0
     no_shows: int = 0
+    digests: int = 0
     errors: int = 0
     seconds: float = 0.0
 
@@ -94,6 +94,7 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         ("check-in", send_checkin_prompts, {}),
         ("attendance", settle_attendance, {}),
         ("qualifications", tell_expiring_qualifications, {}),
+        ("digests", send_digests, {}),  # last: carries the alerts the steps above raised
     )
     for name, step, extra in steps:
         # One failing step (say, a malformed row) must not stop reminders from going out; what
@@ -451,14 +452,8 @@ async def flag_at_risk(
                 continue
             assignment = await db.get_assignment(tx, row["id"])
             assert assignment is not None
-            await dispatch.notify_office(
-                tx,
-                settings,
-                assignment,
-                kind=f"atrisk:{row['id']}",
-                render=functools.partial(texts.at_risk_notice, assignment, settings.timezone, now=now),
-                now=now,
-            )
+            # Into each recipient's next digest, not a message per volunteer (send_digests).
+            await digests.queue(tx, assignment, kind=digests.AT_RISK, now=now)
             report.at_risk += 1
 
 
@@ -539,6 +534,16 @@ async def tell_expiring_qualifications(
 ) -> None:
     """Qualifications that run out within EXPIRY_NOTICE: their holders are told once."""
     await training_operations.tell_expiring(database, settings, now=now)
+
+
+# -- alert digests -------------------------------------------------------------------------------
+
+
+async def send_digests(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """The at-risk and no-show alerts due to go: one digest per person (bot/operations/digests.py)."""
+    report.digests += await digests.drain(database, settings, now=now)
 
 
 # -- the job -------------------------------------------------------------------------------------
