@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot import matching
+from bot import language_rule, matching
 
 YIELD_EVERY = 1000  # members built between two chances for handlers to run
 PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
@@ -145,9 +145,37 @@ class SpecialtyPool:
         limit: int,
         asked: set[int],
         busy: BusyLike,
+        taken: Sequence[Sequence[str]] = (),
+        others: int | None = None,
     ) -> list[matching.Candidate]:
         """The first `limit` eligible volunteers for the shift, in matching.rank_key's order,
-        leaving out those already asked (`asked`: any assignment on this shift)."""
+        leaving out those already asked (`asked`: any assignment on this shift). With language
+        minimums, language_rule.select keeps part of the wave for the speakers still missing
+        after `taken` (the languages of those holding or asked for a place); `others` caps
+        the rest."""
+        rule = shift.language_rule
+        eligible = self._eligible(shift, rules, now=now, asked=asked, busy=busy)
+        if not rule.minimums:
+            found: list[matching.Candidate] = []
+            for candidate in eligible:
+                found.append(candidate)
+                if len(found) >= limit:
+                    break
+            return found
+        return language_rule.select(
+            rule, eligible, lambda c: c.languages, limit=limit, taken=taken, others=others
+        )
+
+    def _eligible(
+        self,
+        shift: matching.ShiftSpec,
+        rules: matching.Rules,
+        *,
+        now: datetime,
+        asked: set[int],
+        busy: BusyLike,
+    ) -> Iterator[matching.Candidate]:
+        """The eligible volunteers for the shift, lazily, in matching.rank_key's order."""
         first_day, last_day = matching.local_days(shift, rules.tz)
         periods = matching.periods_needed(shift.starts_at, shift.ends_at, rules.tz)
         test = _Test(
@@ -162,7 +190,7 @@ class SpecialtyPool:
             asked=asked,
         )
         specialties = frozenset({shift.specialty})
-        found: list[matching.Candidate] = []
+        relevant = shift.site_languages | shift.languages
         for member in self._in_rank_order(shift.site_languages, test):
             held, pending = busy.of(member.user_id, shift.shift_id)
             candidate = matching.Candidate(
@@ -174,7 +202,7 @@ class SpecialtyPool:
                 gender=member.gender,
                 birth_date=date.fromisoformat(member.birth_date),
                 specialties=specialties,
-                languages=member.languages & shift.site_languages | shift.languages,
+                languages=member.languages & relevant,
                 qualifications=specialties if member.qualified else frozenset(),
                 availability=periods,
                 available_from=_date(member.available_from),
@@ -186,10 +214,7 @@ class SpecialtyPool:
                 pending=pending,
             )
             if matching.is_eligible(candidate, shift, rules, now):
-                found.append(candidate)
-                if len(found) >= limit:
-                    break
-        return found
+                yield candidate
 
     def _in_rank_order(self, site: frozenset[str], test: _Test) -> Iterator[Member]:
         """Members passing the cheap tests, tier by tier; in a tier, most site languages first."""
@@ -250,7 +275,7 @@ class _Test:
             return False
         if shift.gender != "any" and m.gender != shift.gender:
             return False
-        if shift.languages and not shift.languages <= m.languages:
+        if not language_rule.admits(shift.languages, m.languages):
             return False
         if shift.requires_training and not m.qualified:
             return False
