@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vGeo
-
 from bot.i18n import _, format_date, format_time
+
+if TYPE_CHECKING:
+    from icalendar import Event
 
 PRODID = "-//Aoun//Volunteer desk//EN"
 ALARM_BEFORE = timedelta(hours=2)
@@ -59,6 +61,8 @@ def shifts_calendar(
 ) -> bytes:
     """One .ics with an event per shift (the days of a need taken together), each with its own
     UID, so a calendar adds or cancels them one by one."""
+    from icalendar import Calendar  # loaded with the first calendar file
+
     tz = ZoneInfo(tz_name)
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -70,6 +74,8 @@ def shifts_calendar(
 
 
 def _event(event: ShiftEvent, *, now: datetime, tz: ZoneInfo, cancelled: bool) -> Event:
+    from icalendar import Alarm, Event, vGeo
+
     item = Event()
     item.add("uid", _uid(event))
     item.add("dtstamp", now)

@@ -2498,39 +2498,35 @@ async def volunteer_for_matching(
 ) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
     """A volunteer's whole matching profile: (row, specialties, languages, availability,
     qualifications still valid at `now`), or None when they are not registered."""
+    # One statement (it runs on /shifts, every sign-up and accept): the lists as group_concat
+    # columns, split here. Codes never contain a comma.
     row = await conn.fetchone(
-        "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
-        " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
-        (user_id,),
+        "SELECT v.*, u.reachable, u.locale, u.language_code,"
+        " (SELECT group_concat(specialty) FROM volunteer_specialties WHERE user_id = v.user_id)"
+        "  AS matching_specialties,"
+        " (SELECT group_concat(language) FROM volunteer_languages WHERE user_id = v.user_id)"
+        "  AS matching_languages,"
+        " (SELECT group_concat(weekday || ':' || period) FROM volunteer_availability"
+        "  WHERE user_id = v.user_id) AS matching_availability,"
+        " (SELECT group_concat(specialty) FROM qualifications WHERE user_id = v.user_id"
+        "  AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)) AS matching_qualifications"
+        " FROM volunteers v JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
+        (ts(now), ts(now), user_id),
     )
     if row is None:
         return None
-    specialties = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
-        )
-    }
-    languages = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
-        )
-    }
+
+    def listed(column: str) -> list[str]:
+        value = row[column]
+        return value.split(",") if value else []
+
+    specialties = set(listed("matching_specialties"))
+    languages = set(listed("matching_languages"))
     availability = {
-        (int(r[0]), r[1])
-        for r in await conn.fetchall(
-            "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
-        )
+        (int(weekday), period)
+        for weekday, period in (item.split(":", 1) for item in listed("matching_availability"))
     }
-    qualifications = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM qualifications WHERE user_id = ?"
-            " AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)",
-            (user_id, ts(now), ts(now)),
-        )
-    }
+    qualifications = set(listed("matching_qualifications"))
     return row, specialties, languages, availability, qualifications
 
 
