@@ -2298,6 +2298,33 @@ async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -
     return count
 
 
+async def insert_series(
+    tx: Tx, *, need_id: int, volunteer_id: int, assignment_ids: Sequence[int], now: datetime
+) -> int:
+    """One message offering a volunteer several days of a need: the days' offers point to it."""
+    cursor = await tx.execute(
+        "INSERT INTO offer_series (need_id, volunteer_id, created_at) VALUES (?, ?, ?)",
+        (need_id, volunteer_id, ts(now)),
+    )
+    series_id = _new_id(cursor)
+    await tx.execute(
+        f"UPDATE assignments SET series_id = ? WHERE id IN ({_marks(assignment_ids)})",
+        (series_id, *assignment_ids),
+    )
+    return series_id
+
+
+async def get_series(conn: Queryable, series_id: int) -> Row | None:
+    return await conn.fetchone("SELECT * FROM offer_series WHERE id = ?", (series_id,))
+
+
+async def series_assignments(conn: Queryable, series_id: int) -> list[Row]:
+    """The days of a series offer, in time order, as get_assignment reads each."""
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.series_id = ? ORDER BY s.starts_at, a.id", (series_id,)
+    )
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================

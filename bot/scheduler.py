@@ -6,6 +6,8 @@ every message has a dedupe key, so a tick run twice, late, or after a crash send
 and loses nothing:
 
   offer:<assignment>, promo:<assignment>:<time>  offers and waitlist promotions
+  series:<series>, series:<series>:venue            several days of one need offered at once
+  series:<series>:v<days closed>                   that message edited as its days expire
   <that key>:closed                               the edit saying an offer expired
   rem:<assignment>:<lead seconds>                  reminders
   digest:<recipient>:<first alert>:<page>          at-risk and no-show alerts, one digest a window
@@ -20,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -207,6 +210,10 @@ async def dispatch_waves(
     site_languages = await db.site_languages(reader, sorted({s["site_name"] for s in wanting}))
     ranking = _Ranking(reader, settings, now=now, horizon=horizon)
     sessions = await _SessionWaves.load(reader, wanting, now=now)
+    # A need with several days wanting offers: each day is ranked as usual, then the need's offers
+    # go out together so that a volunteer picked for several days gets one message (_offer_days).
+    days_wanting = Counter(s["need_id"] for s in wanting)
+    series: dict[int, list[_Day]] = {}
     for start in range(0, len(wanting), WAVE_CHUNK):
         chunk = wanting[start : start + WAVE_CHUNK]
         asked = await db.asked_by_shift(reader, [s["shift_id"] for s in chunk])
@@ -240,6 +247,13 @@ async def dispatch_waves(
             ranked = await ranking.best(
                 spec, size, sessions.skip(shift, asked[shift["shift_id"]]), taken=taken, others=wanted
             )
+            if days_wanting[shift["need_id"]] > 1:
+                for candidate in ranked[:size]:  # busy on that day for the shifts ranked next
+                    ranking.busy.add_offer(candidate.user_id, spec.shift_id, (spec.starts_at, spec.ends_at))
+                series.setdefault(shift["need_id"], []).append(
+                    _Day(shift, spec, ranked, size, extra=size - wanted)
+                )
+                continue
             made = (
                 await _offer_shift(
                     database, settings, shift, spec, ranked, now=now, busy=ranking.busy,
@@ -254,6 +268,16 @@ async def dispatch_waves(
                 exhausted.pop(shift["shift_id"], None)
             # Let handlers in between shifts: each shift's offers are one short transaction.
             await pause()
+    for days in series.values():
+        made_by_shift = await _offer_days(database, settings, days, now=now)
+        for day in days:
+            made = made_by_shift.get(day.spec.shift_id, 0)
+            report.offers_made += made
+            if made < day.wanted:
+                exhausted[day.spec.shift_id] = now + EXHAUSTED_RETRY
+            else:
+                exhausted.pop(day.spec.shift_id, None)
+        await pause()
 
 
 class _SessionWaves:
@@ -374,6 +398,56 @@ async def _offer_shift(
             )
             busy.add_offer(candidate.user_id, spec.shift_id, (spec.starts_at, spec.ends_at))
             made += 1
+    return made
+
+
+@dataclass(frozen=True)
+class _Day:
+    """One day of a need, ranked by the wave, waiting for the need's other days."""
+
+    shift: db.Row
+    spec: matching.ShiftSpec
+    ranked: list[matching.Candidate]
+    wanted: int  # the wave's size for the day
+    extra: int = 0  # of which for the missing speakers of a language with a minimum
+
+
+async def _offer_days(
+    database: Database, settings: Settings, days: list[_Day], *, now: datetime
+) -> dict[int, int]:
+    """The offers of a need's days in one transaction: each day as many as its fresh counts call
+    for (and its extra), to the first of its own ranking, as _offer_shift would; then one message per volunteer
+    (dispatch.enqueue_offers: a series when they were picked for several days). Offers made per
+    shift."""
+    made: dict[int, int] = {}
+    picked: dict[int, list[int]] = {}  # volunteer -> their new offers, in day order
+    async with database.transaction() as tx:
+        for day in days:
+            fill = await db.shift_fill(tx, day.spec.shift_id, now=now)
+            open_slots = day.shift["slots"] - fill["accepted"] - fill["holds"]
+            wanted = matching.offers_to_make(open_slots, fill["outstanding"], settings.overbook_factor)
+            wanted = wanted + day.extra if open_slots > 0 else 0
+            expires_at = min(now + settings.offer_ttl, day.spec.starts_at)
+            count = 0
+            for candidate in day.ranked:
+                if count >= wanted:
+                    break
+                assignment_id = await db.insert_offer(
+                    tx, shift_id=day.spec.shift_id, volunteer_id=candidate.user_id, now=now,
+                    expires_at=expires_at,
+                )
+                if assignment_id is None:
+                    continue
+                picked.setdefault(candidate.user_id, []).append(assignment_id)
+                count += 1
+            made[day.spec.shift_id] = count
+        recipients = await db.users_by_id(tx, list(picked))
+        for user_id, assignment_ids in picked.items():
+            recipient = recipients.get(user_id) or await db.get_user(tx, user_id)
+            assert recipient is not None  # candidates are users with a volunteer profile
+            await dispatch.enqueue_offers(
+                tx, settings, assignment_ids=assignment_ids, recipient=recipient, now=now
+            )
     return made
 
 

@@ -31,6 +31,11 @@ from bot.notices.dispatch import (
     DECLINE,
     MY_ACCEPT,
     MY_PAGE,
+    SERIES_ACCEPT,
+    SERIES_ALL,
+    SERIES_CALENDAR,
+    SERIES_DECLINE,
+    SERIES_NONE,
     SHIFTS_PAGE,
     SIGN_UP,
 )
@@ -85,6 +90,91 @@ async def send_calendar(update: Update, context: Context) -> None:
         return
     await query.answer()
     document = notices.calendar_document([outcome.assignment], context.settings.timezone, now=now)
+    await context.bot.send_document(
+        kit.chat_id_of(update),
+        InputFile(document["text"].encode(), filename=document["filename"]),
+        caption=notices.calendar_caption(),
+    )
+
+
+# -- series offers: several days of one need in one message ------------------------------------
+
+
+async def _show_series(update: Update, context: Context, series_id: int) -> None:
+    """The pressed series message again, as its days now stand."""
+    rows = await db.series_assignments(context.db, series_id)
+    if not rows:
+        return
+    positions = {
+        row["id"]: await db.waitlist_position(context.db, row["id"])
+        for row in rows if row["status"] == Status.WAITLISTED
+    }
+    now = context.now()
+    text = notices.series_text(rows, context.settings.timezone, now=now, positions=positions)
+    keyboard = notices.series_keyboard(series_id, rows, now=now)
+    try:
+        await kit.query_of(update).edit_message_text(text, reply_markup=keyboard)
+    except TelegramError:
+        log.info("could not edit the series offer %s", series_id, exc_info=True)
+
+
+async def answer_series_day(update: Update, context: Context) -> None:
+    """Accept or decline one day of a series offer: the same operations as a one-day offer."""
+    query = kit.query_of(update)
+    data = kit.data_of(update)
+    accepting = SERIES_ACCEPT.parse(data) is not None
+    assignment_id = SERIES_ACCEPT.one(data) if accepting else SERIES_DECLINE.one(data)
+    answer = dispatch.accept if accepting else dispatch.decline
+    outcome = await answer(
+        context.db, context.settings, assignment_id=assignment_id,
+        user_id=query.from_user.id, now=context.now(),
+    )
+    if outcome.kind == dispatch.ACCEPTED:
+        await kit.answer(update, _("Accepted. Thank you!"))
+    elif outcome.kind == dispatch.DECLINED:
+        await kit.answer(update, _("Declined."))
+    elif (
+        outcome.kind == dispatch.WAITLISTED and outcome.assignment is not None
+        and outcome.assignment["status"] == Status.OFFERED
+    ):
+        await kit.answer(update, texts.waitlisted_note(outcome.position), alert=True)
+    else:
+        await kit.answer(update, texts.problem_text(outcome), alert=True)
+    if outcome.assignment is not None and outcome.assignment["series_id"]:
+        await _show_series(update, context, outcome.assignment["series_id"])
+
+
+async def answer_series(update: Update, context: Context) -> None:
+    """Accept all or Decline all on a series offer."""
+    query = kit.query_of(update)
+    data = kit.data_of(update)
+    accepting = SERIES_ALL.parse(data) is not None
+    series_id = SERIES_ALL.one(data) if accepting else SERIES_NONE.one(data)
+    answer = dispatch.accept_series if accepting else dispatch.decline_series
+    outcome = await answer(
+        context.db, context.settings, series_id=series_id, user_id=query.from_user.id,
+        now=context.now(),
+    )
+    if outcome.kind != dispatch.ANSWERED:
+        await kit.answer(update, texts.problem_text(dispatch.Outcome(outcome.kind)), alert=True)
+        return
+    summary, alert = texts.series_summary(outcome)
+    await kit.answer(update, summary, alert=alert)
+    await _show_series(update, context, series_id)
+
+
+async def send_series_calendar(update: Update, context: Context) -> None:
+    """Add to calendar on a series offer: one .ics with every day taken."""
+    query = kit.query_of(update)
+    now = context.now()
+    kind, rows = await dispatch.take_series_calendar(
+        context.db, series_id=SERIES_CALENDAR.one(query.data), user_id=query.from_user.id, now=now
+    )
+    if kind != dispatch.CALENDAR:
+        await kit.answer(update, texts.problem_text(dispatch.Outcome(kind)), alert=True)
+        return
+    await kit.answer(update)
+    document = notices.calendar_document(rows, context.settings.timezone, now=now)
     await context.bot.send_document(
         kit.chat_id_of(update),
         InputFile(document["text"].encode(), filename=document["filename"]),
@@ -343,3 +433,8 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(accept_offer, pattern=ACCEPT.pattern))
     app.add_handler(CallbackQueryHandler(confirm_attendance, pattern=COMING.pattern))
     app.add_handler(CallbackQueryHandler(send_calendar, pattern=CALENDAR.pattern))
+    app.add_handler(CallbackQueryHandler(answer_series, pattern=SERIES_ALL.pattern))
+    app.add_handler(CallbackQueryHandler(answer_series, pattern=SERIES_NONE.pattern))
+    app.add_handler(CallbackQueryHandler(answer_series_day, pattern=SERIES_ACCEPT.pattern))
+    app.add_handler(CallbackQueryHandler(answer_series_day, pattern=SERIES_DECLINE.pattern))
+    app.add_handler(CallbackQueryHandler(send_series_calendar, pattern=SERIES_CALENDAR.pattern))

@@ -13,11 +13,24 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import catalog
+from bot.assignments import Status
 from bot.calendar_file import ALARM_BEFORE, ShiftEvent, shifts_calendar
 from bot.flows import kit
-from bot.i18n import N_, P_, _, format_datetime, format_time, isolate, ltr, pgettext
+from bot.i18n import (
+    N_,
+    P_,
+    _,
+    format_datetime,
+    format_short_date,
+    format_time,
+    isolate,
+    ltr,
+    ngettext,
+    pgettext,
+)
 from bot.texts import Row, entity_name, shift_when
-from bot.texts.shifts import duration_text, hours_text, moment_of, shift_details
+from bot.texts.shifts import duration_text, hours_text, moment_of, shift_details, time_window
 
 # -- callback data (at most 64 bytes, re-validated on every press) --------------------------------
 ACCEPT = kit.Route("off", "acc", int)  # assignment: offers
@@ -29,6 +42,11 @@ CANCEL = kit.Route("my", "can", int)  # assignment: /myshifts
 MY_PAGE = kit.Route("my", "sp", int)  # offset: /myshifts, a page at a time
 MY_ACCEPT = kit.Route("my", "acc", int, int)  # assignment, offset: an offer accepted from /myshifts
 CALENDAR = kit.Route("cal", "ics", int)  # assignment: the shift's .ics file
+SERIES_ALL = kit.Route("ser", "all", int)  # series: Accept all (the days of one need in one offer)
+SERIES_NONE = kit.Route("ser", "no", int)  # series: Decline all
+SERIES_ACCEPT = kit.Route("ser", "acc", int)  # assignment: one day of a series
+SERIES_DECLINE = kit.Route("ser", "dec", int)  # assignment
+SERIES_CALENDAR = kit.Route("ser", "cal", int)  # series: the .ics of the days taken
 CONFIRM_CANCEL = kit.Route("my", "cok", int)
 KEEP_PLACE = kit.Route("my", "keep", int)
 LATE_REASON = kit.Route("my", "lr", int, str)  # assignment, reason code: a late cancellation
@@ -90,6 +108,111 @@ def promotion_expired_note() -> str:
 
 def shift_gone_note() -> str:
     return _("🚫 This shift was cancelled or closed by the organisers.")
+
+
+# -- series offers: several days of one need in one message -----------------------------------
+
+
+def in_series(row: Row) -> bool:
+    """An offer asked by a series message (a promotion from the waitlist has its own)."""
+    return bool(row["series_id"]) and not row["promoted_at"]
+
+
+def series_day_open(row: Row, now: datetime) -> bool:
+    """A day of a series that can still be answered from its message."""
+    return (
+        row["status"] == Status.OFFERED
+        and not row["promoted_at"]
+        and moment_of(row["expires_at"]) > now
+        and row["shift_status"] == "open"
+        and row["need_status"] == "approved"
+        and moment_of(row["starts_at"]) > now
+    )
+
+
+def _day_state(row: Row, now: datetime, position: int) -> str:
+    if row["shift_status"] != "open" or row["need_status"] != "approved":
+        return _("🚫 cancelled by the organisers")
+    status = row["status"]
+    if status == Status.OFFERED:
+        if row["promoted_at"]:
+            return _("🎉 a place opened: see my newer message")
+        if moment_of(row["expires_at"]) <= now or moment_of(row["starts_at"]) <= now:
+            return _("⌛ expired")
+        return _("❔ waiting for your answer")
+    if status in (Status.ACCEPTED, Status.CHECKED_IN, Status.COMPLETED):
+        return _("✅ accepted")
+    if status == Status.WAITLISTED:
+        return _("⏳ full: you are number {position} on its waitlist").format(position=ltr(position))
+    if status == Status.DECLINED:
+        return _("❌ declined")
+    if status == Status.EXPIRED:
+        return _("⌛ expired")
+    if status == Status.CANCELLED:
+        return _("🚫 cancelled")
+    return _("❌ absent")
+
+
+def series_text(
+    rows: Sequence[Row], tz: ZoneInfo, *, now: datetime, positions: dict[int, int] | None = None
+) -> str:
+    """The series offer: the need once, then its days, each with where it stands."""
+    first = rows[0]
+    positions = positions or {}
+    about = [
+        _("🏢 {entity}").format(entity=entity_name(first, "entity_")),
+        _("📋 {title}").format(title=isolate(first["title"])),
+        _("🔖 Specialty: {specialty}").format(
+            specialty=catalog.label(catalog.SPECIALTIES, first["specialty"])
+        ),
+        _("📍 Site: {site}").format(site=isolate(first["site_name"])),
+    ]
+    if first["notes"]:
+        about.append(_("📝 {notes}").format(notes=isolate(first["notes"])))
+    days = []
+    for number, row in enumerate(rows, start=1):
+        start = moment_of(row["starts_at"]).astimezone(tz)
+        days.append(_("{n}. {date}, {window}: {state}").format(
+            n=ltr(number), date=format_short_date(start.date()), window=time_window(row, tz),
+            state=_day_state(row, now, positions.get(row["id"], 0)),
+        ))
+    parts = [
+        ngettext(
+            "📣 Volunteer shifts that match you, on {n} day",
+            "📣 Volunteer shifts that match you, on {n} days",
+            len(rows),
+        ).format(n=ltr(len(rows))),
+        "\n".join(about),
+        "\n".join(days),
+    ]
+    waiting = [moment_of(row["expires_at"]) for row in rows if series_day_open(row, now)]
+    if waiting:
+        parts.append(_(
+            "Can you come? Accept all the days, or answer day by day. Please answer by {deadline}."
+        ).format(deadline=format_datetime(min(waiting), tz)))
+    elif any(row["status"] == Status.ACCEPTED for row in rows):
+        parts.append(_("Thank you! I will remind you before each shift you took."))
+    return "\n\n".join(parts)
+
+
+def series_keyboard(series_id: int, rows: Sequence[Row], *, now: datetime) -> InlineKeyboardMarkup | None:
+    """Accept all and Decline all, then Accept and Decline per open day; Add to calendar once a
+    day is taken. None when nothing is left to press."""
+    open_days = [(n, row) for n, row in enumerate(rows, start=1) if series_day_open(row, now)]
+    buttons: list[list[InlineKeyboardButton]] = []
+    if len(open_days) > 1:
+        buttons.append([
+            kit.button(_("✅ Accept all"), SERIES_ALL.data(series_id)),
+            kit.button(_("❌ Decline all"), SERIES_NONE.data(series_id)),
+        ])
+    for number, row in open_days:
+        buttons.append([
+            kit.button(_("✅ Day {n}").format(n=number), SERIES_ACCEPT.data(row["id"])),
+            kit.button(_("❌ Day {n}").format(n=number), SERIES_DECLINE.data(row["id"])),
+        ])
+    if any(row["status"] == Status.ACCEPTED for row in rows):
+        buttons.append([kit.button(_("🗓 Add to calendar"), SERIES_CALENDAR.data(series_id))])
+    return kit.markup(buttons) if buttons else None
 
 
 # -- the calendar file --------------------------------------------------------------------------

@@ -330,6 +330,8 @@ def offer_key(assignment: Row) -> str:
     if assignment["promoted_at"]:
         stamp = int(db.moment(assignment["promoted_at"]).timestamp())
         return f"promo:{assignment['id']}:{stamp}"
+    if assignment["series_id"]:
+        return f"series:{assignment['series_id']}"
     return f"offer:{assignment['id']}"
 
 
@@ -397,6 +399,9 @@ async def close_offer_message(
     tx: Tx, settings: Settings, assignment: Row, *, note: Callable[[], str], now: datetime
 ) -> None:
     """Withdraw an offer message not sent yet, or edit the sent one to say why it is closed."""
+    if texts.in_series(assignment):
+        await refresh_series_messages(tx, settings, [assignment["series_id"]], now=now)
+        return
     key = offer_key(assignment)
     sent = await db.outbox_by_key(tx, key)
     if sent is None:
@@ -415,7 +420,11 @@ async def close_offer_messages(
     tx: Tx, settings: Settings, closing: list[tuple[Row, Callable[[], str]]], *, now: datetime
 ) -> None:
     """`close_offer_message` for a chunk of offers (assignment, note) in a few statements: the
-    tick expires thousands at once three hours after a big first wave."""
+    tick expires thousands at once three hours after a big first wave. Days of a series offer
+    are shown closed on their series message, once per series."""
+    series = sorted({a["series_id"] for a, _note in closing if texts.in_series(a)})
+    closing = [(a, note) for a, note in closing if not texts.in_series(a)]
+    await refresh_series_messages(tx, settings, series, now=now)
     keys = [offer_key(assignment) for assignment, _note in closing]
     stored = await db.outbox_by_keys(tx, keys)
     rendered: dict[tuple[str, Callable[[], str]], str] = {}  # each note once per language
@@ -464,6 +473,107 @@ async def notify_office(
             text=text,
         )
     return len(recipients)
+
+
+# -- series offers: several days of one need, asked in one message ------------------------------
+
+SERIES_MAX_DAYS = 14  # days per series message: its text and buttons stay within Telegram's limits
+
+
+@dataclass(frozen=True)
+class SeriesOutcome:
+    """What Accept all or Decline all did: one Outcome per day that was still open."""
+
+    kind: str  # ANSWERED (the days' outcomes say what), UNKNOWN or NOT_YOURS
+    series_id: int = 0
+    days: tuple[Outcome, ...] = ()
+
+    def count(self, *kinds: str) -> int:
+        """Days that came out as one of `kinds`."""
+        return sum(1 for day in self.days if day.kind in kinds)
+
+
+async def enqueue_offers(
+    tx: Tx, settings: Settings, *, assignment_ids: Sequence[int], recipient: Row, now: datetime
+) -> None:
+    """The message(s) asking a volunteer for the offers just made on the days of one need: a
+    single day as an ordinary offer, several as series of up to SERIES_MAX_DAYS days."""
+    if len(assignment_ids) == 1:
+        row = await db.get_assignment(tx, assignment_ids[0])
+        assert row is not None
+        await enqueue_offer(
+            tx, settings, assignment_id=row["id"], key=offer_key(row), recipient=recipient,
+            shift=row, now=now, expires_at=db.moment(row["expires_at"]),
+        )
+        return
+    for start in range(0, len(assignment_ids), SERIES_MAX_DAYS):
+        ids = assignment_ids[start : start + SERIES_MAX_DAYS]
+        first = await db.get_assignment(tx, ids[0])
+        assert first is not None
+        series_id = await db.insert_series(
+            tx, need_id=first["need_id"], volunteer_id=recipient["id"], assignment_ids=ids, now=now
+        )
+        await _enqueue_series(tx, settings, series_id=series_id, recipient=recipient, now=now)
+
+
+async def _enqueue_series(
+    tx: Tx, settings: Settings, *, series_id: int, recipient: Row, now: datetime
+) -> None:
+    rows = await db.series_assignments(tx, series_id)
+    first = rows[0]
+    deadline = max(db.moment(row["expires_at"]) for row in rows)
+    key = f"series:{series_id}"
+    with use_locale(user_locale(recipient, settings.default_locale)):
+        if first["latitude"] is not None and first["longitude"] is not None:
+            await delivery.enqueue(  # the site on a map once, not once per day
+                tx, chat_id=recipient["id"], dedupe_key=f"{key}:venue", now=now,
+                method="sendVenue",
+                params={
+                    "latitude": first["latitude"], "longitude": first["longitude"],
+                    "title": first["site_name"], "address": entity_name(first, "entity_"),
+                },
+                deadline=deadline,
+            )
+        await delivery.enqueue(
+            tx, chat_id=recipient["id"], dedupe_key=key, now=now,
+            text=texts.series_text(rows, settings.timezone, now=now),
+            reply_markup=texts.series_keyboard(series_id, rows, now=now),
+            deadline=deadline,
+        )
+
+
+async def refresh_series_messages(
+    tx: Tx, settings: Settings, series_ids: Sequence[int], *, now: datetime
+) -> None:
+    """Days of these series closed on their own (expired): each series message is edited to say
+    so, keeping the buttons of the days still open; one not sent yet and with nothing left open
+    is withdrawn (with its map)."""
+    for series_id in series_ids:
+        key = f"series:{series_id}"
+        sent = await db.outbox_by_key(tx, key)
+        if sent is None:
+            continue
+        rows = await db.series_assignments(tx, series_id)
+        still_open = [row for row in rows if texts.series_day_open(row, now)]
+        if sent["status"] == "pending":
+            if not still_open:
+                await db.cancel_pending_outbox_row(tx, sent["id"])
+                await db.cancel_pending_outbox(tx, [f"{key}:venue"])
+            continue
+        if sent["status"] != "sent" or not sent["message_id"]:
+            continue
+        positions = {
+            row["id"]: await db.waitlist_position(tx, row["id"])
+            for row in rows if row["status"] == Status.WAITLISTED
+        }
+        with use_locale(user_locale(rows[0], settings.default_locale)):
+            text = texts.series_text(rows, settings.timezone, now=now, positions=positions)
+            keyboard = texts.series_keyboard(series_id, rows, now=now)
+        await delivery.enqueue(
+            tx, chat_id=sent["chat_id"], dedupe_key=f"{key}:v{len(rows) - len(still_open)}",
+            now=now, method="editMessageText", params={"message_id": sent["message_id"]},
+            text=text, reply_markup=keyboard,
+        )
 
 
 # -- taking a place ------------------------------------------------------------------------------
@@ -761,6 +871,84 @@ async def take_calendar(
             return Outcome(ANSWERED, assignment)
         await db.mark_calendar_sent(tx, assignment_id, now=now)
         return Outcome(CALENDAR, assignment)
+
+
+# -- answering a series offer at once ------------------------------------------------------------
+
+
+async def _answer_series(
+    database: Database, settings: Settings, *, series_id: int, user_id: int, now: datetime,
+    take: bool,
+) -> SeriesOutcome:
+    async with database.transaction() as tx:
+        series = await db.get_series(tx, series_id)
+        if series is None:
+            return SeriesOutcome(UNKNOWN)
+        if series["volunteer_id"] != user_id:
+            return SeriesOutcome(NOT_YOURS)
+        days: list[Outcome] = []
+        for row in await db.series_assignments(tx, series_id):
+            if row["promoted_at"]:
+                continue  # asked again by a promotion of its own
+            if row["status"] == Status.EXPIRED:
+                days.append(Outcome(EXPIRED, row))
+                continue
+            if row["status"] != Status.OFFERED:
+                continue  # answered already
+            problem = await _offer_problem(tx, row, user_id, now)
+            if problem is None and take:
+                problem = await _eligibility_problem(tx, settings, user_id, row, now=now)
+                if problem is not None:
+                    problem = replace(problem, assignment=row)
+            if problem is not None:
+                days.append(problem)
+            elif take:
+                days.append(await _take_place(tx, settings, row, now=now))
+            else:
+                await db.mark_declined(tx, row["id"], now=now)
+                days.append(Outcome(DECLINED, row))
+        return SeriesOutcome(ANSWERED, series_id, tuple(days))
+
+
+async def accept_series(
+    database: Database, settings: Settings, *, series_id: int, user_id: int, now: datetime
+) -> SeriesOutcome:
+    """Accept all: every day still open is taken (or waitlisted, if it filled meanwhile), each by
+    the same rules as accepting that day alone, in one transaction."""
+    return await _answer_series(
+        database, settings, series_id=series_id, user_id=user_id, now=now, take=True
+    )
+
+
+async def decline_series(
+    database: Database, settings: Settings, *, series_id: int, user_id: int, now: datetime
+) -> SeriesOutcome:
+    """Decline all: every day still open is declined; days already taken stay taken."""
+    return await _answer_series(
+        database, settings, series_id=series_id, user_id=user_id, now=now, take=False
+    )
+
+
+async def take_series_calendar(
+    database: Database, *, series_id: int, user_id: int, now: datetime
+) -> tuple[str, list[Row]]:
+    """Add to calendar on a series message: the days taken (and still ahead), remembered like
+    take_calendar. (CALENDAR, rows), or (UNKNOWN | NOT_YOURS | ANSWERED, [])."""
+    async with database.transaction() as tx:
+        series = await db.get_series(tx, series_id)
+        if series is None:
+            return UNKNOWN, []
+        if series["volunteer_id"] != user_id:
+            return NOT_YOURS, []
+        taken = [
+            row for row in await db.series_assignments(tx, series_id)
+            if row["status"] in (Status.ACCEPTED, Status.CHECKED_IN)
+            and row["shift_status"] == "open" and row["need_status"] == "approved"
+            and db.moment(row["ends_at"]) > now
+        ]
+        for row in taken:
+            await db.mark_calendar_sent(tx, row["id"], now=now)
+        return (CALENDAR, taken) if taken else (ANSWERED, [])
 
 
 # -- the waitlist --------------------------------------------------------------------------------

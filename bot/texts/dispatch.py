@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bot import matching
 from bot.assignments import Status
-from bot.i18n import N_, _, format_datetime, format_time, isolate, ltr
+from bot.i18n import N_, _, format_datetime, format_time, isolate, ltr, ngettext
 from bot.operations import attendance, dispatch
 from bot.texts import Row, shift_when, short_reason
 
@@ -82,6 +82,35 @@ def problem_text(outcome: dispatch.Outcome) -> str:
         if status == Status.CANCELLED:
             return _("You cancelled this place earlier.")
     return _("This button is no longer active.")
+
+
+def series_summary(outcome: dispatch.SeriesOutcome) -> tuple[str, bool]:
+    """What Accept all or Decline all did, short enough for a button's answer (200
+    characters), and whether it deserves an alert (something did not go as asked)."""
+    taken = outcome.count(dispatch.ACCEPTED)
+    waiting = outcome.count(dispatch.WAITLISTED)
+    declined = outcome.count(dispatch.DECLINED)
+    refused = len(outcome.days) - taken - waiting - declined
+    if not outcome.days:
+        return _("You have answered every day already."), False
+    parts = []
+    if taken:
+        parts.append(ngettext("Accepted {n} day.", "Accepted {n} days.", taken).format(n=ltr(taken)))
+    if declined:
+        parts.append(ngettext("Declined {n} day.", "Declined {n} days.", declined).format(n=ltr(declined)))
+    if waiting:
+        parts.append(ngettext(
+            "{n} day had filled up: you are on its waitlist.",
+            "{n} days had filled up: you are on their waitlists.", waiting,
+        ).format(n=ltr(waiting)))
+    if refused:
+        first = next(day for day in outcome.days if day.kind not in (
+            dispatch.ACCEPTED, dispatch.WAITLISTED, dispatch.DECLINED))
+        parts.append(ngettext(
+            "{n} day was not answered: {reason}",
+            "{n} days were not answered: {reason}", refused,
+        ).format(n=ltr(refused), reason=problem_text(first)))
+    return " ".join(parts), bool(waiting or refused)
 
 
 INELIGIBLE_TEXTS = {
