@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,9 @@ DOMAIN = "messages"
 RTL_LOCALES = frozenset({"ar", "fa", "ur"})
 
 _current_locale: ContextVar[str] = ContextVar("aoun_locale", default="ar")
+# The office's date for the update being handled (set with the locale, from the injected clock):
+# what example dates in prompts and date errors are computed from.
+_current_today: ContextVar[date | None] = ContextVar("aoun_today", default=None)
 
 
 def N_(message: str) -> str:
@@ -166,6 +169,29 @@ def to_hijri(day: date) -> Hijri:
     return Gregorian(day.year, day.month, day.day).to_hijri()
 
 
+def set_today(day: date | None) -> None:
+    """Bind the office's date for the rest of this update (with the locale, once per update)."""
+    _current_today.set(day)
+
+
+def get_today() -> date | None:
+    return _current_today.get()
+
+
+EXAMPLE_DAYS_AHEAD = 14
+
+
+def example_date(today: date, days_ahead: int = EXAMPLE_DAYS_AHEAD) -> tuple[str, str]:
+    """One day `days_ahead` after `today`, typed both ways: ("1447-12-20", "2026-06-06") name the
+    same day (Umm al-Qura), so an example copied from a prompt is accepted, and means what it says."""
+    day = today + timedelta(days=days_ahead)
+    try:
+        hijri = to_hijri(day)
+    except (OverflowError, ValueError):
+        return ltr(day.isoformat()), ltr(day.isoformat())
+    return ltr(f"{hijri.year}-{hijri.month:02d}-{hijri.day:02d}"), ltr(day.isoformat())
+
+
 def format_date(day: date) -> str:
     """`Sunday 7 Dhu al-Hijjah 1447 AH (24 May 2026)` in the current locale."""
     try:
@@ -215,6 +241,8 @@ def format_short_date(day: date) -> str:
 # -- parsing what people type ---------------------------------------------------------------------
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Direction marks and isolates a copied example or a pasted date carries (the bot's own ltr()).
+_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _HIJRI_MARKERS = re.compile(r"(هـ|ه|AH|A\.H\.|H)\s*$", re.IGNORECASE)
 _GREGORIAN_MARKERS = re.compile(r"(م|AD|A\.D\.|G|CE)\s*$", re.IGNORECASE)
 
@@ -237,10 +265,14 @@ class DateInputError(ValueError):
             )
         if self.code == "time":
             return _("Please type a time like 08:00 or 14:30 (24-hour clock).")
+        today = get_today()
+        if today is None:
+            return _("Please type the date as year-month-day, in Hijri or Gregorian.")
+        hijri, gregorian = example_date(today)
         return _(
             "Please type the date as year-month-day, in Hijri or Gregorian, "
-            "for example 1447-12-08 or 2026-05-24."
-        )
+            "for example {hijri} or {gregorian}."
+        ).format(hijri=hijri, gregorian=gregorian)
 
 
 def normalize_digits(text: str) -> str:
@@ -255,7 +287,7 @@ def parse_date(text: str) -> date:
     and `-`, `/`, `.` or spaces between the parts. The year tells the calendar apart (1343-1500
     Hijri, 1900-2100 Gregorian); a trailing هـ/AH or م/AD makes it explicit.
     """
-    cleaned = normalize_digits(text or "").strip().replace("\u200f", "").replace("\u200e", "")
+    cleaned = _INVISIBLE.sub("", normalize_digits(text or "")).strip()
     calendar = None
     if _HIJRI_MARKERS.search(cleaned):
         calendar, cleaned = "hijri", _HIJRI_MARKERS.sub("", cleaned).strip()
@@ -295,7 +327,7 @@ def parse_date(text: str) -> date:
 
 def parse_time(text: str) -> time:
     """`08:00`, `8`, `8:30`, `2 pm`, `2 م`, `١٤:٣٠` -> time."""
-    cleaned = normalize_digits(text or "").strip().lower().replace(".", ":")
+    cleaned = _INVISIBLE.sub("", normalize_digits(text or "")).strip().lower().replace(".", ":")
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|ص|م|صباحا|مساء|مساءً|صباحًا)?", cleaned)
     if not match:
         raise DateInputError("time")

@@ -4,7 +4,9 @@ update: extract `_()`, `N_()` and `ngettext()` from bot/ into locales/messages.p
 every locales/<lang>/LC_MESSAGES/messages.po (English is the source language, so its entries are
 filled with the source text), with fixed header dates and no line numbers so that branches merge.
 check: list entries that still lack a translation, whose placeholders differ from the source,
-or whose catalog's Plural-Forms header disagrees with CLDR's plural rules; exit 1 if any.
+whose catalog's Plural-Forms header disagrees with CLDR's plural rules, or that put a number
+before a countable noun without ngettext ("{slots} volunteers": Arabic needs six forms); exit 1
+if any.
 """
 
 from __future__ import annotations
@@ -32,6 +34,24 @@ SOURCE_LOCALE = "en"
 # CLDR's plural categories, in the order gettext numbers a catalog's forms.
 CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
 PLURAL_CHECK_RANGE = range(0, 1001)
+# A placeholder followed by a countable noun (at most one adjective between) in a msgid that is
+# not a plural entry: "{n} accepted volunteers", "{high} characters". A heuristic: placeholders
+# that are not counts ("{site} for the shifts") fall outside it because no adjective is allowed
+# there; a sentence it catches wrongly goes in COUNT_ALLOWED with the reason.
+COUNTABLE_NOUNS = (
+    "volunteers?|places?|seats?|days?|minutes?|hours?|characters?|years?|shifts?|"
+    "representatives?|needs?|offers?|cancellations?|stars?|messages?|entries|people|persons?|"
+    "weeks?|months?|rows?|users?|recipients?|members?|sessions?|lectures?|certificates?|"
+    "invitations?|words?|times|points?|volunteer|coordinators?|admins?"
+)
+COUNT_ADJECTIVES = "accepted|more|new|open|late|active|paused|free|other|unanswered|left"
+COUNTED = re.compile(
+    rf"\{{(\w+)\}}\s+(?:(?:{COUNT_ADJECTIVES})\s+)?(?:{COUNTABLE_NOUNS})\b", re.IGNORECASE
+)
+COUNT_ALLOWED: frozenset[str] = frozenset({
+    # "{icon} Need {id}": the icon is not a number.
+    "{icon} Need {id}: {title}",
+})
 
 
 def cldr_plural_forms(locale: str) -> str:
@@ -58,6 +78,13 @@ def _placeholders(text: object) -> set[str]:
         return {name for _lit, name, _spec, _conv in string.Formatter().parse(str(text or "")) if name is not None}
     except ValueError:
         return {"<unbalanced braces>"}
+
+
+def uncounted(msgid: str) -> list[str]:
+    """The "{n} nouns" of a singular msgid that should be an ngettext entry (empty when fine)."""
+    if msgid in COUNT_ALLOWED:
+        return []
+    return [match.group(0) for match in COUNTED.finditer(msgid)]
 
 
 def _set_plural_header(catalog: Catalog, locale: str) -> None:
@@ -145,6 +172,9 @@ def check() -> int:
         for message in catalog:
             if not message.id:
                 continue
+            if locale == SOURCE_LOCALE and isinstance(message.id, str) and uncounted(message.id):
+                missing += 1
+                print(f"a count without ngettext ({uncounted(message.id)}): {message.id!r}")
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if not all(strings) or message.fuzzy:
                 missing += 1

@@ -11,7 +11,7 @@ import calendar
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.i18n import _
+from bot.i18n import _, ngettext
 
 TRAINING, LECTURE = "training", "lecture"
 KINDS = (TRAINING, LECTURE)
@@ -32,7 +32,10 @@ class TrainingInputError(ValueError):
     def message(self) -> str:
         code = self.code
         if code == "text":
-            return _("Please type a shorter text (at most {n} characters).").format(n=MAX_TITLE)
+            return ngettext(
+                "Please type a shorter text (at most {n} character).",
+                "Please type a shorter text (at most {n} characters).", MAX_TITLE,
+            ).format(n=MAX_TITLE)
         if code == "empty":
             return _("Please type some text.")
         if code == "link":

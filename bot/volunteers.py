@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import phonenumbers
 
 from bot.catalog import LANGUAGES, PERIODS, SPECIALTIES, Item
-from bot.i18n import _, normalize_digits, use_locale
+from bot.i18n import _, ngettext, normalize_digits, use_locale
 
 MAX_VOLUNTEER_AGE = 90
 NAME_MIN_CHARS, NAME_MAX_CHARS = 3, 80
@@ -60,7 +60,10 @@ class VolunteerInputError(ValueError):
                 "number, or type it."
             )
         if code == "too_young":
-            return _("Sorry, volunteers must be at least {age} years old.").format(**self.values)
+            return ngettext(
+                "Sorry, volunteers must be at least {age} year old.",
+                "Sorry, volunteers must be at least {age} years old.", int(self.values["age"]),
+            ).format(**self.values)
         if code == "too_old":
             return _("Please check the year: that date gives an age above {age}.").format(**self.values)
         if code == "future":

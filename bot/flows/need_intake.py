@@ -36,6 +36,7 @@ from bot.i18n import (
     N_,
     DateInputError,
     _,
+    example_date,
     format_date,
     ltr,
     ngettext,
@@ -142,11 +143,18 @@ def _rule_message(error: NeedRuleError, draft: Mapping[str, Any]) -> str:
         "not_number": _("Please type a whole number from {low} to {high}, in digits."),
         "out_of_range": _("Please type a number from {low} to {high}."),
         "first_in_past": _("The first day cannot be in the past. Please type today's date or a later one."),
-        "first_too_far": _("The first day must be within {days} days from today."),
+        "first_too_far": ngettext(
+            "The first day must be within {days} day from today.",
+            "The first day must be within {days} days from today.",
+            int(str(details.get("days", 0))),
+        ),
         "last_before_first": _("The last day cannot be before the first day ({first})."),
-        "range_too_long": _(
+        "range_too_long": ngettext(
+            "A need can cover at most {days} day. Please choose an earlier last day, and post "
+            "another need for the rest.",
             "A need can cover at most {days} days. Please choose an earlier last day, and post "
-            "another need for the rest."
+            "another need for the rest.",
+            int(str(details.get("days", 0))),
         ),
         "end_equals_start": _("The end time must be different from the start time."),
     }
@@ -222,7 +230,10 @@ def _length(field: str, low: int, high: int) -> Any:
     def take(draft: dict[str, Any], message: Message, env: Env) -> Answer:
         text = _clean(message.text)
         if not low <= len(text) <= high:
-            return steps.error(_("Please type between {low} and {high} characters.").format(low=low, high=high))
+            return steps.error(ngettext(
+                "Please type between {low} and {high} character.",
+                "Please type between {low} and {high} characters.", high,
+            ).format(low=low, high=high))
         draft[field] = text
         return DONE
 
@@ -292,10 +303,11 @@ def _number(field: str, low: int, high: int) -> Any:
 
 
 def _ask_first_day(draft: dict[str, Any], env: Env) -> tuple[str, None]:
+    hijri, gregorian = example_date(env.today, 7)
     return _footer(_(
-        "What is the first day? Type the date in Hijri or Gregorian, for example 1447-12-01 "
-        "or 2026-05-18."
-    )), None
+        "What is the first day? Type the date in Hijri or Gregorian, for example {hijri} "
+        "or {gregorian}."
+    ).format(hijri=hijri, gregorian=gregorian)), None
 
 
 def _take_first_day(draft: dict[str, Any], message: Message, env: Env) -> Answer:
@@ -308,9 +320,12 @@ def _take_first_day(draft: dict[str, Any], message: Message, env: Env) -> Answer
 
 
 def _ask_last_day(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:
-    return _footer(_(
+    return _footer(ngettext(
         "And the last day? Type it the same way, or tap “Same day” if the need is for one "
-        "day only. A need covers at most {days} days."
+        "day only. A need covers at most {days} day.",
+        "And the last day? Type it the same way, or tap “Same day” if the need is for one "
+        "day only. A need covers at most {days} days.",
+        MAX_DAYS,
     ).format(days=MAX_DAYS)), kit.markup([kit.button(_("Same day"), SAME_DAY.data())])
 
 
@@ -432,7 +447,10 @@ def _ask_notes(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMark
 
 def _take_notes(draft: dict[str, Any], message: Message, env: Env) -> Answer:
     if len(_clean(message.text)) > NOTES_MAX:
-        return steps.error(_("The notes are too long: at most {high} characters, please.").format(high=NOTES_MAX))
+        return steps.error(ngettext(
+            "The notes are too long: at most {high} character, please.",
+            "The notes are too long: at most {high} characters, please.", NOTES_MAX,
+        ).format(high=NOTES_MAX))
     draft["notes"] = (message.text or "").strip()
     return DONE
 

@@ -259,7 +259,7 @@ async def roster(update: Update, context: Context) -> None:
     lines = [
         _("Roster of “{title}” at {site}").format(title=isolate(shift["title"]), site=isolate(shift["site_name"])),
         shift_when(shift, context.settings.timezone),
-        _("{accepted} of {slots} places taken.").format(accepted=shift["accepted"], slots=shift["slots"]),
+        _("Places taken: {accepted} of {slots}.").format(accepted=shift["accepted"], slots=shift["slots"]),
         "",
     ]
     if not people:
