@@ -172,9 +172,15 @@ def check() -> int:
         for message in catalog:
             if not message.id:
                 continue
-            if locale == SOURCE_LOCALE and isinstance(message.id, str) and uncounted(message.id):
+            if (
+                locale == SOURCE_LOCALE and isinstance(message.id, str) and message.id in in_code
+                and uncounted(message.id)
+            ):
                 missing += 1
-                print(f"a count without ngettext ({uncounted(message.id)}): {message.id!r}")
+                print(
+                    f"a count without ngettext ({uncounted(message.id)}; use ngettext, or say why "
+                    f"in COUNT_ALLOWED of bot/i18n_tool.py): {message.id!r}"
+                )
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if not all(strings) or message.fuzzy:
                 missing += 1
