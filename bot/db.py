@@ -870,7 +870,7 @@ async def erase_traces(tx: Tx, user_id: int, *, now: datetime) -> None:
     they typed, messages to them still queued or kept as sent, and their saved conversations."""
     await tx.execute("UPDATE users SET first_name = '', username = NULL WHERE id = ?", (user_id,))
     await tx.execute(
-        "UPDATE assignments SET decline_reason = NULL,"
+        "UPDATE assignments SET decline_reason = NULL, no_show_reason = NULL,"
         " cancel_reason = CASE WHEN cancel_reason = 'volunteer_deleted' THEN cancel_reason END"
         " WHERE volunteer_id = ?",
         (user_id,),
@@ -1464,12 +1464,13 @@ async def get_shift(conn: Queryable, shift_id: int) -> Row | None:
 async def shift_roster(
     conn: Queryable, shift_id: int, *, limit: int, offset: int
 ) -> list[Row]:
-    """Volunteers holding a place on the shift: name, phone, status."""
+    """Volunteers who took a place on the shift, whatever came of it (a no-show too, so that the
+    roster and its attendance agree): name, phone, status, the no-show's reason."""
     return await conn.fetchall(
-        "SELECT a.volunteer_id, a.status, v.full_name, v.phone, u.first_name"
+        "SELECT a.volunteer_id, a.status, a.no_show_reason, v.full_name, v.phone, u.first_name"
         " FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
-        f" WHERE a.shift_id = ? AND a.status IN {_FILLED}"
+        f" WHERE a.shift_id = ? AND a.status IN {status_in(ROSTER)}"
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
         (shift_id, limit, offset),
     )
@@ -1596,6 +1597,26 @@ async def open_shifts_for_volunteer(
         " ORDER BY s.starts_at, s.id LIMIT ?",
         (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
     )
+
+
+_FINISHED_WHERE = (
+    " WHERE n.status IN ('approved', 'closed') AND EXISTS (SELECT 1 FROM shifts s"
+    " WHERE s.need_id = n.id AND s.status != 'cancelled') AND NOT EXISTS (SELECT 1 FROM shifts s"
+    " WHERE s.need_id = n.id AND s.status = 'open' AND s.ends_at > ?)"
+)
+
+
+async def list_finished_needs(
+    conn: Queryable, *, now: datetime, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """Approved or closed needs whose shifts have all ended, the latest first: /needs's
+    "finished" filter, where attendance can still be corrected."""
+    rows = await conn.fetchall(
+        f"{_NEED_SELECT}{_FINISHED_WHERE} ORDER BY n.last_day DESC, n.id DESC LIMIT ? OFFSET ?",
+        (ts(now), limit, offset),
+    )
+    total = await conn.fetchval(f"SELECT COUNT(*) FROM needs n{_FINISHED_WHERE}", (ts(now),))
+    return rows, int(total)
 
 
 # ================================================================================================
@@ -2030,13 +2051,33 @@ async def attendance_roster(
 ) -> list[Row]:
     """Who holds a place on the shift and what came of it, in the order they took it."""
     return await conn.fetchall(
-        "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, v.full_name, v.phone,"
-        " u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+        "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, a.no_show_reason, v.full_name,"
+        " v.phone, u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.shift_id = ? AND a.status IN ({_marks(ATTENDANCE_STATUSES)})"
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
         (shift_id, *ATTENDANCE_STATUSES, limit, offset),
     )
+
+
+async def roster_counts(conn: Queryable, shift_id: int) -> dict[str, int]:
+    """How many places of the shift are in each roster status (accepted, checked_in, completed,
+    no_show): what its roster says in numbers."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM assignments"
+        f" WHERE shift_id = ? AND status IN {status_in(ROSTER)} GROUP BY status",
+        (shift_id,),
+    )
+    return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+async def set_no_show_reason(tx: Tx, assignment_id: int, reason: str) -> bool:
+    """Why the volunteer did not come (only while the place is a no-show)."""
+    cursor = await tx.execute(
+        "UPDATE assignments SET no_show_reason = ? WHERE id = ? AND status = 'no_show'",
+        (reason, assignment_id),
+    )
+    return cursor.rowcount == 1
 
 
 async def volunteer_shift_list(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:

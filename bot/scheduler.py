@@ -12,6 +12,7 @@ and loses nothing:
   latecancel:<assignment>:<time>:<recipient>       late cancellations (sent by dispatch.cancel)
   checkin:<assignment>                             "tap Check in" (CHECKIN_LEAD before the start)
   thanks:<assignment>                              the thank-you once a shift is completed
+  noshow:<assignment>                              the kind word to a no-show (with "what happened")
 """
 
 from __future__ import annotations
@@ -501,6 +502,9 @@ async def settle_attendance(
                 if await db.set_attendance(
                     tx, row["id"], expected="accepted", status="no_show", now=now
                 ):
+                    settled = await db.get_assignment(tx, row["id"])
+                    assert settled is not None
+                    await attendance.tell_no_show(tx, settings, settled, now=now)
                     report.no_shows += 1
         if len(rows) < BATCH:
             return

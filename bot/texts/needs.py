@@ -21,7 +21,7 @@ from bot.i18n import (
     ngettext,
 )
 from bot.needs import Fill, is_overnight
-from bot.texts import Row, display_name, moment_of
+from bot.texts import Row, display_name, moment_of, short_reason
 
 
 class NeedFields(Row, Protocol):
@@ -188,6 +188,42 @@ def fill_summary(shifts: Sequence[Row], now: datetime) -> str:
     if at_risk:
         text += " · " + ngettext("⚠️ {n} at risk", "⚠️ {n} at risk", at_risk).format(n=at_risk)
     return text
+
+
+def roster_count_text(slots: int, counts: dict[str, int], *, started: bool, ended: bool) -> str:
+    """What a shift's roster says in numbers. Before the start: places taken. Once it has
+    started, who came and who did not, so the count and the attendance agree: a no-show took
+    a place, but did not fill it."""
+    waiting = counts.get("accepted", 0)
+    present = counts.get("checked_in", 0) + counts.get("completed", 0)
+    absent = counts.get("no_show", 0)
+    if not started:
+        return _("Places taken: {accepted} of {slots}.").format(accepted=waiting + present, slots=slots)
+    parts = [
+        (ngettext("{n} served", "{n} served", present) if ended
+         else ngettext("{n} present", "{n} present", present)).format(n=present)
+    ]
+    if waiting:
+        parts.append(ngettext("{n} not checked in", "{n} not checked in", waiting).format(n=waiting))
+    if absent:
+        parts.append(ngettext("{n} no-show", "{n} no-shows", absent).format(n=absent))
+    return ngettext(
+        "{slots} place: {counts}.", "{slots} places: {counts}.", slots
+    ).format(slots=slots, counts=_(", ").join(parts))
+
+
+def roster_status(person: Row) -> str:
+    """A roster line's attendance, once the shift has started (a no-show with their reason)."""
+    status = person["status"]
+    if status == "checked_in":
+        return _("📍 checked in")
+    if status == "completed":
+        return _("✅ completed")
+    if status == "no_show":
+        reason = person["no_show_reason"]
+        absent = _("❌ absent")
+        return f"{absent} ({isolate(short_reason(_(reason)))})" if reason else absent
+    return _("⏳ not checked in")
 
 
 def decider_id(need: Row) -> int | None:

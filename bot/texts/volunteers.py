@@ -192,6 +192,27 @@ def service_text(record: ServiceRecord) -> str:
     return join_list([text, *extras])
 
 
+def reliability_text(record: ServiceRecord) -> str:
+    """`Reliability: 5 shifts served, 1 no-show, 0 late cancellations (came to 5 of 6)`: each
+    counted, zeros too, so that a coordinator reads a clean record as one."""
+    parts = [
+        ngettext("{count} shift served", "{count} shifts served", record.completed).format(
+            count=record.completed
+        ),
+        ngettext("{count} no-show", "{count} no-shows", record.no_shows).format(count=record.no_shows),
+        ngettext(
+            "{count} late cancellation", "{count} late cancellations", record.late_cancels
+        ).format(count=record.late_cancels),
+    ]
+    text = _("Reliability: {record}").format(record=join_list(parts))
+    taken = record.completed + record.no_shows
+    if taken:
+        text += " " + ngettext(
+            "(came to {came} of {taken} shift)", "(came to {came} of {taken} shifts)", taken
+        ).format(came=record.completed, taken=taken)
+    return text
+
+
 def not_registered() -> str:
     return _("You have not registered as a volunteer yet. Send /register to begin.")
 
@@ -263,6 +284,7 @@ def card_text(
         _("Registered on {date}").format(date=format_date(registered.astimezone(tz).date())),
         "",
         _("Service: {record}").format(record=service_text(record)),
+        reliability_text(record),
     ]
     return "\n".join(lines)
 
