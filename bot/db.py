@@ -614,6 +614,15 @@ async def audit(
     return int(cursor.lastrowid or 0)
 
 
+async def audit_exists(tx: Queryable, *, action: str, actor_id: int, target_id: int | str) -> bool:
+    """Whether this person already has an audit row of `action` about `target_id`."""
+    row = await tx.fetchone(
+        "SELECT 1 FROM audit_log WHERE action = ? AND actor_id = ? AND target_id = ? LIMIT 1",
+        (action, actor_id, str(target_id)),
+    )
+    return row is not None
+
+
 async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> list[Row]:
     """Newest first, with the actor's `actor_name` and `actor_username` when known."""
     return await conn.fetchall(
@@ -719,7 +728,7 @@ async def _write_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetim
     await tx.execute(
         "UPDATE volunteers SET full_name = ?, search_name = ?, phone = ?, phone_verified = ?,"
         " gender = ?, birth_date = ?, city = ?, available_from = ?, available_until = ?,"
-        " updated_at = ? WHERE user_id = ?",
+        " other_language = ?, updated_at = ? WHERE user_id = ?",
         (
             profile.full_name,
             search_key(profile.full_name),
@@ -730,6 +739,7 @@ async def _write_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetim
             profile.city,
             profile.available_from.isoformat() if profile.available_from else None,
             profile.available_until.isoformat() if profile.available_until else None,
+            profile.other_language if "other" in profile.languages and profile.other_language else None,
             ts(now),
             user_id,
         ),
@@ -851,7 +861,7 @@ async def erase_volunteer(tx: Tx, user_id: int, *, now: datetime) -> bool:
     await tx.execute(
         "UPDATE volunteers SET full_name = NULL, search_name = NULL, phone = NULL,"
         " phone_verified = 0, gender = NULL, birth_date = NULL, city = NULL,"
-        " available_from = NULL, available_until = NULL, paused_until = NULL,"
+        " available_from = NULL, available_until = NULL, paused_until = NULL, other_language = NULL,"
         " status = 'deleted', deleted_at = ?, updated_at = ? WHERE user_id = ?",
         (ts(now), ts(now), user_id),
     )
@@ -1051,6 +1061,15 @@ async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> d
     for row in rows:
         found.setdefault(int(row[0]), []).append(row[1])
     return found
+
+
+async def volunteer_with_phone(conn: Queryable, phone: str, *, other_than: int) -> Row | None:
+    """Another live volunteer who registered this number (E.164), if any."""
+    return await conn.fetchone(
+        "SELECT user_id, full_name FROM volunteers WHERE phone = ? AND user_id != ?"
+        " AND status != 'deleted' ORDER BY user_id LIMIT 1",
+        (phone, other_than),
+    )
 
 
 # ================================================================================================

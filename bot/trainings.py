@@ -11,6 +11,7 @@ import calendar
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from bot.answers import strip_bidi_controls
 from bot.i18n import _, ngettext
 
 TRAINING, LECTURE = "training", "lecture"
@@ -76,7 +77,7 @@ def expiring_soon(expiry: datetime | None, now: datetime, within: timedelta = EX
 
 
 def check_text(text: str | None, limit: int = MAX_TITLE) -> str:
-    cleaned = " ".join((text or "").split())
+    cleaned = strip_bidi_controls(text or "")  # a reversing mark in a title reverses the list
     if not cleaned:
         raise TrainingInputError("empty")
     if len(cleaned) > limit:

@@ -38,3 +38,87 @@ async def test_a_badly_typed_date_gets_an_example_from_today(bot: BotHarness) ->
     calls = await bot.text(person, "next week")
     hijri, gregorian = _example_pair(bot.texts(calls).split("\n\n")[0])
     assert parse_date(hijri) == parse_date(gregorian) > bot.clock.now().date()
+
+
+# -- answers as people type them ----------------------------------------------------------------
+
+
+async def test_a_registration_typed_from_start_to_end_in_arabic(bot: BotHarness) -> None:
+    muna = bot.user(511, "منيرة", "ar")
+    await bot.command(muna, "/register")
+    calls = await bot.text(muna, "نعم")  # the consent notice, typed
+    assert "ما اسمك الكامل" in bot.texts(calls)
+    calls = await bot.text(muna, "\u202eمنيرة بنت عبد الله بن عبد الرحمن آل الشيخ")  # 8 words, a reversing mark
+    assert "جوال" in bot.texts(calls)
+    await bot.text(muna, "0551234567")
+    calls = await bot.text(muna, "أنثى")
+    assert "✅ الجنس: أنثى" in bot.texts(calls)
+    await bot.text(muna, "1416-05-20")
+    calls = await bot.text(muna, "1447-12-08 هـ")  # a date is not a city
+    assert "يبدو هذا تاريخًا أو رقمًا" in bot.texts(calls)
+    await bot.text(muna, "قباء")  # the catalog's area, by name
+    calls = await bot.text(muna, "العربية ولغة أخرى")
+    assert "لم أتعرّف على" in bot.texts(calls)  # «لغة أخرى» inside a list is not one language
+    calls = await bot.text(muna, "العربية، الأردية")
+    assert "اللغات" in bot.texts(calls)
+    await bot.text(muna, "الترجمة")
+    await bot.press(muna, "reg:av:any")
+    calls = await bot.text(muna, "لا")  # no date limits
+    assert calls[-1].buttons  # the summary, with Confirm
+    draft = bot.app.user_data[muna.id]["reg"]
+    assert draft["_step"] == "summary"
+    assert draft["full_name"] == "منيرة بنت عبد الله بن عبد الرحمن آل الشيخ"
+    assert (draft["gender"], draft["city"], draft["languages"], draft["specialties"]) == (
+        "female", "quba", ["ar", "ur"], ["translation"]
+    )
+    assert draft["available_from"] is None and draft["phone"] == "+966551234567"
+
+
+async def test_other_language_asks_which_and_keeps_it(bot: BotHarness) -> None:
+    from tests.test_registration_flow import reach
+
+    ali = bot.user(512, "Ali", "en")
+    await reach(bot, ali, "languages")
+    calls = await bot.text(ali, "Other language")
+    assert "Which other language do you speak?" in calls[-1].text
+    calls = await bot.text(ali, "Swahili")
+    assert "Languages: Swahili" in bot.texts(calls)
+    await bot.text(ali, "Relief")
+    await bot.press(ali, "reg:av:any")
+    await bot.press(ali, "reg:sf:none")
+    await bot.press(ali, "reg:ok")
+    row = await bot.db.fetchone("SELECT other_language FROM volunteers WHERE user_id = 512")
+    assert row["other_language"] == "Swahili"
+
+
+async def test_a_phone_another_volunteer_registered_is_refused_and_the_office_sees_it(bot: BotHarness) -> None:
+    from tests.test_registration_flow import reach
+
+    await create_volunteer(bot.db, 520, full_name="Omar Saleh", phone="+966551112233")
+    ali = bot.user(513, "Ali", "en")
+    await reach(bot, ali, "phone")
+    calls = await bot.text(ali, "055 111 2233")
+    assert "This number is already registered by another volunteer" in bot.texts(calls)
+    assert "Your mobile number" in calls[-1].text
+    assert "phone" not in bot.app.user_data[ali.id]["reg"]
+    await bot.text(ali, "055 111 2233")  # again: one audit row for the office
+    rows = await bot.db.fetchall("SELECT actor_id, target_id FROM audit_log WHERE action = 'volunteer.phone_clash'")
+    assert [(r["actor_id"], r["target_id"]) for r in rows] == [(513, "520")]
+    calls = await bot.text(ali, "0559998877")
+    assert "Are you male or female?" in calls[-1].text
+
+
+async def test_a_site_from_a_pasted_maps_link_is_shown_back(bot: BotHarness) -> None:
+    from tests.factories import create_entity
+    from tests.factories_needs import answer, intake_steps
+
+    await create_entity(bot.db, reps=(601,))
+    rep = bot.user(601, "Rep", "en")
+    steps = intake_steps(location=None)
+    for step in steps[: steps.index(("press", "ni:skip"))]:
+        await answer(bot, rep, step)
+    calls = await bot.text(rep, "https://www.google.com/maps/place/Quba/@24.43,39.61,17z/data=!3d24.4393!4d39.6172")
+    assert "📍 The site's point: 24.43930, 39.61720" in calls[-1].text
+    assert "https://maps.google.com/?q=24.439300,39.617200" in calls[-1].text
+    calls = await bot.text(rep, "24.4936, 39.5905")  # not taken by the radius question
+    assert "Please type a whole number" in calls[-1].text

@@ -14,6 +14,7 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import catalog, db
+from bot.answers import strip_bidi_controls
 from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.flows import kit
@@ -119,7 +120,7 @@ async def receive_text(update: Update, context: Context) -> object:
     """A typed name or contact: check it, then ask the next question or save."""
     draft = _draft(context)
     step = _step(context)
-    text = " ".join((kit.message_of(update).text or "").split())
+    text = strip_bidi_controls(kit.message_of(update).text or "")
     if step == KIND:
         return await _ask(update, context, KIND, _("Please choose one of the buttons."))
     if step in (NAME_AR, NAME_EN):

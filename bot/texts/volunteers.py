@@ -79,7 +79,10 @@ def show_city(d: Mapping[str, Any]) -> str:
 
 
 def show_languages(d: Mapping[str, Any]) -> str:
-    return join_list([label(LANGUAGES, c) for c in d.get("languages") or []]) or "—"
+    other = d.get("other_language")
+    return join_list([
+        isolate(other) if c == "other" and other else label(LANGUAGES, c) for c in d.get("languages") or []
+    ]) or "—"
 
 
 def show_specialties(d: Mapping[str, Any]) -> str:
