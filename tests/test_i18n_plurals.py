@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import LOCALES_DIR, ngettext, use_locale
-from bot.i18n_tool import CLDR_ORDER, plural_mismatches, uncounted
+from bot.i18n_tool import CLDR_ORDER, _source_messages, plural_mismatches, uncounted
 
 OLD_ARABIC_HEADER = (
     "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
@@ -70,7 +70,8 @@ def test_the_check_leaves_sentences_without_a_counted_noun(msgid: str) -> None:
 def test_no_catalog_entry_puts_a_number_before_a_noun_without_ngettext() -> None:
     with (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
         catalog = read_po(handle, locale="en")
-    assert [m.id for m in catalog if isinstance(m.id, str) and m.id and uncounted(m.id)] == []
+    in_code = _source_messages()  # a merge may leave entries no code uses until `i18n update`
+    assert [m.id for m in catalog if isinstance(m.id, str) and m.id in in_code and uncounted(m.id)] == []
 
 
 @pytest.mark.parametrize(
