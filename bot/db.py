@@ -583,6 +583,16 @@ async def users_by_id(conn: Queryable, user_ids: Sequence[int]) -> dict[int, Row
     return found
 
 
+async def get_user_as_reader(conn: Queryable, user_id: int) -> Row | None:
+    """A users row with the volunteer's gender (`volunteer_gender`, NULL for staff and people
+    not registered): what one update needs to know of its reader, in one read."""
+    return await conn.fetchone(
+        "SELECT u.*, v.gender AS volunteer_gender FROM users u LEFT JOIN volunteers v"
+        " ON v.user_id = u.id AND v.status != 'deleted' WHERE u.id = ?",
+        (user_id,),
+    )
+
+
 # ================================================================================================
 # audit_log: who did what to whom
 # ================================================================================================
@@ -1783,7 +1793,8 @@ ACTIVE_STATUSES = tuple(sorted(BUSY))
 
 _ASSIGNMENT_SELECT = (
     f"SELECT a.*, {_SHIFT_COLUMNS},"
-    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone"
+    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone,"
+    " v.gender AS volunteer_gender"
     " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
     " JOIN entities e ON e.id = n.entity_id JOIN users u ON u.id = a.volunteer_id"
     " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"

@@ -36,6 +36,10 @@ _current_locale: ContextVar[str] = ContextVar("aoun_locale", default="ar")
 # The office's date for the update being handled (set with the locale, from the injected clock):
 # what example dates in prompts and date errors are computed from.
 _current_today: ContextVar[date | None] = ContextVar("aoun_today", default=None)
+# The reader's stored gender ("male" | "female"; None when unknown: staff, representatives, people
+# not registered yet), for the strings that address them (G_).
+_current_gender: ContextVar[str | None] = ContextVar("aoun_gender", default=None)
+GENDERS = ("male", "female")
 
 
 def N_(message: str) -> str:
@@ -67,17 +71,61 @@ def set_locale(locale: str) -> None:
 
 
 @contextmanager
-def use_locale(locale: str) -> Iterator[None]:
-    """Render in another locale for a block, e.g. a message to another user."""
+def use_locale(locale: str, *, gender: str | None = None) -> Iterator[None]:
+    """Render in another locale for a block, e.g. a message to another user (addressed by
+    `gender` when known, else in the neutral phrasing: never in the current reader's gender)."""
     token = _current_locale.set(locale if locale in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0])
+    gender_token = _current_gender.set(gender if gender in GENDERS else None)
     try:
         yield
     finally:
+        _current_gender.reset(gender_token)
         _current_locale.reset(token)
+
+
+def set_reader_gender(gender: str | None) -> None:
+    """Bind the reader's stored gender for the rest of this update (with the locale)."""
+    _current_gender.set(gender if gender in GENDERS else None)
+
+
+def reader_gender() -> str | None:
+    return _current_gender.get()
+
+
+def row_gender(row: Any) -> str | None:
+    """A stored row's volunteer gender (`volunteer_gender` or `gender`), None when it has none."""
+    if row is None:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else ()
+    for key in ("volunteer_gender", "gender"):
+        if key in keys and row[key] in GENDERS:
+            return str(row[key])
+    return None
+
+
+@contextmanager
+def use_reader(row: Any, default: str) -> Iterator[None]:
+    """Render for the stored user of `row` (a users row, or one joined with the volunteer): in
+    their locale, addressed by their gender when the row carries it."""
+    with use_locale(user_locale(row, default), gender=row_gender(row)):
+        yield
 
 
 def _(message: str) -> str:
     return translations(get_locale()).ugettext(message)
+
+
+def G_(message: str, gender: str | None = None) -> str:
+    """A string that addresses the reader: «أنتِ مسجلة» to a woman, «أنتَ مسجل» to a man, and the
+    neutral msgid translation when the gender is not known. `gender` overrides the reader's
+    (e.g. the one just given at registration). `i18n update` adds the "male" and "female"
+    context entries of every G_ string to the catalogs."""
+    gender = gender if gender in GENDERS else reader_gender()
+    if gender is not None:
+        translated = str(translations(get_locale()).pgettext(gender, message))
+        if translated != message or get_locale() == "en":
+            return translated
+    return _(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:

@@ -128,11 +128,37 @@ def _tidy(path: Path, locale: str | None) -> None:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
 
 
+def _gendered_messages() -> set[str]:
+    """The msgids written with G_() (they address the reader)."""
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT / "bot"), keywords={"G_": None}
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _add_gendered(path: Path) -> None:
+    """Every G_() string also gets a "male" and a "female" entry (pgettext contexts), translated
+    as addressed to a man and to a woman; the entry without a context is the neutral phrasing."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for msgid in sorted(_gendered_messages()):
+        flags = ["python-brace-format"] if _placeholders(msgid) else []
+        for gender in ("male", "female"):
+            if catalog.get(msgid, context=gender) is None:
+                catalog.add(msgid, context=gender, flags=flags)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
+
+
 def update() -> int:
     _pybabel(
         "extract", "--no-location", "--sort-output", "-k", "N_", "-k", "ngettext:1,2", "-k", "P_:1c,2",
+        "-k", "G_",
         "--project", "Aoun", "--version", "1", "-w", "100", "-o", str(POT), str(ROOT / "bot"),
     )
+    _add_gendered(POT)
     _tidy(POT, None)
     for locale, path in _catalogs():
         _pybabel(
@@ -145,7 +171,7 @@ def update() -> int:
 
 def _source_messages() -> set[str]:
     """Every msgid the code uses now (singular ids for plurals)."""
-    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2), "P_": ((1, "c"), 2)}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2), "P_": ((1, "c"), 2), "G_": None}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT / "bot"), keywords=keywords

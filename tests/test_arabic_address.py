@@ -122,3 +122,52 @@ async def test_a_site_from_a_pasted_maps_link_is_shown_back(bot: BotHarness) -> 
     assert "https://maps.google.com/?q=24.439300,39.617200" in calls[-1].text
     calls = await bot.text(rep, "24.4936, 39.5905")  # not taken by the radius question
     assert "Please type a whole number" in calls[-1].text
+
+
+# -- address by gender --------------------------------------------------------------------------
+
+
+def test_g_picks_the_readers_form_and_the_neutral_one_when_unknown() -> None:
+    from bot.i18n import G_, use_locale
+
+    message = "You are already registered. Send /profile to see your profile."
+    with use_locale("ar", gender="female"):
+        assert G_(message) == "أنتِ مسجلة مسبقًا. أرسلي /profile لعرض ملفكِ."
+    with use_locale("ar", gender="male"):
+        assert G_(message) == "أنت مسجل مسبقًا. أرسل /profile لعرض ملفك."
+    with use_locale("ar"):
+        assert G_(message) == "التسجيل مكتمل من قبل. لعرض الملف: /profile."
+        assert G_(message, "female").startswith("أنتِ مسجلة")  # the gender just given wins
+    with use_locale("en", gender="female"):
+        assert G_(message) == message
+
+
+async def test_a_woman_and_a_man_are_each_addressed_as_themselves(bot: BotHarness) -> None:
+    await create_volunteer(bot.db, 531, full_name="منيرة سعد", gender="female", locale="ar")
+    await create_volunteer(bot.db, 532, full_name="خالد سعد", gender="male", locale="ar")
+    muna, khalid = bot.user(531, "منيرة", "ar"), bot.user(532, "خالد", "ar")
+    assert "أنتِ مسجلة متطوعةً" in bot.texts(await bot.command(muna, "/start"))
+    assert "أنت مسجل متطوعًا" in bot.texts(await bot.command(khalid, "/start"))
+    assert "أنتِ مسجلة مسبقًا" in bot.texts(await bot.command(muna, "/register"))
+    await bot.command(muna, "/pause")
+    assert "حتى ترسلي /resume" in bot.texts(await bot.press_label(muna, "⏸ حتى أرسل /resume"))
+    await bot.command(khalid, "/pause")
+    assert "حتى ترسل /resume" in bot.texts(await bot.press_label(khalid, "⏸ حتى أرسل /resume"))
+    calls = await bot.command(khalid, "/resume")
+    assert "أهلًا بعودتك" in bot.texts(calls)
+    assert "أنت نشط" in bot.texts(await bot.command(khalid, "/resume"))
+
+
+async def test_staff_and_people_not_registered_read_the_neutral_phrasing(bot: BotHarness) -> None:
+    from tests.factories_needs import add_staff
+
+    staff = await add_staff(bot, 541, "نورة", "ar")
+    text = bot.texts(await bot.command(staff, "/start"))
+    assert "من منسقي مكتب التطوع" in text and "أنت منسق" not in text
+    newcomer = bot.user(542, "سلمى", "ar")
+    await bot.command(newcomer, "/register")
+    await bot.press(newcomer, "reg:cn:y")
+    await bot.text(newcomer, "سلمى خالد العتيبي")
+    await bot.contact(newcomer, "966551230001")
+    calls = await bot.press(newcomer, "reg:gd:female")  # from here on she is addressed as a woman
+    assert "اكتبيه بالهجري أو الميلادي" in bot.texts(calls)

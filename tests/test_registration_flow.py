@@ -153,10 +153,10 @@ async def test_whole_flow_in_arabic_with_typed_answers(bot: BotHarness) -> None:
     await bot.press(fatima, "reg:gd:female")
     calls = await bot.text(fatima, "٢٠/٥/١٤١٦ هـ")  # Hijri, Arabic-Indic digits
     assert "✅ تاريخ الميلاد: " in calls[0].text and "1416" in calls[0].text
-    assert "أين تسكن" in calls[0].text
+    assert "أين تسكنين" in calls[0].text
     calls = await bot.text(fatima, "العوالي الشرقية")
     assert "العوالي الشرقية" in bot.texts(calls)
-    assert "ما اللغات التي تتحدثها" in bot.texts(calls)
+    assert "ما اللغات التي تتحدثينها" in bot.texts(calls)
     await bot.press(fatima, "reg:lg:ar")
     await bot.press(fatima, "reg:lg:done")
     calls = await bot.press(fatima, "reg:sp:info")

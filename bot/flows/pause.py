@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import db
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, DateInputError, _, example_date, format_date, parse_date
+from bot.i18n import G_, N_, DateInputError, _, example_date, format_date, parse_date
 from bot.operations import volunteers as operations
 from bot.volunteers import VolunteerInputError, check_pause_day, effective_status, pause_end
 
@@ -100,10 +100,10 @@ async def _pause(update: Update, context: Context, *, until: datetime | None) ->
     if not outcome.changed:
         text = _("Your volunteer status has changed meanwhile, so nothing was paused. Send /profile to see it.")
     elif until is None:
-        text = _("⏸ Your shift offers are paused until you send /resume.")
+        text = G_("⏸ Your shift offers are paused until you send /resume.")
     else:
         day = until.astimezone(context.settings.timezone).date()
-        text = _(
+        text = G_(
             "⏸ Your shift offers are paused. They start again on {date}; send /resume to come back sooner."
         ).format(date=format_date(day))
     await context.bot.send_message(kit.chat_id_of(update), text)

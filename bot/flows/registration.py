@@ -28,7 +28,7 @@ from bot.flows.volunteer_steps import (
     runner,
     settle,
 )
-from bot.i18n import N_, _
+from bot.i18n import G_, N_, _
 from bot.notices.volunteers import edit_rows, profile_screen
 from bot.operations import volunteers as operations
 from bot.texts.volunteers import FIELDS_BY_CODE, profile_lines
@@ -98,7 +98,7 @@ async def begin(update: Update, context: Context) -> object:
         )
         await context.bot.send_message(
             kit.chat_id_of(update),
-            _("You are already registered. Here is your profile:") + "\n\n" + text,
+            G_("You are already registered. Here is your profile:") + "\n\n" + text,
             reply_markup=keyboard,
         )
         return kit.END
@@ -195,18 +195,20 @@ async def confirm(update: Update, context: Context) -> object:
     )
     await kit.took(update, context, SPEC)
     if outcome.status == "already":
-        text = _("You are already registered. Send /profile to see your profile.")
+        text = G_("You are already registered. Send /profile to see your profile.")
     elif outcome.status == "pending":
-        text = _(
+        text = G_(
             "Thank you, your registration is complete. The office will review it, and I will "
             "tell you as soon as you are approved. Meanwhile you can check your details with "
-            "/profile."
+            "/profile.",
+            profile.gender,
         )
     else:
-        text = _(
+        text = G_(
             "Welcome aboard! You are now registered as a volunteer. I will send you shift offers "
             "that match your specialties and free times.\n\nSee open shifts with /shifts, your "
-            "own shifts with /myshifts, and your details with /profile."
+            "own shifts with /myshifts, and your details with /profile.",
+            profile.gender,
         )
     await context.bot.send_message(kit.chat_id_of(update), text)
     return kit.END

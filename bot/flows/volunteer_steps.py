@@ -50,7 +50,7 @@ from bot.flows.kit.steps import (
     error,
     goto,
 )
-from bot.i18n import DateInputError, _, format_date, isolate, parse_date
+from bot.i18n import G_, DateInputError, _, format_date, isolate, parse_date
 from bot.operations import volunteers as operations
 from bot.texts.volunteers import ALL_PERIODS, FIELDS_BY_CODE, WEEK_ORDER, join_list
 from bot.volunteers import VolunteerInputError
@@ -123,9 +123,10 @@ def ask_gender(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
 
 def ask_birth(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
     return (
-        _(
+        G_(
             "What is your date of birth? Type it in Hijri or Gregorian, for example 1416-05-20 "
-            "or 1995-10-14."
+            "or 1995-10-14.",
+            d.get("gender"),
         ),
         None,
     )
@@ -137,7 +138,7 @@ def ask_city(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         for index, code in enumerate(env.settings.cities)
     ]
     return (
-        _("Where do you live? Choose your area below, or type the name of your city or district."),
+        G_("Where do you live? Choose your area below, or type the name of your city or district.", d.get("gender")),
         kit.markup(kit.grid(buttons, 2)),
     )
 
@@ -149,7 +150,7 @@ def ask_languages(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         for item in LANGUAGES
     ]
     return (
-        _("Which languages do you speak? Tap every one that applies, then Done."),
+        G_("Which languages do you speak? Tap every one that applies, then Done.", d.get("gender")),
         kit.markup(kit.grid(buttons, 3), [_done_button(env, "lg")]),
     )
 
@@ -165,9 +166,10 @@ def ask_specialties(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         kit.button(_("ⓘ Hide descriptions") if info else _("ⓘ What are these?"), env.route("sp").data("info")),
         _done_button(env, "sp"),
     ]
-    text = _(
+    text = G_(
         "In which fields would you like to volunteer? Tap every one that applies, then Done. "
-        "Tap ⓘ to read what each field involves."
+        "Tap ⓘ to read what each field involves.",
+        d.get("gender"),
     )
     if info:
         text += "\n\n" + "\n".join(
@@ -196,9 +198,10 @@ def ask_availability(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         [_done_button(env, "av")],
     )
     return (
-        _(
+        G_(
             "When are you usually free? Choose the times of day and the days of the week, then "
-            "Done; or tap “Any time”."
+            "Done; or tap “Any time”.",
+            d.get("gender"),
         ),
         rows,
     )

@@ -23,7 +23,7 @@ from bot.catalog import (
     city_label,
     label,
 )
-from bot.i18n import N_, _, format_date, isolate, ltr, ngettext
+from bot.i18n import G_, N_, _, format_date, isolate, ltr, ngettext
 from bot.texts import moment_of
 from bot.texts.statuses import volunteer_status
 from bot.volunteer_query import Search
@@ -267,7 +267,7 @@ def registered_greeting(row: Row, name: str, now: datetime, tz: ZoneInfo) -> str
             "Welcome back, {name}. Your volunteer account is suspended, so you will not receive "
             "shift offers. Please contact the volunteer office if you have questions."
         ).format(name=name)
-    text = _(
+    text = G_(
         "Welcome back, {name}. You are registered as a volunteer.\n\n"
         "See open shifts with /shifts and your own shifts with /myshifts, and keep your "
         "details up to date with /profile."
