@@ -170,7 +170,7 @@ async def test_whole_flow_in_arabic_with_typed_answers(bot: BotHarness) -> None:
     assert "يرجى مراجعة بياناتك" in summary
     assert "في أي وقت" in summary and "دون قيود على التاريخ" in summary
     calls = await bot.press(fatima, "reg:ok")
-    assert "أصبحت مسجلًا متطوعًا" in bot.texts(calls)
+    assert "أصبحتِ مسجلةً متطوعةً" in bot.texts(calls)
     row = await volunteer_row(bot, fatima.id)
     assert row["phone"] == "+966501234567" and row["phone_verified"] == 0
     assert row["birth_date"] == "1995-10-14"
