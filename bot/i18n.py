@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -158,10 +159,22 @@ def is_rtl(locale: str | None = None) -> bool:
     return (locale or get_locale()) in RTL_LOCALES
 
 
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO): never produced by the bot itself, and an
+# RLO in a Telegram first name reverses the rest of the line for every reader.
+_OVERRIDES = re.compile("[\u202a-\u202e]")
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
 def isolate(value: object) -> str:
-    """Wrap a name or number in a Unicode first-strong isolate so it cannot reorder RTL text."""
-    text = str(value)
-    return f"\u2068{text}\u2069" if is_rtl() else text
+    """Wrap user text (a name, title, site) in a first-strong isolate, so that it cannot carry
+    the words or the phone number next to it into its own direction: always in right-to-left
+    locales, and in the others whenever it holds right-to-left letters (an Arabic name in an
+    English roster line). Overrides inside it are dropped."""
+    text = _OVERRIDES.sub("", str(value))
+    return f"\u2068{text}\u2069" if is_rtl() or _has_rtl(text) else text
 
 
 def ltr(value: object) -> str:

@@ -171,3 +171,34 @@ async def test_staff_and_people_not_registered_read_the_neutral_phrasing(bot: Bo
     await bot.contact(newcomer, "966551230001")
     calls = await bot.press(newcomer, "reg:gd:female")  # from here on she is addressed as a woman
     assert "اكتبيه بالهجري أو الميلادي" in bot.texts(calls)
+
+
+# -- direction -----------------------------------------------------------------------------------
+
+
+def test_user_text_is_isolated_in_english_when_it_is_right_to_left() -> None:
+    from bot.i18n import isolate, ltr, use_locale
+
+    with use_locale("en"):
+        line = f"1. {isolate('عمر فاروق')} — {ltr('+966500000501')} — Arabic"
+        assert line == "1. \u2068عمر فاروق\u2069 — +966500000501 — Arabic"  # the phone stays after the name
+        assert isolate("Omar Farouk") == "Omar Farouk"
+        assert isolate("\u202eAli") == "Ali"  # an override in a Telegram name reverses nothing
+    with use_locale("ar"):
+        assert isolate("\u202eOmar") == "\u2068Omar\u2069"
+
+
+async def test_an_english_roster_keeps_an_arabic_name_before_its_phone(bot: BotHarness) -> None:
+    from datetime import date
+
+    from tests.factories import create_assignment, create_entity, create_need
+    from tests.factories_needs import add_staff
+
+    entity = await create_entity(bot.db, reps=(601,))
+    _need, shifts = await create_need(bot.db, entity, first_day=date(2026, 5, 11), created_by=601)
+    await create_volunteer(bot.db, 551, full_name="عمر فاروق", phone="+966500000551")
+    await create_assignment(bot.db, shifts[0], 551)
+    shift = shifts[0]
+    staff = await add_staff(bot, 701, "Khalid", "en")
+    calls = await bot.press(staff, f"sh:r:{shift}:0")
+    assert "\u2068عمر فاروق\u2069 — +966500000551" in bot.texts(calls)

@@ -94,17 +94,17 @@ async def test_whole_flow_in_english_from_the_start_menu(bot: BotHarness) -> Non
     assert ("✅ Urdu", "reg:lg:ur") in calls[-1].buttons
     await bot.press(sara, "reg:lg:ur")  # untick
     calls = await bot.press(sara, "reg:lg:done")
-    assert "✅ Languages: Arabic, English" in bot.texts(calls)
+    assert "✅ Languages: Arabic and English" in bot.texts(calls)
     await bot.press(sara, "reg:sp:translation")
     await bot.press(sara, "reg:sp:lost_children")
     calls = await bot.press(sara, "reg:sp:done")
-    assert "Translation, Lost children" in bot.texts(calls)
+    assert "Translation and Lost children" in bot.texts(calls)
     await bot.press(sara, "reg:av:p:morning")
     await bot.press(sara, "reg:av:p:evening")
     await bot.press(sara, "reg:av:d:4")
     await bot.press(sara, "reg:av:d:5")
     calls = await bot.press(sara, "reg:av:done")
-    assert "Morning (06-12), Evening (17-22) on Fri, Sat" in bot.texts(calls)
+    assert "Morning (06-12) and Evening (17-22) on Fri and Sat" in bot.texts(calls)
     await bot.text(sara, "1447-12-01")
     bot.clock.advance(minutes=3)
     calls = await bot.text(sara, "2026-06-01")
@@ -380,7 +380,7 @@ async def test_editing_from_the_summary_returns_to_it(bot: BotHarness) -> None:
     await bot.press(ali, "reg:lg:en")  # untick English
     await bot.press(ali, "reg:lg:fa")
     calls = await bot.press(ali, "reg:lg:done")
-    assert "Languages: Arabic, Persian" in calls[-1].text
+    assert "Languages: Arabic and Persian" in calls[-1].text
 
     await bot.press(ali, "reg:ed:ph")
     calls = await bot.text(ali, "0551234567")
@@ -515,7 +515,7 @@ async def test_multiselect_ticks_survive_a_hard_restart(bot: BotHarness) -> None
         assert ("✅ Urdu", "reg:lg:ur") in calls[-1].buttons
         await bot.press(ali, "reg:lg:en")
         calls = await bot.press(ali, "reg:lg:done")
-        assert "✅ Languages: Arabic, English, Urdu" in bot.texts(calls)
+        assert "✅ Languages: Arabic, English, and Urdu" in bot.texts(calls)
     finally:
         await bot.stop()
 

@@ -52,7 +52,7 @@ from bot.flows.kit.steps import (
 )
 from bot.i18n import G_, DateInputError, _, format_date, isolate, parse_date
 from bot.operations import volunteers as operations
-from bot.texts.volunteers import ALL_PERIODS, FIELDS_BY_CODE, WEEK_ORDER, join_list
+from bot.texts.volunteers import ALL_PERIODS, FIELDS_BY_CODE, WEEK_ORDER, list_of
 from bot.volunteers import VolunteerInputError
 
 ALL_DAYS = list(range(7))
@@ -316,7 +316,7 @@ def on_gender_text(d: dict[str, Any], message: Message, env: Env) -> Answer:
 
 def _not_recognised(unknown: list[str]) -> str:
     return _("I did not recognise: {words}. Please tap the buttons below, or type the names as they are written on them.").format(
-        words=join_list([isolate(word) for word in unknown])
+        words=list_of([isolate(word) for word in unknown])
     )
 
 

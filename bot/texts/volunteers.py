@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
+
 from bot.catalog import (
     CITY_LABELS,
     GENDERS,
@@ -23,7 +25,7 @@ from bot.catalog import (
     city_label,
     label,
 )
-from bot.i18n import G_, N_, _, format_date, isolate, ltr, ngettext
+from bot.i18n import G_, N_, _, format_date, get_locale, isolate, ltr, ngettext
 from bot.texts import moment_of
 from bot.texts.statuses import volunteer_status
 from bot.volunteer_query import Search
@@ -47,7 +49,14 @@ def _moment(value: object) -> datetime | None:
 
 
 def join_list(items: Sequence[str]) -> str:
+    """Parts of one line (counts, reasons), comma-separated in the locale."""
     return _(", ").join(items)
+
+
+def list_of(items: Sequence[str]) -> str:
+    """Things named one after the other: `Arabic, English, and Urdu` / «العربية والإنجليزية
+    والأردية», the locale's own list pattern (CLDR, through Babel)."""
+    return format_list(list(items), locale=get_locale()) if items else ""
 
 
 # -- one line per profile field (summary, /profile, the card, the echo after each question) -------
@@ -82,13 +91,13 @@ def show_city(d: Mapping[str, Any]) -> str:
 
 def show_languages(d: Mapping[str, Any]) -> str:
     other = d.get("other_language")
-    return join_list([
+    return list_of([
         isolate(other) if c == "other" and other else label(LANGUAGES, c) for c in d.get("languages") or []
     ]) or "—"
 
 
 def show_specialties(d: Mapping[str, Any]) -> str:
-    return join_list([label(SPECIALTIES, c) for c in d.get("specialties") or []]) or "—"
+    return list_of([label(SPECIALTIES, c) for c in d.get("specialties") or []]) or "—"
 
 
 def show_availability(d: Mapping[str, Any]) -> str:
@@ -98,10 +107,10 @@ def show_availability(d: Mapping[str, Any]) -> str:
         return "—"
     if len(periods) == len(ALL_PERIODS) and len(days) == 7:
         return _("Any time")
-    times = join_list([label(PERIODS, p) for p in periods])
+    times = list_of([label(PERIODS, p) for p in periods])
     if len(days) == 7:
         return _("{times}, every day").format(times=times)
-    day_names = join_list([_(WEEKDAY_SHORT[n]) for n in WEEK_ORDER if n in days])
+    day_names = list_of([_(WEEKDAY_SHORT[n]) for n in WEEK_ORDER if n in days])
     return _("{times} on {days}").format(times=times, days=day_names)
 
 
