@@ -1678,6 +1678,16 @@ async def open_shifts_for_volunteer(
     )
 
 
+async def need_open_shift_rows(conn: Queryable, need_id: int, *, now: datetime) -> list[Row]:
+    """A need's open shifts that have not started, soonest first, with the columns dispatch
+    reads (`_SHIFT_COLUMNS`)."""
+    return await conn.fetchall(
+        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM}"
+        " WHERE s.need_id = ? AND s.status = 'open' AND s.starts_at > ? ORDER BY s.starts_at, s.id",
+        (need_id, ts(now)),
+    )
+
+
 async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """The minimum speakers per language of each need (only languages with a minimum)."""
     found: dict[int, dict[str, int]] = {need_id: {} for need_id in need_ids}
@@ -2524,6 +2534,69 @@ async def volunteer_for_matching(
         )
     }
     return row, specialties, languages, availability, qualifications
+
+
+async def feasibility_counts(
+    conn: Queryable,
+    *,
+    specialty: str,
+    now: datetime,
+    requires_training: bool,
+    languages: Sequence[str],
+    gender: str,
+    born_by: str,
+    periods: Iterable[tuple[int, str]],
+    first_day: str,
+    last_day: str,
+    qualified_at: datetime,
+) -> Row:
+    """For one shift: the specialty's active, reachable volunteers (`specialty`), and how many of
+    them have a qualification valid at `qualified_at` (`trained`), speak one of `languages`
+    (`speakers`, and `lang_<i>` per language), are of `gender` (`gender_ok`), were born by
+    `born_by` (`age_ok`), are available for `periods` from first_day to last_day
+    (`available`); `eligible` meet all of them, `eligible_<i>` of those speak languages[i]."""
+    mask = availability_mask(periods)
+    flags = [
+        "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id AND q.specialty = vs.specialty"
+        " AND (q.expires_at IS NULL OR q.expires_at > ?)) AS trained",
+        "(v.gender = ?) AS gender_ok",
+        "(v.birth_date IS NOT NULL AND v.birth_date <= ?) AS age_ok",
+        "((v.availability_mask & ?) = ? AND (v.available_from IS NULL OR v.available_from <= ?)"
+        " AND (v.available_until IS NULL OR v.available_until >= ?)) AS available",
+    ]
+    params: list[Any] = [ts(qualified_at), gender, born_by, mask, mask, first_day, last_day]
+    for index, language in enumerate(languages):
+        flags.append(
+            "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            f" AND l.language = ?) AS lang_{index}"
+        )
+        params.append(language)
+    spoken = " OR ".join(f"c.lang_{i}" for i in range(len(languages))) or "1"
+    all_of = (
+        f"({'c.trained' if requires_training else '1'}) AND ({'c.gender_ok' if gender != 'any' else '1'})"
+        f" AND c.age_ok AND c.available AND ({spoken})"
+    )
+    sums = [
+        "COUNT(*) AS specialty", "COALESCE(SUM(c.trained), 0) AS trained",
+        f"COALESCE(SUM(CASE WHEN {spoken} THEN 1 ELSE 0 END), 0) AS speakers",
+        "COALESCE(SUM(c.gender_ok), 0) AS gender_ok", "COALESCE(SUM(c.age_ok), 0) AS age_ok",
+        "COALESCE(SUM(c.available), 0) AS available",
+        f"COALESCE(SUM(CASE WHEN {all_of} THEN 1 ELSE 0 END), 0) AS eligible",
+    ]
+    for index in range(len(languages)):
+        sums.append(f"COALESCE(SUM(c.lang_{index}), 0) AS lang_{index}")
+        sums.append(f"COALESCE(SUM(CASE WHEN {all_of} AND c.lang_{index} THEN 1 ELSE 0 END), 0)"
+                    f" AS eligible_{index}")
+    row = await conn.fetchone(
+        f"SELECT {', '.join(sums)} FROM (SELECT {', '.join(flags)}"
+        " FROM volunteer_specialties vs CROSS JOIN volunteers v ON v.user_id = vs.user_id"
+        " CROSS JOIN users u ON u.id = v.user_id"
+        " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
+        " AND v.paused_until IS NOT NULL AND v.paused_until <= ?)) AND u.reachable = 1) c",
+        (*params, specialty, ts(now)),
+    )
+    assert row is not None
+    return row
 
 
 # ================================================================================================

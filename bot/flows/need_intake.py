@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -29,6 +30,7 @@ from telegram.ext import (
 from bot import catalog, db
 from bot.auth import REPS_AND_STAFF, STAFF, caller_role, requires
 from bot.context import Context
+from bot.feasibility import Pool, explain
 from bot.flows import kit
 from bot.flows.kit import steps
 from bot.flows.kit.steps import DONE, REDRAW, Answer, Step
@@ -63,8 +65,10 @@ from bot.needs import (
     check_whole_number,
     check_window,
 )
+from bot.operations import feasibility as feasibility_reads
 from bot.operations import needs as operations
 from bot.texts import Row, entity_name
+from bot.texts.feasibility import report_text
 from bot.texts.needs import need_details
 
 SPEC = kit.FlowSpec("need_intake", kit.Mode.LONG, N_("need draft"), area="ni", commands=("need",))
@@ -114,10 +118,13 @@ SUMMARY = "summary"
 @dataclass(frozen=True)
 class Env:
     today: date  # in the office's time zone
+    now: datetime
+    tz: ZoneInfo
 
 
 def _env(context: Context) -> Env:
-    return Env(today=context.now().astimezone(context.settings.timezone).date())
+    now, tz = context.now(), context.settings.timezone
+    return Env(today=now.astimezone(tz).date(), now=now, tz=tz)
 
 
 def state(step: str) -> str:
@@ -527,9 +534,18 @@ def _ask_summary(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMa
             ngettext(
                 "It will make {n} shift.", "It will make {n} shifts, one per day.", days
             ).format(n=days),
-            _("Tap a field to change it, or Submit."),
         ]
     )
+    report = [
+        (datetime.fromisoformat(starts), pool, explain(pool))
+        for starts, data in draft.get("feasibility") or []
+        for pool in [Pool.from_dict(data)]
+    ]
+    if report:
+        text += "\n\n" + report_text(
+            report, env.tz, specialty=draft["specialty"], gender=draft.get("gender", "any")
+        )
+    text += "\n\n" + _("Tap a field to change it, or Submit.")
     labels = [
         ("title", _("Title")), ("specialty", _("Specialty")), ("site", _("Site")),
         ("location", _("Location")), ("dates", _("Days")), ("times", _("Time")),
@@ -602,7 +618,16 @@ def _following(draft: Mapping[str, Any], step: str) -> str:
 
 async def _after(update: Update, context: Context, step: str, notice: str) -> object:
     draft = kit.draft(context, SPEC) or {}
-    return await runner.ask(update, context, _following(draft, step), notice=notice)
+    following = _following(draft, step)
+    if following == SUMMARY:
+        await _count_pool(context, draft)
+    return await runner.ask(update, context, following, notice=notice)
+
+
+async def _count_pool(context: Context, draft: dict[str, Any]) -> None:
+    """Who could fill the draft's shifts, kept in the draft for its summary."""
+    report = await feasibility_reads.for_draft(context.db, context.settings, draft, now=context.now())
+    draft["feasibility"] = [[starts.isoformat(), pool.to_dict()] for starts, pool, _finding in report]
 
 
 async def _lost(update: Update, context: Context) -> object:

@@ -17,10 +17,12 @@ from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR
 from bot.config import Settings
 from bot.db import Row, Tx
+from bot.feasibility import Finding, Pool
 from bot.flows.kit.callback import Route
 from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
 from bot.texts import Row as Fields
 from bot.texts import display_name, entity_name, shift_when
+from bot.texts.feasibility import report_text
 from bot.texts.needs import NeedFields, need_details
 
 # The buttons of a need's decisions: built on the approval card (here) and the need's view
@@ -117,13 +119,21 @@ async def decided_card_text(conn: db.Queryable, need_id: int, settings: Settings
     return f"{card_text(need, languages, submitter, settings, minimums)}\n\n{outcome_line(need, actor, settings)}"
 
 
-async def send_approval_cards(tx: Tx, need_id: int, *, settings: Settings, now: datetime) -> int:
-    """One approval card per coordinator and admin; returns how many were enqueued."""
+async def send_approval_cards(
+    tx: Tx, need_id: int, *, settings: Settings, now: datetime,
+    report: Sequence[tuple[datetime, Pool, Finding]] = (),
+) -> int:
+    """One approval card per coordinator and admin, with who could fill the shifts (`report`,
+    bot/operations/feasibility.py); returns how many were enqueued."""
     need, languages, submitter, _actor, minimums = await _card_parts(tx, need_id)
     count = 0
     for user in await db.list_users_by_role(tx, (COORDINATOR, ADMIN_ROLE)):
         with use_locale(user_locale(user, settings.default_locale)):
             text = card_text(need, languages, submitter, settings, minimums)
+            if report:
+                text += "\n\n" + report_text(
+                    report, settings.timezone, specialty=need["specialty"], gender=need["gender"]
+                )
             keyboard = approval_keyboard(need_id)
         count += await delivery.enqueue(
             tx,

@@ -23,6 +23,7 @@ from bot.needs import (
     shift_windows,
 )
 from bot.notices import needs as notices
+from bot.operations import feasibility
 from bot.texts.needs import decider_id
 
 _VOLUNTEER, ENTITY_REP, COORDINATOR, ADMIN = db.ROLES
@@ -113,7 +114,8 @@ async def submit(
             tx, actor_id=user_id, action="need.submit", now=now, target_type="need",
             target_id=need_id, details={"entity": entity_id, "shifts": len(shift_ids)},
         )
-        await notices.send_approval_cards(tx, need_id, settings=settings, now=now)
+        report = await feasibility.for_need(tx, settings, need_id, now=now)
+        await notices.send_approval_cards(tx, need_id, settings=settings, now=now, report=report)
     return Submission(SUBMITTED, need_id, len(shift_ids))
 
 
