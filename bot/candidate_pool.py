@@ -15,6 +15,7 @@ candidate taken is re-checked by `matching.is_eligible` (overlaps, weekly cap) l
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -64,7 +65,7 @@ class SpecialtyPool:
     specialty: str
     members: list[Member]  # in the order (hours, no-shows + late cancels, registered, id)
     tiers: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of equal ranks
-    speakers: list[dict[str, list[int]]] = field(default_factory=list)  # per tier: lang -> indexes
+    speakers: list[dict[str, array[int]]] = field(default_factory=list)  # per tier: lang -> indexes
     # (tier, site languages) -> speakers of the site's languages, most languages first: the
     # shifts of one site share it
     _site_order: dict[tuple[int, frozenset[str]], tuple[list[int], set[int]]] = field(
@@ -78,7 +79,13 @@ class SpecialtyPool:
         rows: Sequence[Any],  # rows with the columns of db.matching_pool
         stats: Mapping[int, tuple[float, int, int]],
         parse_ts: Any,
+        *,
+        shared: dict[Any, Any] | None = None,
     ) -> SpecialtyPool:
+        # Memory (DESIGN.md, the memory benchmark): every value a member keeps is one shared
+        # object, not one per row: statuses, dates, masks and hours repeat across members, and a
+        # volunteer's registration time and mask across the pools of a tick (`shared`).
+        one = (shared if shared is not None else {}).setdefault
         interned: dict[str, frozenset[str]] = {}
         members = []
         for count, row in enumerate(rows):
@@ -93,17 +100,17 @@ class SpecialtyPool:
             members.append(
                 Member(
                     user_id=user_id,
-                    status=row["status"],
+                    status=one(row["status"], row["status"]),
                     paused_until=parse_ts(row["paused_until"]) if row["paused_until"] else None,
-                    gender=row["gender"],
-                    birth_date=row["birth_date"],
-                    available_from=row["available_from"],
-                    available_until=row["available_until"],
-                    registered_at=row["registered_at"],
-                    mask=row["availability_mask"],
+                    gender=one(row["gender"], row["gender"]),
+                    birth_date=one(row["birth_date"], row["birth_date"]),
+                    available_from=one(row["available_from"], row["available_from"]),
+                    available_until=one(row["available_until"], row["available_until"]),
+                    registered_at=one(row["registered_at"], row["registered_at"]),
+                    mask=one(row["availability_mask"], row["availability_mask"]),
                     languages=languages,
                     qualified=bool(row["qualified"]),
-                    hours=round(hours, 6),
+                    hours=one(round(hours, 6), round(hours, 6)),
                     no_shows=no_shows,
                     late_cancels=late,
                 )
@@ -117,10 +124,13 @@ class SpecialtyPool:
             if index % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             if index == len(members) or _tier(members[index]) != _tier(members[start]):
-                spoken: dict[str, list[int]] = {}
+                spoken: dict[str, array[int]] = {}
                 for position in range(start, index):
                     for language in members[position].languages:
-                        spoken.setdefault(language, []).append(position)
+                        positions = spoken.get(language)
+                        if positions is None:
+                            positions = spoken[language] = array("l")
+                        positions.append(position)
                 pool.tiers.append((start, index))
                 pool.speakers.append(spoken)
                 start = index

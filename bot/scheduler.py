@@ -298,6 +298,7 @@ class _Ranking:
         self.busy = dispatch.Busy()
         self._stats: dict[int, tuple[float, int, int]] | None = None
         self._pools: dict[str, SpecialtyPool] = {}
+        self._shared: dict[Any, Any] = {}  # values the pools share (SpecialtyPool.build)
 
     async def best(
         self, spec: matching.ShiftSpec, wanted: int, asked: set[int], *,
@@ -317,7 +318,7 @@ class _Ranking:
                 )
             rows = await db.matching_pool(self.reader, spec.specialty, now=self.now)
             pool = self._pools[spec.specialty] = await SpecialtyPool.build(
-                spec.specialty, rows, self._stats, db.parse_ts
+                spec.specialty, rows, self._stats, db.parse_ts, shared=self._shared
             )
             await asyncio.sleep(0)
         return pool.best(

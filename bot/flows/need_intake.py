@@ -65,6 +65,7 @@ from bot.needs import (
     check_whole_number,
     check_window,
 )
+from bot.notices.trainings import SCHEDULE as SCHEDULE_TRAINING
 from bot.operations import feasibility as feasibility_reads
 from bot.operations import needs as operations
 from bot.texts import Row, entity_name
@@ -534,6 +535,7 @@ def _ask_summary(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMa
             ngettext(
                 "It will make {n} shift.", "It will make {n} shifts, one per day.", days
             ).format(n=days),
+            *_qualified_line(draft),
         ]
     )
     report = [
@@ -621,6 +623,7 @@ async def _after(update: Update, context: Context, step: str, notice: str) -> ob
     following = _following(draft, step)
     if following == SUMMARY:
         await _count_pool(context, draft)
+        await _count_qualified(context, draft)
     return await runner.ask(update, context, following, notice=notice)
 
 
@@ -628,6 +631,36 @@ async def _count_pool(context: Context, draft: dict[str, Any]) -> None:
     """Who could fill the draft's shifts, kept in the draft for its summary."""
     report = await feasibility_reads.for_draft(context.db, context.settings, draft, now=context.now())
     draft["feasibility"] = [[starts.isoformat(), pool.to_dict()] for starts, pool, _finding in report]
+
+
+# -- trainings: how many hold the qualification a need requires ------------------------------------
+
+
+async def _count_qualified(context: Context, draft: dict[str, Any]) -> None:
+    """Kept in the draft for the summary: active volunteers qualified in the specialty."""
+    draft.pop("qualified", None)
+    if draft.get("requires_training") and draft.get("specialty"):
+        draft["qualified"] = await db.qualified_count(context.db, draft["specialty"], now=context.now())
+
+
+def _qualified_line(draft: Mapping[str, Any]) -> list[str]:
+    if draft.get("qualified") is None or not draft.get("requires_training"):
+        return []
+    count = int(draft["qualified"])
+    line = ngettext(
+        "{n} active volunteer holds this specialty's qualification.",
+        "{n} active volunteers hold this specialty's qualification.", count,
+    ).format(n=ltr(count))
+    if count < int(draft.get("slots") or 0):
+        line += " " + _("That is fewer than the places: after submitting you can schedule a training.")
+    return [line]
+
+
+def _training_offer(draft: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
+    """"Schedule a training" under the submitted need, when too few hold its qualification."""
+    if draft.get("qualified") is None or int(draft["qualified"]) >= int(draft.get("slots") or 0):
+        return None
+    return kit.markup([kit.button(_("🎓 Schedule a training"), SCHEDULE_TRAINING.data(draft["specialty"]))])
 
 
 async def _lost(update: Update, context: Context) -> object:
@@ -773,7 +806,8 @@ async def submit(update: Update, context: Context) -> object:
         ).format(
             id=ltr(f"#{outcome.need_id}"),
             shifts=ngettext("{n} shift", "{n} shifts", outcome.shifts).format(n=outcome.shifts),
-        )
+        ),
+        reply_markup=_training_offer(draft),
     )
     return kit.END
 

@@ -208,9 +208,9 @@ async def open_shifts_for(
     stats = await db.volunteer_stats(database, [user_id], since=now - STATS_WINDOW, now=now)
     office = rules(settings)
     found = []
+    candidate = _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), ())  # once, not per shift
     for row in rows:
-        held, _pending = busy.of(user_id, row["shift_id"])
-        candidate = _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), held)
+        candidate.held, _pending = busy.of(user_id, row["shift_id"])
         spec = shift_spec(row, languages[row["need_id"]], set())
         if matching.is_eligible(candidate, spec, office, now):
             found.append(row)
