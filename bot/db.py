@@ -25,6 +25,7 @@ from datetime import (
     UTC,
     date,
     datetime,
+    timedelta,
 )
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -1688,6 +1689,37 @@ async def need_open_shift_rows(conn: Queryable, need_id: int, *, now: datetime) 
     )
 
 
+async def first_shift_start(conn: Queryable, need_id: int) -> datetime | None:
+    """When a need's first shift (cancelled or not) starts."""
+    return parse_ts(await conn.fetchval("SELECT MIN(starts_at) FROM shifts WHERE need_id = ?", (need_id,)))
+
+
+async def waiting_needs_started(conn: Queryable, *, now: datetime) -> list[int]:
+    """Needs still waiting for approval whose first shift has started."""
+    rows = await conn.fetchall(
+        "SELECT n.id FROM needs n WHERE n.status = 'submitted'"
+        " AND (SELECT MIN(s.starts_at) FROM shifts s WHERE s.need_id = n.id) <= ? ORDER BY n.id",
+        (ts(now),),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def close_waiting_need(tx: Tx, need_id: int, *, now: datetime) -> bool:
+    """A waiting need is closed unapproved (check-and-set) and its open shifts cancelled."""
+    cursor = await tx.execute(
+        "UPDATE needs SET status = 'closed', cancelled_at = ? WHERE id = ? AND status = 'submitted'",
+        (ts(now), need_id),
+    )
+    if cursor.rowcount != 1:
+        return False
+    await tx.execute(
+        "UPDATE shifts SET status = 'cancelled', cancelled_at = ?, cancel_reason = 'not_approved_in_time'"
+        " WHERE need_id = ? AND status = 'open'",
+        (ts(now), need_id),
+    )
+    return True
+
+
 async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """The minimum speakers per language of each need (only languages with a minimum)."""
     found: dict[int, dict[str, int]] = {need_id: {} for need_id in need_ids}
@@ -2298,6 +2330,57 @@ async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -
         )
         count += int(cursor.rowcount)
     return count
+
+
+async def short_shifts_due(conn: Queryable, *, now: datetime, lead_seconds: int) -> list[Row]:
+    """Open shifts of approved needs starting within `lead_seconds` with places still open and
+    not escalated at that lead yet, with their fill counts."""
+    return await conn.fetchall(
+        f"SELECT * FROM (SELECT {_SHIFT_COLUMNS},"
+        f" COALESCE(SUM(CASE WHEN a.status IN ({_marks(TAKEN_STATUSES)}) THEN 1 ELSE 0 END), 0)"
+        "  AS accepted,"
+        " COALESCE(SUM(CASE WHEN a.status = 'offered' AND a.promoted_at IS NOT NULL"
+        "  AND a.expires_at > ? THEN 1 ELSE 0 END), 0) AS holds,"
+        " COALESCE(SUM(CASE WHEN a.status = 'offered' AND a.promoted_at IS NULL"
+        "  AND a.expires_at > ? THEN 1 ELSE 0 END), 0) AS outstanding"
+        f" FROM {_SHIFT_FROM} LEFT JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ? AND s.starts_at <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM shift_escalations x WHERE x.shift_id = s.id"
+        "  AND x.lead_seconds = ?)"
+        " GROUP BY s.id) f WHERE f.accepted + f.holds < f.slots ORDER BY f.starts_at, f.shift_id",
+        (*TAKEN_STATUSES, ts(now), ts(now), ts(now), ts(now + timedelta(seconds=lead_seconds)),
+         lead_seconds),
+    )
+
+
+async def record_escalation(tx: Tx, shift_id: int, lead_seconds: int, *, now: datetime, short_by: int) -> bool:
+    """Mark a shift escalated at a lead; False when it was already (nothing changes)."""
+    cursor = await tx.execute(
+        "INSERT INTO shift_escalations (shift_id, lead_seconds, escalated_at, short_by)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (shift_id, lead_seconds) DO NOTHING",
+        (shift_id, lead_seconds, ts(now), short_by),
+    )
+    return cursor.rowcount == 1
+
+
+async def get_escalation(conn: Queryable, shift_id: int, lead_seconds: int) -> Row | None:
+    return await conn.fetchone(
+        "SELECT * FROM shift_escalations WHERE shift_id = ? AND lead_seconds = ?", (shift_id, lead_seconds)
+    )
+
+
+async def mark_escalation_acted(
+    tx: Tx, shift_id: int, lead_seconds: int, action: str, *, by: int, now: datetime
+) -> bool:
+    """One of an escalation's buttons ("next" or "told") acted, once (check-and-set)."""
+    if action not in ("next", "told"):
+        raise ValueError(action)
+    cursor = await tx.execute(
+        f"UPDATE shift_escalations SET {action}_at = ?, {action}_by = ?"
+        f" WHERE shift_id = ? AND lead_seconds = ? AND {action}_at IS NULL",
+        (ts(now), by, shift_id, lead_seconds),
+    )
+    return cursor.rowcount == 1
 
 
 # ================================================================================================

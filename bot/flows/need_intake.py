@@ -39,6 +39,7 @@ from bot.i18n import (
     DateInputError,
     _,
     format_date,
+    format_time,
     ltr,
     ngettext,
     normalize_digits,
@@ -61,9 +62,11 @@ from bot.needs import (
     TITLE_MIN,
     NeedRuleError,
     check_first_day,
+    check_first_shift,
     check_last_day,
     check_whole_number,
     check_window,
+    first_window,
 )
 from bot.notices.trainings import SCHEDULE as SCHEDULE_TRAINING
 from bot.operations import feasibility as feasibility_reads
@@ -161,8 +164,21 @@ def _rule_message(error: NeedRuleError, draft: Mapping[str, Any]) -> str:
             "another need for the rest."
         ),
         "end_equals_start": _("The end time must be different from the start time."),
+        "first_shift_ended": _(
+            "The first shift ({window}) would be over already. Please type a later end time, "
+            "or choose a later first day from the summary."
+        ),
+        "first_shift_over": _(
+            "The first shift ({window}) is over already, so the need cannot be submitted. "
+            "Please choose a later first day."
+        ),
     }
     first = format_date(date.fromisoformat(draft["first_day"])) if draft.get("first_day") else ""
+    starts, ends = details.get("starts"), details.get("ends")
+    if isinstance(starts, datetime) and isinstance(ends, datetime):
+        details = {"window": _("{day}, {start} to {end}").format(
+            day=format_date(starts.date()), start=format_time(starts), end=format_time(ends),
+        )}
     return texts[error.code].format(first=first, **details)
 
 
@@ -362,9 +378,22 @@ def _take_end(draft: dict[str, Any], message: Message, env: Env) -> Answer:
     def parse() -> None:
         end = parse_time(_clean(message.text))
         check_window(parse_time(draft["start_time"]), end)
+        check_first_shift(draft["first_day"], draft["start_time"], end.strftime("%H:%M"), env.tz, env.now)
         draft["end_time"] = end.strftime("%H:%M")
 
     return _checked(draft, parse)
+
+
+def _started_warning(draft: Mapping[str, Any], env: Env) -> list[str]:
+    """A first shift that has started (and not ended) is said before Submit."""
+    starts, ends = first_window(draft["first_day"], draft["start_time"], draft["end_time"], env.tz)
+    if not starts <= env.now < ends:
+        return []
+    return ["", _(
+        "⚠️ The first shift started at {time}. A need whose first shift starts before it is "
+        "approved is closed, so this one would be closed at once: choose a later first day, or "
+        "change the time, before you submit."
+    ).format(time=ltr(format_time(starts.astimezone(env.tz))))]
 
 
 def _ask_slots(draft: dict[str, Any], env: Env) -> tuple[str, None]:
@@ -536,6 +565,7 @@ def _ask_summary(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMa
                 "It will make {n} shift.", "It will make {n} shifts, one per day.", days
             ).format(n=days),
             *_qualified_line(draft),
+            *_started_warning(draft, env),
         ]
     )
     report = [

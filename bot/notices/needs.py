@@ -97,6 +97,9 @@ def outcome_line(need: Fields, actor: Row | None, settings: Settings) -> str:
     if status == "cancelled":
         when = format_datetime(_at(need["cancelled_at"]), settings.timezone)
         return _("✖ Cancelled by {name} on {when}.").format(name=name, when=when)
+    if status == "closed" and not need["decided_at"] and need["cancelled_at"]:
+        when = format_datetime(_at(need["cancelled_at"]), settings.timezone)
+        return _("☑ Closed on {when} without a decision: its first shift had started.").format(when=when)
     return ""
 
 
@@ -263,6 +266,29 @@ async def cancel_assignments_and_notify(
             priority=delivery.URGENT,
         )
     return len(by_volunteer)
+
+
+async def notify_closed_unapproved(
+    tx: Tx, need_id: int, first: datetime, *, settings: Settings, now: datetime
+) -> None:
+    """The representatives hear that their need was closed: its first shift started before the
+    office approved it."""
+    need = await db.get_need(tx, need_id)
+    assert need is not None
+
+    def render() -> str:
+        return _(
+            "Your need {id} “{title}” was closed without a decision: its first shift started on "
+            "{when} before the office approved it. If you still need volunteers, post it again "
+            "with later days with /need."
+        ).format(
+            id=ltr(f"#{need_id}"), title=isolate(need["title"]),
+            when=format_datetime(first, settings.timezone),
+        )
+
+    await notify_reps(
+        tx, need["entity_id"], dedupe=f"needclosed:{need_id}", render=render, settings=settings, now=now
+    )
 
 
 async def notify_slots_changed(
