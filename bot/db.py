@@ -1694,6 +1694,13 @@ async def first_shift_start(conn: Queryable, need_id: int) -> datetime | None:
     return parse_ts(await conn.fetchval("SELECT MIN(starts_at) FROM shifts WHERE need_id = ?", (need_id,)))
 
 
+async def first_shift_end(conn: Queryable, need_id: int) -> datetime:
+    """When a need's first shift ends."""
+    return moment(await conn.fetchval(
+        "SELECT ends_at FROM shifts WHERE need_id = ? ORDER BY starts_at, id LIMIT 1", (need_id,)
+    ))
+
+
 async def waiting_needs_started(conn: Queryable, *, now: datetime) -> list[int]:
     """Needs still waiting for approval whose first shift has started."""
     rows = await conn.fetchall(

@@ -141,7 +141,7 @@ async def _decide(
     async with db_.transaction() as tx:
         cards = await db.approval_cards(tx, need_id)
         on_card = pressed is not None and any((c["chat_id"], c["message_id"]) == pressed for c in cards)
-        if status == "approved" and await _close_if_started(tx, settings, need_id, now=now):
+        if status == "approved" and await _close_if_started(tx, settings, need_id, now=now, ended=True):
             need, actor = await need_and_decider(tx, need_id)
             return Decision(False, on_card, need, actor)
         won = await db.decide_need(tx, need_id, status, by=actor_id, now=now, reason=reason)
@@ -187,11 +187,18 @@ async def reject(
 # -- waiting too long -----------------------------------------------------------------------------
 
 
-async def _close_if_started(tx: db.Tx, settings: Settings, need_id: int, *, now: datetime) -> bool:
-    """Close a waiting need whose first shift has started (it can no longer be approved): its
-    shifts are cancelled, its approval cards say so, the representatives are told; audited."""
+async def _close_if_started(
+    tx: db.Tx, settings: Settings, need_id: int, *, now: datetime, ended: bool = False
+) -> bool:
+    """Close a waiting need whose first shift has started (the scheduler), or has ended (an
+    approval, which is then refused): its shifts are cancelled, its approval cards say so, the
+    representatives are told; audited."""
     first = await db.first_shift_start(tx, need_id)
-    if first is None or first > now or not await db.close_waiting_need(tx, need_id, now=now):
+    if first is None or first > now:
+        return False
+    if ended and await db.first_shift_end(tx, need_id) > now:
+        return False
+    if not await db.close_waiting_need(tx, need_id, now=now):
         return False
     await db.audit(
         tx, actor_id=None, action="need.expire", now=now, target_type="need", target_id=need_id,
