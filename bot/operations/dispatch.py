@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bot import assignments, db, delivery, matching
+from bot import assignments, db, delivery, matching, offer_check
 from bot.assignments import HOLDS_PLACE, Status
 from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
@@ -322,6 +322,9 @@ def offer_key(assignment: Row) -> str:
     if assignment["promoted_at"]:
         stamp = int(db.moment(assignment["promoted_at"]).timestamp())
         return f"promo:{assignment['id']}:{stamp}"
+    if assignment["source"] == "manual":  # offered by hand, maybe again after a decline
+        stamp = int(db.moment(assignment["offered_at"]).timestamp())
+        return f"manual:{assignment['id']}:{stamp}"
     return f"offer:{assignment['id']}"
 
 
@@ -457,13 +460,18 @@ async def _take_place(tx: Tx, settings: Settings, assignment: Row, *, now: datet
 
 
 async def _eligibility_problem(
-    tx: Tx, settings: Settings, user_id: int, shift: Row, *, now: datetime
+    tx: Tx, settings: Settings, user_id: int, shift: Row, *, now: datetime,
+    waived: frozenset[str] = frozenset(),
 ) -> Outcome | None:
+    """Why this volunteer may not take the shift, or None; `waived` are the rules an offer made by
+    hand waived (bot/operations/manual.py): every other rule still counts."""
     spec = await load_spec(tx, shift)
     candidate = await load_candidate(tx, settings, user_id, shift=spec, now=now)
     if candidate is None:
         return Outcome(INELIGIBLE, reason=matching.STATUS)
     reason = matching.ineligibility(candidate, spec, rules(settings), now)
+    if reason is not None and waived:
+        reason = offer_check.first_unwaived(candidate, spec, rules(settings), now, waived)
     return None if reason is None else Outcome(INELIGIBLE, reason=reason)
 
 
@@ -509,7 +517,10 @@ async def accept(
         if problem:
             return problem
         assert assignment is not None
-        problem = await _eligibility_problem(tx, settings, user_id, assignment, now=now)
+        problem = await _eligibility_problem(
+            tx, settings, user_id, assignment, now=now,
+            waived=offer_check.decode(assignment["waived"]),
+        )
         if problem:
             return replace(problem, assignment=assignment)
         return await _take_place(tx, settings, assignment, now=now)
