@@ -27,7 +27,7 @@ from datetime import (
     datetime,
 )
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import aiosqlite
 
@@ -574,6 +574,15 @@ async def get_staff_invite(conn: Queryable, token: str) -> Row | None:
     return await conn.fetchone("SELECT * FROM staff_invites WHERE token = ?", (token,))
 
 
+async def users_by_id(conn: Queryable, user_ids: Sequence[int]) -> dict[int, Row]:
+    """Several users' rows at once (a wave's recipients), by id; unknown ids are left out."""
+    found: dict[int, Row] = {}
+    for chunk in _chunks(list(user_ids)):
+        for row in await conn.fetchall(f"SELECT * FROM users WHERE id IN ({_marks(chunk)})", tuple(chunk)):
+            found[row["id"]] = row
+    return found
+
+
 # ================================================================================================
 # audit_log: who did what to whom
 # ================================================================================================
@@ -612,6 +621,52 @@ async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> 
         " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id"
         " ORDER BY a.id DESC LIMIT ? OFFSET ?",
         (limit, offset),
+    )
+
+
+def _audit_filter(prefixes: Sequence[str], actor_id: int | None) -> tuple[str, list[Any]]:
+    where: list[str] = []
+    params: list[Any] = []
+    if prefixes:
+        where.append("(" + " OR ".join("a.action = ? OR a.action LIKE ?" for _ in prefixes) + ")")
+        for prefix in prefixes:
+            params += [prefix, f"{prefix}.%"]
+    if actor_id is not None:
+        where.append("a.actor_id = ?")
+        params.append(actor_id)
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+async def filtered_audit(
+    conn: Queryable, *, prefixes: Sequence[str] = (), actor_id: int | None = None,
+    limit: int = 20, offset: int = 0,
+) -> list[Row]:
+    """recent_audit of one kind of action (`need` takes need.*) and/or of one person."""
+    where, params = _audit_filter(prefixes, actor_id)
+    return await conn.fetchall(
+        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
+        f" FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id{where}"
+        " ORDER BY a.id DESC LIMIT ? OFFSET ?",
+        (*params, limit, offset),
+    )
+
+
+async def audit_actors(conn: Queryable, *, limit: int = 30) -> list[Row]:
+    """The people with recorded actions (`id`, `first_name`, `username`), most recent first."""
+    return await conn.fetchall(
+        "SELECT a.actor_id AS id, u.first_name, u.username, MAX(a.id) AS last"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.actor_id IS NOT NULL"
+        " GROUP BY a.actor_id, u.first_name, u.username ORDER BY last DESC LIMIT ?",
+        (limit,),
+    )
+
+
+async def audit_actor(conn: Queryable, actor_id: int) -> Row | None:
+    """One person of the audit (`id`, `first_name`, `username`), if they have recorded actions."""
+    return await conn.fetchone(
+        "SELECT a.actor_id AS id, u.first_name, u.username FROM audit_log a"
+        " LEFT JOIN users u ON u.id = a.actor_id WHERE a.actor_id = ? LIMIT 1",
+        (actor_id,),
     )
 
 
@@ -1996,7 +2051,6 @@ async def attendance_roster(
     )
 
 
-
 async def reopen_for_manual_offer(
     tx: Tx, assignment_id: int, *, now: datetime, expires_at: datetime, waived: str | None
 ) -> bool:
@@ -2050,6 +2104,31 @@ async def day_assignments(conn: Queryable, shift_ids: Sequence[int]) -> list[Row
             tuple(chunk),
         )
     return rows
+
+
+async def volunteer_shift_list(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:
+    """/myshifts, all of it: the offers still waiting for an answer (soonest first), then the
+    accepted and waitlisted shifts that have not ended (soonest first)."""
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.volunteer_id = ? AND ("
+        " (a.status = 'offered' AND a.expires_at > ? AND s.starts_at > ? AND s.status = 'open'"
+        "  AND n.status = 'approved')"
+        f" OR (a.status IN {status_in(UPCOMING)} AND s.ends_at > ?))"
+        " ORDER BY a.status <> 'offered', s.starts_at, a.id",
+        (user_id, ts(now), ts(now), ts(now)),
+    )
+
+
+async def mark_expired_many(tx: Tx, assignment_ids: Sequence[int]) -> set[int]:
+    """`mark_expired` for a chunk in one statement: the ids that were still offered."""
+    if not assignment_ids:
+        return set()
+    rows = await tx.fetchall(
+        f"UPDATE assignments SET status = 'expired' WHERE id IN ({_marks(assignment_ids)})"
+        " AND status = 'offered' RETURNING id",
+        tuple(assignment_ids),
+    )
+    return {row["id"] for row in rows}
 
 
 # ================================================================================================
@@ -2479,6 +2558,58 @@ async def count_due_outbox(conn: Queryable, *, now: datetime) -> int:
             "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?",
             (ts(now),),
         )
+    )
+
+
+async def outbox_by_keys(conn: Queryable, dedupe_keys: Sequence[str]) -> dict[str, Row]:
+    """`outbox_by_key` for many keys at once, by key; keys never stored are left out."""
+    found: dict[str, Row] = {}
+    keys = list(dedupe_keys)
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        for row in await conn.fetchall(
+            f"SELECT * FROM outbox WHERE dedupe_key IN ({_marks(chunk)})", tuple(chunk)
+        ):
+            found[row["dedupe_key"]] = row
+    return found
+
+
+async def cancel_pending_outbox_rows(tx: Tx, outbox_ids: Sequence[int]) -> int:
+    """`cancel_pending_outbox_row` for many rows in one statement; returns how many."""
+    if not outbox_ids:
+        return 0
+    cursor = await tx.execute(
+        f"UPDATE outbox SET status = 'cancelled' WHERE id IN ({_marks(outbox_ids)})"
+        " AND status = 'pending'",
+        tuple(outbox_ids),
+    )
+    return int(cursor.rowcount)
+
+
+class OutboxRow(NamedTuple):
+    """One message for `insert_outbox_many`, the same fields as `insert_outbox` takes."""
+
+    chat_id: int
+    method: str
+    payload: dict[str, Any]
+    dedupe_key: str
+    priority: int
+    deadline: datetime | None = None
+
+
+async def insert_outbox_many(tx: Tx, rows: Sequence[OutboxRow], *, now: datetime) -> None:
+    """`insert_outbox` for many messages in one statement (keys stored before are skipped)."""
+    if not rows:
+        return
+    await tx.executemany(
+        "INSERT INTO outbox (chat_id, method, payload, dedupe_key, priority, next_attempt_at,"
+        " created_at, broadcast_id, deadline_at) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        [
+            (r.chat_id, r.method, dumps(r.payload), r.dedupe_key, r.priority, ts(now), ts(now),
+             ts(r.deadline))
+            for r in rows
+        ],
     )
 
 

@@ -189,6 +189,38 @@ async def revise(
     return "edited"
 
 
+async def revise_many(
+    tx: Tx, revisions: list[tuple[Row, str, Callable[[str], str]]], *, now: datetime
+) -> list[str]:
+    """`revise` for many messages in a few statements (the tick's expiries): each revision is
+    (original, dedupe_key, text); the pending ones are withdrawn in one UPDATE, the edits of the
+    sent ones stored in one INSERT. Returns each one's outcome, in order."""
+    outcomes: list[str] = []
+    withdrawn: list[int] = []
+    edits: list[db.OutboxRow] = []
+    for original, dedupe_key, text in revisions:
+        if original["status"] == "pending":
+            withdrawn.append(original["id"])
+            outcomes.append("withdrawn")
+        elif original["status"] != "sent" or not original["message_id"]:
+            outcomes.append("gone")
+        else:
+            previous = json.loads(original["payload"] or "{}").get("text", "")
+            edits.append(
+                db.OutboxRow(
+                    chat_id=original["chat_id"], method="editMessageText",
+                    payload={"message_id": original["message_id"], "text": text(previous)},
+                    dedupe_key=dedupe_key, priority=NORMAL,
+                )
+            )
+            outcomes.append("edited")
+    await db.cancel_pending_outbox_rows(tx, withdrawn)
+    if edits:
+        await db.insert_outbox_many(tx, edits, now=now)
+        notify_enqueued(tx)
+    return outcomes
+
+
 # -- paid broadcasts ------------------------------------------------------------------------------
 
 # Telegram's fee for a message sent with allow_paid_broadcast (Bot API, sendMessage).

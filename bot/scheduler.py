@@ -45,9 +45,9 @@ MIN_OFFER_LEAD = timedelta(minutes=30)
 # changed availability), not on every tick: ranking it again and again would find no one.
 EXHAUSTED_RETRY = timedelta(minutes=10)
 BATCH = 500
-# Rows changed per write transaction where each row costs several statements (expiries): the
-# writer is shared with handlers, which wait for it at most one chunk.
-WRITE_CHUNK = 100
+# Expiries per write transaction, a few set-based statements each: the writer is shared with
+# handlers, which wait for it at most one chunk.
+EXPIRY_CHUNK = 250
 WAVE_CHUNK = 100  # shifts whose already-asked volunteers are read in one query
 
 
@@ -143,29 +143,34 @@ async def expire_offers(
     """Offers and promoted waitlisters' holds past their time: mark expired, edit the message,
     and offer a freed held place to the next on the waitlist."""
     while True:
-        rows = await db.due_offer_expiries(database, now=now, limit=WRITE_CHUNK)
+        rows = await db.due_offer_expiries(database, now=now, limit=EXPIRY_CHUNK)
         if not rows:
             return
         await pause()  # one short transaction per chunk, handlers in between
         async with database.transaction() as tx:
+            # Set-based: one guarded UPDATE for the chunk, its messages looked up, withdrawn or
+            # edited in one statement each (the same effect as close_offer_message per row).
+            expired = await db.mark_expired_many(tx, [row["id"] for row in rows])
             freed = set()
+            closing = []
             for row in rows:
-                if not await db.mark_expired(tx, row["id"]):
+                if row["id"] not in expired:
                     continue
                 held = bool(row["promoted_at"])
                 note = texts.promotion_expired_note if held else texts.offer_expired_note
                 if row["shift_status"] != "open" or row["need_status"] != "approved":
                     note = texts.shift_gone_note
-                await dispatch.close_offer_message(tx, settings, row, note=note, now=now)
+                closing.append((row, note))
                 if held:
                     report.expired_holds += 1
                     freed.add(row["shift_id"])
                 else:
                     report.expired_offers += 1
+            await dispatch.close_offer_messages(tx, settings, closing, now=now)
             for shift_id in sorted(freed):
                 promoted = await dispatch.fill_from_waitlist(tx, settings, shift_id, now=now)
                 report.promoted += len(promoted)
-        if len(rows) < WRITE_CHUNK:
+        if len(rows) < EXPIRY_CHUNK:
             return
 
 
@@ -280,6 +285,7 @@ async def _offer_shift(
         # Anyone on the waitlist who could take a free place was promoted just before this.
         open_slots = shift["slots"] - fill["accepted"] - fill["holds"]
         wanted = matching.offers_to_make(open_slots, fill["outstanding"], settings.overbook_factor)
+        recipients = await db.users_by_id(tx, [c.user_id for c in ranked[: max(0, wanted)]])
         for candidate in ranked:
             if made >= wanted:
                 break
@@ -289,7 +295,7 @@ async def _offer_shift(
             )
             if assignment_id is None:
                 continue
-            recipient = await db.get_user(tx, candidate.user_id)
+            recipient = recipients.get(candidate.user_id) or await db.get_user(tx, candidate.user_id)
             assert recipient is not None  # candidates are users with a volunteer profile
             await dispatch.enqueue_offer(
                 tx,

@@ -20,8 +20,8 @@ STAFF_COMMANDS = sorted(c.name for c in COMMANDS if "volunteer" not in c.roles)
 BUTTONS = [
     "staff:list", "staff:inv", "staff:add", "audit:p:0", "nds:p:0", "my:p:0", "nd:o:1:0",
     "apr:ok:1", "apr:rj:1", "apr:sl:1", "sh:r:1:0", "vol:v:5", "vol:bk", "ent:o:1", "ent:p:0",
-    "ent:inv:1", "att:v:1:5", "bc:k:vol", "mo:v:5:0", "mo:s:1:0", "mo:c:1:5", "mo:ok:1:5",
-    "mw:go:1:5",
+    "ent:inv:1", "att:v:1:5", "bc:k:vol", "audit:f:needs:0:0", "audit:k:all:0", "audit:a:all:0",
+    "mo:v:5:0", "mo:s:1:0", "mo:c:1:5", "mo:ok:1:5", "mw:go:1:5",
 ]
 
 

@@ -7,12 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import time, timedelta
 
+import pytest
+
 from bot import db, scheduler
 from bot.candidate_pool import SpecialtyPool
 from bot.operations import dispatch
 from bot.volunteers import search_key
 from tests.factories import create_entity, create_need, create_user, create_volunteer
-from tests.factories_dispatch import TUESDAY
+from tests.factories_dispatch import TUESDAY, locate_need, outbox
 from tests.harness import BotHarness
 from tests.test_dispatch_prefilter import _population
 
@@ -137,3 +139,44 @@ async def test_specialty_counts_follow_registrations_status_and_deletion(bot: Bo
         await db.set_volunteer_status(tx, 1, "suspended", expected=("active",), now=now)
         await db.erase_volunteer(tx, 3, now=now)
     assert await counted() == await grouped() == {"guidance": 1}
+
+
+async def test_expiry_in_chunks_edits_the_sent_offers_and_withdraws_the_unsent(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Set-based expiry (several chunks of a few statements each) has the effect of closing
+    each offer on its own: the delivered ones edited in the reader's language, the ones still
+    queued withdrawn with their map, nothing done twice."""
+    monkeypatch.setattr(scheduler, "EXPIRY_CHUNK", 3)
+    entity = await create_entity(bot.db)
+    for user_id, locale in ((701, "ar"), (702, "en"), (703, "en"), (704, "ar"), (705, "en")):
+        await create_volunteer(bot.db, user_id, locale=locale)
+    await create_need(bot.db, entity, first_day=TUESDAY, slots=2)
+    await scheduler.tick(bot.app)
+    delivered = {c.chat_id: c for c in await bot.flush_outbox()}  # 3 offers, sent
+    need, _shifts = await create_need(bot.db, entity, first_day=TUESDAY + timedelta(days=1), slots=2)
+    await locate_need(bot.db, need, 24.4, 39.6)
+    await scheduler.tick(bot.app)  # 3 more offers (with a map each), still queued
+    rows = await outbox(bot.db, "offer:")
+    queued = [r for r in rows if r["status"] == "pending"]
+    message_ids = {r["chat_id"]: r["message_id"] for r in rows if r["status"] == "sent"}
+    assert len(delivered) == 3 and len(queued) == 6  # 3 venues, 3 offers
+
+    bot.clock.advance(hours=3, minutes=1)
+    report = await scheduler.tick(bot.app)
+    calls = await bot.flush_outbox()
+
+    assert report.expired_offers == 6
+    edits = {c.chat_id: c for c in calls if c.method == "editMessageText"}
+    assert sorted(edits) == sorted(delivered)
+    for chat_id, edit in edits.items():
+        assert edit.text.startswith(delivered[chat_id].text)
+        assert edit.params["message_id"] == message_ids[chat_id]
+        english = chat_id in (702, 703, 705)
+        assert ("This offer has expired" in edit.text) is english
+        assert ("انتهت مهلة هذا العرض" in edit.text) is not english
+    statuses = {r["id"]: r["status"] for r in await outbox(bot.db, "offer:")}
+    assert all(statuses[r["id"]] == "cancelled" for r in queued)
+    again = await scheduler.tick(bot.app)
+    assert again.expired_offers == 0
+    assert [c for c in await bot.flush_outbox() if c.method == "editMessageText"] == []

@@ -11,10 +11,12 @@ each re-checks whose assignment it is and what state it is in (bot/operations/di
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardMarkup, Message, Update
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import db
@@ -43,6 +45,7 @@ LATE_STATE = "shift_reasons.late"
 ASKS_DECLINE, ASKS_LATE = "decline", "late"  # the question's kind in the draft
 LEGACY_KEY = "shift_reason"  # where the question was kept before the kit
 REASON_WINDOW = timedelta(minutes=30)
+log = logging.getLogger(__name__)
 MAX_REASON = 500
 
 
@@ -130,9 +133,28 @@ async def decline_offer(update: Update, context: Context) -> object:
         await query.answer(texts.problem_text(outcome), show_alert=True)
         return kit.END
     await query.answer(_("Declined."))
-    await kit.close_pressed(update, _("❌ You declined this offer."))
+    if not await _drop_from_list(update, assignment_id):
+        await kit.close_pressed(update, _("❌ You declined this offer."))
     _remember(context, ASKS_DECLINE, assignment_id)
     return await _ask_decline_reason(update, context, assignment_id)
+
+
+async def _drop_from_list(update: Update, assignment_id: int) -> bool:
+    """Declined from a list (/myshifts): only that offer's row of buttons goes, the rest stay
+    live. False when the pressed message is the offer itself."""
+    query = kit.query_of(update)
+    message = query.message
+    keyboard = message.reply_markup if isinstance(message, Message) else None
+    own = DECLINE.data(assignment_id)
+    rows = [list(row) for row in keyboard.inline_keyboard] if keyboard else []
+    kept = [row for row in rows if all(button.callback_data != own for button in row)]
+    if len(kept) == len(rows) or not kept:
+        return False
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(kept))
+    except TelegramError as error:
+        log.info("could not take the declined offer's buttons off the list: %s", error)
+    return True
 
 
 async def decline_reason_chosen(update: Update, context: Context) -> object:

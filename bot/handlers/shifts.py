@@ -20,9 +20,19 @@ from bot.assignments import Status
 from bot.auth import VOLUNTEER
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import _, ltr, ngettext
+from bot.i18n import _, format_datetime, ltr, ngettext
 from bot.notices import dispatch as notices
-from bot.notices.dispatch import ACCEPT, CANCEL, CHECK_IN, COMING, SHIFTS_PAGE, SIGN_UP
+from bot.notices.dispatch import (
+    ACCEPT,
+    CANCEL,
+    CHECK_IN,
+    COMING,
+    DECLINE,
+    MY_ACCEPT,
+    MY_PAGE,
+    SHIFTS_PAGE,
+    SIGN_UP,
+)
 from bot.operations import dispatch
 from bot.texts import dispatch as texts
 from bot.texts.shifts import shift_details, shift_line
@@ -30,6 +40,7 @@ from bot.texts.shifts import shift_details, shift_line
 log = logging.getLogger(__name__)
 
 PAGE = 5
+MY_PAGE_SIZE = 6
 
 
 async def _say(update: Update, context: Context, text: str) -> None:
@@ -187,26 +198,39 @@ def _checkin_button(row: db.Row, number: int) -> InlineKeyboardButton:
     return kit.button(_("📍 Check in #{number}").format(number=number), CHECK_IN.data(row["id"]))
 
 
-async def myshifts_command(update: Update, context: Context) -> None:
-    """The volunteer's accepted and waitlisted shifts, each with Cancel."""
-    user_id = kit.user_id_of(update)
-    message = kit.message_of(update)
-    refusal = await volunteer_refusal(context, user_id, for_signup=False)
-    if refusal:
-        await message.reply_text(refusal)
-        return
-    rows = await db.volunteer_assignments(context.db, user_id, now=context.now())
+async def _myshifts_page(
+    context: Context, user_id: int, offset: int
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    """One page of /myshifts: offers waiting for an answer (Accept, Decline), then the accepted
+    and waitlisted shifts (Cancel, Check in). MY_PAGE_SIZE entries of the longest titles, sites
+    and entity names stay well below Telegram's 4,096 characters."""
+    rows = await db.volunteer_shift_list(context.db, user_id, now=context.now())
     if not rows:
-        await message.reply_text(_("You have no upcoming shifts. Send /shifts to see open ones."))
-        return
+        return _("You have no upcoming shifts. Send /shifts to see open ones."), None
+    offset = min(max(0, offset), (len(rows) - 1) // MY_PAGE_SIZE * MY_PAGE_SIZE)
+    page = rows[offset : offset + MY_PAGE_SIZE]
     tz = context.settings.timezone
     now = context.now()
-    lines = [_("Your shifts:"), ""]
+    if len(rows) > MY_PAGE_SIZE:
+        header = _("Your shifts ({first}–{last} of {total}):").format(
+            first=ltr(offset + 1), last=ltr(offset + len(page)), total=ltr(len(rows))
+        )
+    else:
+        header = _("Your shifts:")
+    lines = [header, ""]
     buttons = []
-    for number, row in enumerate(rows, start=1):
+    for number, row in enumerate(page, start=offset + 1):
         lines.append(f"{ltr(number)}. {shift_line(row, tz)}")
-        starts_at = db.parse_ts(row["starts_at"])
-        assert starts_at is not None
+        starts_at = db.moment(row["starts_at"])
+        if row["status"] == Status.OFFERED:
+            lines.append("   " + _("📨 Waiting for your answer, until {deadline}").format(
+                deadline=format_datetime(db.moment(row["expires_at"]), tz)))
+            buttons.append([
+                kit.button(_("✅ Accept #{number}").format(number=number),
+                           MY_ACCEPT.data(row["id"], offset)),
+                kit.button(_("❌ Decline #{number}").format(number=number), DECLINE.data(row["id"])),
+            ])
+            continue
         if row["status"] == Status.WAITLISTED:
             position = await db.waitlist_position(context.db, row["id"])
             lines.append("   " + _("⏳ On the waitlist: number {position}").format(
@@ -225,9 +249,59 @@ async def myshifts_command(update: Update, context: Context) -> None:
             if starts_at - context.settings.checkin_lead <= now:
                 buttons.append([_checkin_button(row, number)])
         buttons.append([kit.button(label.format(number=number), CANCEL.data(row["id"]))])
-    await message.reply_text(
-        "\n".join(lines), reply_markup=kit.markup(buttons) if buttons else None
+    nav = kit.pager(MY_PAGE, offset, len(rows), MY_PAGE_SIZE)
+    return "\n".join(lines), kit.markup(buttons, nav) if buttons or nav else None
+
+
+async def myshifts_command(update: Update, context: Context) -> None:
+    """The volunteer's offers waiting for an answer and their accepted and waitlisted shifts,
+    a page at a time."""
+    user_id = kit.user_id_of(update)
+    query = update.callback_query
+    refusal = await volunteer_refusal(context, user_id, for_signup=False)
+    if refusal:
+        if query:
+            await query.answer(refusal, show_alert=True)
+        else:
+            await kit.message_of(update).reply_text(refusal)
+        return
+    offset = (MY_PAGE.one(query.data) or 0) if query else 0
+    text, keyboard = await _myshifts_page(context, user_id, offset)
+    if query:
+        await query.answer()
+        await _edit_page(update, text, keyboard)
+    else:
+        await kit.message_of(update).reply_text(text, reply_markup=keyboard)
+
+
+async def _edit_page(update: Update, text: str, keyboard: InlineKeyboardMarkup | None) -> None:
+    try:
+        await kit.query_of(update).edit_message_text(text, reply_markup=keyboard)
+    except TelegramError:
+        log.info("could not edit the /myshifts page", exc_info=True)
+
+
+async def accept_listed_offer(update: Update, context: Context) -> None:
+    """Accept #n on /myshifts: the offer's own Accept, then the page again as it now stands."""
+    query = kit.query_of(update)
+    assignment_id, offset = MY_ACCEPT.parse(query.data) or (0, 0)
+    outcome = await dispatch.accept(
+        context.db, context.settings, assignment_id=assignment_id,
+        user_id=query.from_user.id, now=context.now(),
     )
+    if outcome.kind == dispatch.ACCEPTED:
+        await query.answer(_("Accepted. Thank you!"))
+    elif (
+        outcome.kind == dispatch.WAITLISTED and outcome.assignment is not None
+        and outcome.assignment["status"] == Status.OFFERED
+    ):
+        await query.answer(texts.waitlisted_note(outcome.position), show_alert=True)
+    else:
+        await query.answer(texts.problem_text(outcome), show_alert=True)
+        if outcome.kind in (dispatch.UNKNOWN, dispatch.NOT_YOURS):
+            return
+    text, keyboard = await _myshifts_page(context, query.from_user.id, offset)
+    await _edit_page(update, text, keyboard)
 
 
 def register(app: Application) -> None:
@@ -237,5 +311,7 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(shifts_command, pattern=SHIFTS_PAGE.pattern))
     app.add_handler(CallbackQueryHandler(sign_up, pattern=SIGN_UP.pattern))
     app.add_handler(CommandHandler("myshifts", myshifts_command))
+    app.add_handler(CallbackQueryHandler(myshifts_command, pattern=MY_PAGE.pattern))
+    app.add_handler(CallbackQueryHandler(accept_listed_offer, pattern=MY_ACCEPT.pattern))
     app.add_handler(CallbackQueryHandler(accept_offer, pattern=ACCEPT.pattern))
     app.add_handler(CallbackQueryHandler(confirm_attendance, pattern=COMING.pattern))

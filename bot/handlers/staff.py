@@ -13,7 +13,7 @@ from bot import db
 from bot.auth import ADMIN, ADMIN_ROLE, COORDINATOR, STAFF, requires
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import _, format_datetime
+from bot.i18n import _, format_datetime, pgettext
 from bot.notices.menus import refresh_menu_of
 from bot.notices.staff import ADD_COORDINATOR
 from bot.operations import staff as operations
@@ -27,6 +27,10 @@ REMOVE_OK = kit.Route("staff", "rmok", int)
 INVITE = kit.Route("staff", "inv")
 REVOKE_INVITE = kit.Route("staff", "invrv", str)
 AUDIT = kit.Route("audit", "p", int)  # the /audit page from an offset
+AUDIT_FILTERED = kit.Route("audit", "f", str, int, int)  # kind (or "all"), actor (0: anyone), offset
+AUDIT_KINDS = kit.Route("audit", "k", str, int)  # the kind menu, keeping kind and actor
+AUDIT_PEOPLE = kit.Route("audit", "a", str, int)  # the people menu, keeping kind and actor
+AUDIT_PEOPLE_SHOWN = 20
 
 
 async def staff_overview(context: Context) -> tuple[str, InlineKeyboardMarkup]:
@@ -168,24 +172,93 @@ async def accept_invite(update: Update, context: Context) -> None:
 # -- /audit ----------------------------------------------------------------------------------------
 
 
+ALL = "all"  # no kind filter in AUDIT_FILTERED; actor 0 is everyone
+
+
 @requires(STAFF)
 async def audit_command(update: Update, context: Context) -> None:
-    """The most recent staff actions, newest first, paged."""
+    """The most recent staff actions in words, newest first, paged; filter buttons below."""
     query = update.callback_query
     offset = max(0, AUDIT.one(query.data) or 0) if query else 0
+    await _audit_page(update, context, None, None, offset)
+
+
+@requires(STAFF)
+async def audit_filtered(update: Update, context: Context) -> None:
+    """A page of one kind of action and/or one person's actions."""
+    kind, actor, offset = AUDIT_FILTERED.parse(kit.data_of(update)) or (ALL, 0, 0)
+    if kind != ALL and texts.audit_kind(kind) is None:
+        await kit.stale(update)
+        return
+    await _audit_page(update, context, None if kind == ALL else kind, actor or None, offset)
+
+
+async def _audit_page(
+    update: Update, context: Context, kind: str | None, actor_id: int | None, offset: int
+) -> None:
+    query = update.callback_query
+    found = texts.audit_kind(kind) if kind else None
+    actor = await db.audit_actor(context.db, actor_id) if actor_id else None
+    if actor_id and actor is None:
+        await kit.stale(update)
+        return
     if query:
         await query.answer()
-    rows = await db.recent_audit(context.db, limit=AUDIT_PAGE + 1, offset=offset)
-    text = texts.audit_page(rows[:AUDIT_PAGE], context.settings.timezone)
-    # One row beyond the page says there is an older page; the pager needs no total count.
-    nav = kit.pager(
-        AUDIT, offset, offset + len(rows), AUDIT_PAGE, back=_("Newer"), forward=_("Older")
+    rows = await db.filtered_audit(
+        context.db, prefixes=found[1] if found else (), actor_id=actor_id,
+        limit=AUDIT_PAGE + 1, offset=offset,
     )
-    keyboard = kit.markup(nav) if nav else None
+    text = texts.audit_page(rows[:AUDIT_PAGE], context.settings.timezone,
+                            heading=texts.audit_heading(kind, actor))
+    # One row beyond the page says there is an older page; the pager needs no total count.
+    if kind is None and actor_id is None:
+        nav = kit.pager(AUDIT, offset, offset + len(rows), AUDIT_PAGE, back=_("Newer"), forward=_("Older"))
+    else:
+        nav = kit.pager(AUDIT_FILTERED, offset, offset + len(rows), AUDIT_PAGE, kind or ALL, actor_id or 0,
+                        back=_("Newer"), forward=_("Older"))
+    keys = (kind or ALL, actor_id or 0)
+    filters_row = [
+        kit.button(_("🗂 By kind"), AUDIT_KINDS.data(*keys)),
+        kit.button(_("👤 By person"), AUDIT_PEOPLE.data(*keys)),
+    ]
+    reset = [kit.button(_("✖ All actions"), AUDIT.data(0))] if (kind or actor_id) else []
+    keyboard = kit.markup(nav, filters_row, reset)
     if query:
         await query.edit_message_text(text, reply_markup=keyboard)
     else:
         await kit.message_of(update).reply_text(text, reply_markup=keyboard)
+
+
+@requires(STAFF)
+async def audit_kinds(update: Update, context: Context) -> None:
+    """The kinds of action to filter by (the person filter, if any, is kept)."""
+    kind, actor = AUDIT_KINDS.parse(kit.data_of(update)) or (ALL, 0)
+    buttons = [
+        kit.button(kit.checked(pgettext(*label), code == kind), AUDIT_FILTERED.data(code, actor, 0))
+        for code, label, _prefixes in texts.AUDIT_KINDS
+    ]
+    buttons.append(kit.button(kit.checked(_("Every kind"), kind == ALL), AUDIT_FILTERED.data(ALL, actor, 0)))
+    await kit.query_of(update).answer()
+    await kit.query_of(update).edit_message_text(
+        _("Show which kind of action?"), reply_markup=kit.markup(kit.grid(buttons, 2))
+    )
+
+
+@requires(STAFF)
+async def audit_people(update: Update, context: Context) -> None:
+    """The people with recorded actions, most recent first (the kind filter, if any, is kept)."""
+    kind, actor = AUDIT_PEOPLE.parse(kit.data_of(update)) or (ALL, 0)
+    people = await db.audit_actors(context.db, limit=AUDIT_PEOPLE_SHOWN)
+    buttons = [
+        kit.button(kit.checked(texts.actor_label(row), int(row["id"]) == actor),
+                   AUDIT_FILTERED.data(kind, int(row["id"]), 0))
+        for row in people
+    ]
+    buttons.append(kit.button(kit.checked(_("Everyone"), actor == 0), AUDIT_FILTERED.data(kind, 0, 0)))
+    await kit.query_of(update).answer()
+    await kit.query_of(update).edit_message_text(
+        _("Show whose actions?"), reply_markup=kit.markup(kit.grid(buttons, 1))
+    )
 
 
 def register(app: Application) -> None:
@@ -200,3 +273,6 @@ def register(app: Application) -> None:
     app.add_handler(CallbackQueryHandler(revoke_invite, pattern=REVOKE_INVITE.pattern))
     app.add_handler(CommandHandler("audit", audit_command))
     app.add_handler(CallbackQueryHandler(audit_command, pattern=AUDIT.pattern))
+    app.add_handler(CallbackQueryHandler(audit_filtered, pattern=AUDIT_FILTERED.pattern))
+    app.add_handler(CallbackQueryHandler(audit_kinds, pattern=AUDIT_KINDS.pattern))
+    app.add_handler(CallbackQueryHandler(audit_people, pattern=AUDIT_PEOPLE.pattern))

@@ -9,6 +9,7 @@ the person who pressed a button; everyone else hears through the outbox.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -399,6 +400,35 @@ async def close_offer_message(
     )
     if outcome == "withdrawn":
         await db.cancel_pending_outbox(tx, [f"{key}:venue"])
+
+
+async def close_offer_messages(
+    tx: Tx, settings: Settings, closing: list[tuple[Row, Callable[[], str]]], *, now: datetime
+) -> None:
+    """`close_offer_message` for a chunk of offers (assignment, note) in a few statements: the
+    tick expires thousands at once three hours after a big first wave."""
+    keys = [offer_key(assignment) for assignment, _note in closing]
+    stored = await db.outbox_by_keys(tx, keys)
+    rendered: dict[tuple[str, Callable[[], str]], str] = {}  # each note once per language
+    revisions: list[tuple[Row, str, Callable[[str], str]]] = []
+    for key, (assignment, note) in zip(keys, closing, strict=True):
+        sent = stored.get(key)
+        if sent is None:
+            continue
+        locale = user_locale(assignment, settings.default_locale)
+        closing_text = rendered.get((locale, note))
+        if closing_text is None:
+            with use_locale(locale):
+                closing_text = rendered[(locale, note)] = note()
+        revisions.append((sent, f"{key}:closed", functools.partial(_closed_text, closing_text)))
+    outcomes = await delivery.revise_many(tx, revisions, now=now)
+    withdrawn = [sent for (sent, _key, _text), outcome in zip(revisions, outcomes, strict=True)
+                 if outcome == "withdrawn"]
+    await db.cancel_pending_outbox(tx, [f"{sent['dedupe_key']}:venue" for sent in withdrawn])
+
+
+def _closed_text(closing: str, original: str) -> str:
+    return f"{original}\n\n{closing}" if original else closing
 
 
 async def notify_office(
