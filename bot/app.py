@@ -34,6 +34,7 @@ from bot.flows import (
     profile_edit,
     registration,
     shift_reasons,
+    training_session,
     volunteer_search,
 )
 from bot.handlers import (
@@ -49,6 +50,7 @@ from bot.handlers import (
     reports,
     shifts,
     staff,
+    trainings,
     volunteer,
     volunteers_staff,
 )
@@ -201,6 +203,7 @@ def build_application(
     need_reject.register(app)
     need_slots.register(app)
     need_intake.register(app)
+    training_session.register(app)  # /newtraining, also from a need's "Schedule a training"
     # Coordinators' /broadcast: its progress list's buttons first (the flow answers every other
     # "bc:" button of a draft that is over as stale).
     broadcasts.register(app)
@@ -219,6 +222,7 @@ def build_application(
     certificates.register(app)  # /start verify_<code> too
     needs.register(app)
     reports.register(app)
+    trainings.register(app)  # /trainings
     volunteer.register(app)
     volunteers_staff.register(app)
     membership.register(app)  # my_chat_member: blocked the bot

@@ -1508,7 +1508,7 @@ async def need_by_draft_key(conn: Queryable, draft_key: str) -> Row | None:
 _SHIFT_COLUMNS = (
     "s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.status AS shift_status, s.need_id,"
     " n.title, n.specialty, n.site_name, n.latitude, n.longitude, n.notes, n.status AS need_status,"
-    " n.entity_id, n.gender, n.min_age, n.requires_training, n.checkin_radius_m,"
+    " n.entity_id, n.gender, n.min_age, n.requires_training, n.checkin_radius_m, n.session_id,"
     " e.name_ar AS entity_name_ar, e.name_en AS entity_name_en"
 )
 
@@ -2914,6 +2914,158 @@ async def upcoming_training_sessions(conn: Queryable, *, now: datetime, limit: i
         " ORDER BY starts_at, id LIMIT ?",
         (ts(now), limit),
     )
+
+
+async def office_entity(tx: Tx, *, name_ar: str, name_en: str, created_by: int, now: datetime) -> int:
+    """The office's own entity (coordinators' sessions belong to it), made once, inactive."""
+    found = await tx.fetchval("SELECT id FROM entities WHERE is_office = 1 ORDER BY id LIMIT 1")
+    if found is not None:
+        return int(found)
+    cursor = await tx.execute(
+        "INSERT INTO entities (name_ar, name_en, kind, active, created_at, created_by, is_office)"
+        " VALUES (?, ?, 'government', 0, ?, ?, 1)",
+        (name_ar, name_en, ts(now), created_by),
+    )
+    return _new_id(cursor)
+
+
+async def insert_session_shift(
+    tx: Tx, *, session_id: int, entity_id: int, created_by: int, specialty: str, title: str,
+    site_name: str, latitude: float | None, longitude: float | None, notes: str | None,
+    starts_at: datetime, ends_at: datetime, slots: int, start_time: str, end_time: str,
+    first_day: str, last_day: str, now: datetime,
+) -> int:
+    """The approved need of one shift that carries a session through dispatch; the shift's id."""
+    cursor = await tx.execute(
+        "INSERT INTO needs (entity_id, created_by, title, specialty, site_name, latitude, longitude,"
+        " first_day, last_day, start_time, end_time, slots, notes, status, submitted_at,"
+        " decided_at, decided_by, session_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'approved', ?, ?, ?, ?)",
+        (entity_id, created_by, title, specialty, site_name, latitude, longitude, first_day,
+         last_day, start_time, end_time, slots, notes, ts(now), ts(now), created_by, session_id),
+    )
+    need_id = _new_id(cursor)
+    cursor = await tx.execute(
+        "INSERT INTO shifts (need_id, starts_at, ends_at, slots) VALUES (?, ?, ?, ?)",
+        (need_id, ts(starts_at), ts(ends_at), slots),
+    )
+    shift_id = _new_id(cursor)
+    await tx.execute(
+        "UPDATE training_sessions SET shift_id = ? WHERE id = ?", (shift_id, session_id)
+    )
+    return shift_id
+
+
+async def set_session_audience(tx: Tx, session_id: int, audience: str | None) -> None:
+    await tx.execute("UPDATE training_sessions SET audience = ? WHERE id = ?", (audience, session_id))
+
+
+async def sessions_by_id(conn: Queryable, session_ids: Sequence[int]) -> dict[int, Row]:
+    found: dict[int, Row] = {}
+    for chunk in _chunks(list(session_ids)):
+        for row in await conn.fetchall(
+            f"SELECT * FROM training_sessions WHERE id IN ({_marks(chunk)})", tuple(chunk)
+        ):
+            found[int(row["id"])] = row
+    return found
+
+
+async def lasting_qualified(
+    conn: Queryable, specialty: str, *, until: datetime
+) -> set[int]:
+    """Volunteers whose qualification in `specialty` is still valid at `until` (a training of
+    that specialty is not offered to them; those about to lose it are invited)."""
+    rows = await conn.fetchall(
+        "SELECT user_id FROM qualifications WHERE specialty = ?"
+        " AND (expires_at IS NULL OR expires_at > ?)",
+        (specialty, ts(until)),
+    )
+    return {int(r[0]) for r in rows}
+
+
+async def grant_session_qualification(
+    tx: Tx, *, user_id: int, specialty: str, session_id: int, granted_by: int | None,
+    expires_at: datetime | None, now: datetime,
+) -> bool:
+    """Record (or renew) a qualification earned at a session; False when this session granted
+    it already. A qualification granted by hand (no expiry) stays without one."""
+    cursor = await tx.execute(
+        "INSERT INTO qualifications (user_id, specialty, granted_by, granted_at, expires_at, session_id)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, specialty) DO UPDATE SET"
+        " granted_by = excluded.granted_by, granted_at = excluded.granted_at,"
+        " expires_at = excluded.expires_at, session_id = excluded.session_id, expiry_told_at = NULL"
+        " WHERE qualifications.expires_at IS NOT NULL"
+        " AND (qualifications.session_id IS NULL OR qualifications.session_id <> excluded.session_id)",
+        (user_id, specialty, granted_by, ts(now), ts(expires_at), session_id),
+    )
+    return cursor.rowcount == 1
+
+
+async def get_qualification(conn: Queryable, user_id: int, specialty: str) -> Row | None:
+    return await conn.fetchone(
+        "SELECT * FROM qualifications WHERE user_id = ? AND specialty = ?", (user_id, specialty)
+    )
+
+
+async def qualifications_expiring(
+    conn: Queryable, *, now: datetime, until: datetime, limit: int
+) -> list[Row]:
+    """Valid qualifications that run out by `until` and whose holder was not told yet, with the
+    holder's locale."""
+    return await conn.fetchall(
+        "SELECT q.user_id, q.specialty, q.expires_at, u.locale, u.language_code"
+        " FROM qualifications q JOIN users u ON u.id = q.user_id"
+        " JOIN volunteers v ON v.user_id = q.user_id"
+        " WHERE q.expires_at IS NOT NULL AND q.expires_at > ? AND q.expires_at <= ?"
+        " AND q.expiry_told_at IS NULL AND v.status IN ('active', 'paused') AND u.reachable = 1"
+        " ORDER BY q.expires_at, q.user_id LIMIT ?",
+        (ts(now), ts(until), limit),
+    )
+
+
+async def mark_expiry_told(tx: Tx, user_id: int, specialty: str, *, now: datetime) -> bool:
+    cursor = await tx.execute(
+        "UPDATE qualifications SET expiry_told_at = ? WHERE user_id = ? AND specialty = ?"
+        " AND expiry_told_at IS NULL",
+        (ts(now), user_id, specialty),
+    )
+    return cursor.rowcount == 1
+
+
+async def upcoming_sessions_of(
+    conn: Queryable, specialty: str, *, now: datetime, limit: int = 3
+) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT * FROM training_sessions WHERE status = 'scheduled' AND kind = 'training'"
+        " AND specialty = ? AND starts_at > ? ORDER BY starts_at, id LIMIT ?",
+        (specialty, ts(now), limit),
+    )
+
+
+async def session_list(conn: Queryable, *, now: datetime, limit: int, offset: int) -> tuple[int, list[Row]]:
+    """(how many, one page of) sessions not ended yet, soonest first, with their fill counts."""
+    where = " WHERE t.status = 'scheduled' AND t.ends_at > ?"
+    total = await conn.fetchval(f"SELECT COUNT(*) FROM training_sessions t{where}", (ts(now),))
+    rows = await conn.fetchall(
+        "SELECT t.*,"
+        f" (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = t.shift_id"
+        f"  AND a.status IN ({_marks(TAKEN_STATUSES)})) AS taken,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = t.shift_id"
+        "  AND a.status = 'waitlisted') AS waitlisted"
+        f" FROM training_sessions t{where} ORDER BY t.starts_at, t.id LIMIT ? OFFSET ?",
+        (*TAKEN_STATUSES, ts(now), limit, offset),
+    )
+    return int(total or 0), rows
+
+
+async def qualified_count(conn: Queryable, specialty: str, *, now: datetime) -> int:
+    """Active volunteers holding a valid qualification in `specialty`."""
+    return int(await conn.fetchval(
+        "SELECT COUNT(*) FROM qualifications q JOIN volunteers v ON v.user_id = q.user_id"
+        " WHERE q.specialty = ? AND (q.expires_at IS NULL OR q.expires_at > ?)"
+        " AND v.status = 'active'",
+        (specialty, ts(now)),
+    ) or 0)
 
 
 # ================================================================================================

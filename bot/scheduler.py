@@ -27,7 +27,7 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import db, delivery, health, matching
+from bot import db, delivery, health, matching, trainings
 from bot.candidate_pool import SpecialtyPool
 from bot.config import Settings
 from bot.context import Context
@@ -35,6 +35,7 @@ from bot.db import Database
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
 from bot.operations import attendance, dispatch
+from bot.operations import trainings as training_operations
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         ("at-risk", flag_at_risk, {}),
         ("check-in", send_checkin_prompts, {}),
         ("attendance", settle_attendance, {}),
+        ("qualifications", tell_expiring_qualifications, {}),
     )
     for name, step, extra in steps:
         # One failing step (say, a malformed row) must not stop reminders from going out; what
@@ -200,6 +202,7 @@ async def dispatch_waves(
     need_languages = await db.need_languages_by_need(reader, sorted({s["need_id"] for s in wanting}))
     site_languages = await db.site_languages(reader, sorted({s["site_name"] for s in wanting}))
     ranking = _Ranking(reader, settings, now=now, horizon=horizon)
+    sessions = await _SessionWaves.load(reader, wanting, now=now)
     for start in range(0, len(wanting), WAVE_CHUNK):
         chunk = wanting[start : start + WAVE_CHUNK]
         asked = await db.asked_by_shift(reader, [s["shift_id"] for s in chunk])
@@ -216,11 +219,13 @@ async def dispatch_waves(
             retry_at = exhausted.get(shift["shift_id"])
             if retry_at is not None and now < retry_at:
                 continue
+            if sessions.announced_once(shift):
+                continue
             report.shifts_considered += 1
             spec = dispatch.shift_spec(
                 shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]]
             )
-            ranked = await ranking.best(spec, wanted, asked[shift["shift_id"]])
+            ranked = await ranking.best(spec, wanted, sessions.skip(shift, asked[shift["shift_id"]]))
             made = (
                 await _offer_shift(database, settings, shift, spec, ranked, now=now, busy=ranking.busy)
                 if ranked else 0
@@ -232,6 +237,38 @@ async def dispatch_waves(
                 exhausted.pop(shift["shift_id"], None)
             # Let handlers in between shifts: each shift's offers are one short transaction.
             await pause()
+
+
+class _SessionWaves:
+    """Trainings and lectures among the shifts: a lecture was announced to its audience at once
+    (no waves); a training is not offered to those who hold its qualification for longer than
+    EXPIRY_NOTICE (those about to lose it are invited)."""
+
+    def __init__(self, sessions: dict[int, db.Row], lasting: dict[str, set[int]]) -> None:
+        self.sessions, self.lasting = sessions, lasting
+
+    @classmethod
+    async def load(cls, reader: db.Queryable, shifts: list[db.Row], *, now: datetime) -> _SessionWaves:
+        ids = sorted({s["session_id"] for s in shifts if s["session_id"] is not None})
+        sessions = await db.sessions_by_id(reader, ids) if ids else {}
+        lasting: dict[str, set[int]] = {}
+        for session in sessions.values():
+            specialty = session["specialty"]
+            if session["kind"] == trainings.TRAINING and specialty and specialty not in lasting:
+                lasting[specialty] = await db.lasting_qualified(
+                    reader, specialty, until=now + trainings.EXPIRY_NOTICE
+                )
+        return cls(sessions, lasting)
+
+    def announced_once(self, shift: db.Row) -> bool:
+        session = self.sessions.get(shift["session_id"]) if shift["session_id"] is not None else None
+        return session is not None and session["kind"] == trainings.LECTURE
+
+    def skip(self, shift: db.Row, asked: set[int]) -> set[int]:
+        session = self.sessions.get(shift["session_id"]) if shift["session_id"] is not None else None
+        if session is None or not session["specialty"]:
+            return asked
+        return asked | self.lasting.get(session["specialty"], set())
 
 
 class _Ranking:
@@ -467,6 +504,13 @@ async def settle_attendance(
                     report.no_shows += 1
         if len(rows) < BATCH:
             return
+
+
+async def tell_expiring_qualifications(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Qualifications that run out within EXPIRY_NOTICE: their holders are told once."""
+    await training_operations.tell_expiring(database, settings, now=now)
 
 
 # -- the job -------------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
+from bot.operations import trainings
 
 # What happened, for the handler to put into words.
 UNKNOWN = "unknown"  # no such assignment
@@ -105,6 +106,7 @@ async def check_in(
                 return Attendance(TOO_FAR, row, distance_m=distance)
         if not await db.mark_checked_in(tx, assignment_id, now=now, distance_m=distance):
             return Attendance(ALREADY, row)
+        await trainings.grant_for_attendance(tx, settings, row, actor_id=None, now=now)
         return Attendance(CHECKED_IN, row, distance_m=distance)
 
 
@@ -164,6 +166,8 @@ async def correct(
         )
         if status == Status.COMPLETED:
             await thank(tx, settings, row, now=now)
+        if status != Status.NO_SHOW:
+            await trainings.grant_for_attendance(tx, settings, row, actor_id=actor_id, now=now)
         return Attendance(MARKED, row, status=status)
 
 

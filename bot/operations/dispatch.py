@@ -20,6 +20,7 @@ from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
+from bot.notices import trainings as training_notices
 from bot.texts import entity_name
 
 STATS_WINDOW = timedelta(days=30)  # fairness: hours served in the last 30 days
@@ -364,10 +365,15 @@ async def enqueue_offer(
                 deadline=expires_at,
             )
         text = texts_by_locale.get(locale) if texts_by_locale is not None else None
+        session = None
+        if text is None and shift["session_id"] is not None and not promotion:
+            session = await db.get_training_session(tx, session_id=shift["session_id"])
         if text is None:
             text = (
                 texts.promotion_text(shift, tz, expires_at, settings.waitlist_confirm_ttl)
                 if promotion
+                else training_notices.invitation_text(session, tz, expires_at)
+                if session is not None
                 else texts.offer_text(shift, tz, expires_at)
             )
             if texts_by_locale is not None:
@@ -495,6 +501,10 @@ async def _eligibility_problem(
 ) -> Outcome | None:
     """Why this volunteer may not take the shift, or None; `waived` are the rules an offer made by
     hand waived (bot/operations/manual.py): every other rule still counts."""
+    if shift["session_id"] is not None:
+        session = await db.get_training_session(tx, session_id=shift["session_id"])
+        if session is not None and session["kind"] == "lecture":
+            return None  # a lecture is open to its whole audience, whatever their profile
     spec = await load_spec(tx, shift)
     candidate = await load_candidate(tx, settings, user_id, shift=spec, now=now)
     if candidate is None:

@@ -48,6 +48,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "broadcast.send": P_("audit", "{actor} sent broadcast {target}"),
     "broadcast.stop": P_("audit", "{actor} stopped broadcast {target}"),
     "training.created": P_("audit", "{actor} scheduled training session {target}"),
+    "training.qualified": P_("audit", "{actor} qualified volunteer {target} at a training session"),
     "certificate.issued": P_("audit", "{actor} issued an hours certificate to volunteer {target}"),
 }
 
