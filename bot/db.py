@@ -18,7 +18,7 @@ import json
 import logging
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import (
@@ -870,7 +870,7 @@ async def erase_traces(tx: Tx, user_id: int, *, now: datetime) -> None:
     they typed, messages to them still queued or kept as sent, and their saved conversations."""
     await tx.execute("UPDATE users SET first_name = '', username = NULL WHERE id = ?", (user_id,))
     await tx.execute(
-        "UPDATE assignments SET decline_reason = NULL,"
+        "UPDATE assignments SET decline_reason = NULL, no_show_reason = NULL,"
         " cancel_reason = CASE WHEN cancel_reason = 'volunteer_deleted' THEN cancel_reason END"
         " WHERE volunteer_id = ?",
         (user_id,),
@@ -1063,6 +1063,83 @@ async def volunteer_names(conn: Queryable, user_ids: Sequence[int]) -> dict[int,
         ):
             found[row[0]] = row[1]
     return found
+
+
+def _name_condition(name: str) -> tuple[str, list[Any]]:
+    """A part of a name, through the volunteer_search index (LIKE for fewer than 3 characters)."""
+    keys = dict.fromkeys(_search_name(k) for k in (search_key(name), name.strip().lower()))
+    terms = [f"name : {_phrase(key)}" for key in keys if len(key) >= 3]
+    if not terms:
+        return ("(v.search_name LIKE ? ESCAPE '\\' OR v.full_name LIKE ? ESCAPE '\\')",
+                [_like(search_key(name)), _like(name.strip())])
+    return ("v.user_id IN (SELECT rowid FROM volunteer_search WHERE volunteer_search MATCH ?)",
+            [" OR ".join(terms)])
+
+
+async def find_volunteers(
+    conn: Queryable,
+    *,
+    name: str = "",
+    phone_digits: str | None = None,
+    languages: Sequence[str] = (),
+    specialty_groups: Sequence[Sequence[str]] = (),
+    status: str | None = None,
+    cities: Sequence[str] = (),
+    or_specialties: Sequence[str] = (),
+    or_cities: Sequence[str] = (),
+    limit: int,
+    offset: int = 0,
+) -> list[Row]:
+    """Volunteers (never deleted ones) meeting every criterion given: a part of the name (or, for
+    a lone word, one of `or_specialties` / `or_cities` instead), the phone, every language, one
+    specialty of each group, the status, one of the cities. Pending first, then by name."""
+    where: list[str] = []
+    params: list[Any] = []
+
+    def marks(values: Sequence[str]) -> str:
+        params.extend(values)
+        return ",".join("?" for _ in values)
+
+    if name:
+        condition, name_params = _name_condition(name)
+        params.extend(name_params)
+        alternatives = [condition]
+        if or_specialties:
+            alternatives.append("v.user_id IN (SELECT user_id FROM volunteer_specialties"
+                                f" WHERE specialty IN ({marks(or_specialties)}))")
+        if or_cities:
+            alternatives.append(f"v.city IN ({marks(or_cities)})")
+        where.append("(" + " OR ".join(alternatives) + ")")
+    if phone_digits:
+        where.append("v.user_id IN (SELECT rowid FROM volunteer_search WHERE volunteer_search MATCH ?)")
+        params.append(f"phone : {_phrase(phone_digits)}")
+    for language in languages:
+        where.append("EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+                     " AND l.language = ?)")
+        params.append(language)
+    for group in specialty_groups:
+        where.append("EXISTS (SELECT 1 FROM volunteer_specialties s WHERE s.user_id = v.user_id"
+                     f" AND s.specialty IN ({marks(group)}))")
+    if cities:
+        where.append(f"v.city IN ({marks(cities)})")
+    if status:
+        where.append("v.status = ?")
+        params.append(status)
+    sql = "SELECT v.* FROM volunteers v WHERE v.status <> 'deleted'"
+    sql += "".join(f" AND {condition}" for condition in where)
+    sql += (
+        " ORDER BY CASE v.status WHEN 'pending' THEN 0 ELSE 1 END, v.full_name, v.user_id"
+        " LIMIT ? OFFSET ?"
+    )
+    return await conn.fetchall(sql, (*params, limit, offset))
+
+
+async def volunteer_cities(conn: Queryable) -> list[str]:
+    """The distinct cities volunteers gave (codes of the catalogue or as typed)."""
+    rows = await conn.fetchall(
+        "SELECT DISTINCT city FROM volunteers WHERE city IS NOT NULL AND status <> 'deleted'"
+    )
+    return [row[0] for row in rows]
 
 
 # ================================================================================================
@@ -1261,9 +1338,11 @@ async def insert_need(
     languages: Sequence[str],
     windows: Sequence[tuple[datetime, datetime]],
     draft_key: str | None = None,
+    minimums: Mapping[str, int] | None = None,
 ) -> tuple[int, list[int]]:
-    """A submitted need, its languages and one shift per window; returns (need id, shift ids).
-    `draft_key` (unique) is the /need draft it came from."""
+    """A submitted need, its languages (with the minimum speakers of each, per shift) and one
+    shift per window; returns (need id, shift ids). `draft_key` (unique) is the /need draft it
+    came from."""
     columns = (
         "title", "specialty", "site_name", "latitude", "longitude", "checkin_radius_m",
         "first_day", "last_day", "start_time", "end_time", "slots", "gender",
@@ -1276,8 +1355,8 @@ async def insert_need(
     )
     need_id = _new_id(cursor)
     await tx.executemany(
-        "INSERT INTO need_languages (need_id, language) VALUES (?, ?)",
-        [(need_id, language) for language in languages],
+        "INSERT INTO need_languages (need_id, language, minimum) VALUES (?, ?, ?)",
+        [(need_id, language, int((minimums or {}).get(language, 0))) for language in languages],
     )
     shift_ids = []
     for starts_at, ends_at in windows:
@@ -1476,12 +1555,13 @@ async def get_shift(conn: Queryable, shift_id: int) -> Row | None:
 async def shift_roster(
     conn: Queryable, shift_id: int, *, limit: int, offset: int
 ) -> list[Row]:
-    """Volunteers holding a place on the shift: name, phone, status."""
+    """Volunteers who took a place on the shift, whatever came of it (a no-show too, so that the
+    roster and its attendance agree): name, phone, status, the no-show's reason."""
     return await conn.fetchall(
-        "SELECT a.volunteer_id, a.status, v.full_name, v.phone, u.first_name"
+        "SELECT a.volunteer_id, a.status, a.no_show_reason, v.full_name, v.phone, u.first_name"
         " FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
-        f" WHERE a.shift_id = ? AND a.status IN {_FILLED}"
+        f" WHERE a.shift_id = ? AND a.status IN {status_in(ROSTER)}"
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
         (shift_id, limit, offset),
     )
@@ -1608,6 +1688,39 @@ async def open_shifts_for_volunteer(
         " ORDER BY s.starts_at, s.id LIMIT ?",
         (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
     )
+
+
+async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """The minimum speakers per language of each need (only languages with a minimum)."""
+    found: dict[int, dict[str, int]] = {need_id: {} for need_id in need_ids}
+    for chunk in _chunks(list(need_ids)):
+        for row in await conn.fetchall(
+            "SELECT need_id, language, minimum FROM need_languages"
+            f" WHERE minimum > 0 AND need_id IN ({_marks(chunk)})",
+            tuple(chunk),
+        ):
+            found[row["need_id"]][row["language"]] = int(row["minimum"])
+    return found
+
+
+_FINISHED_WHERE = (
+    " WHERE n.status IN ('approved', 'closed') AND EXISTS (SELECT 1 FROM shifts s"
+    " WHERE s.need_id = n.id AND s.status != 'cancelled') AND NOT EXISTS (SELECT 1 FROM shifts s"
+    " WHERE s.need_id = n.id AND s.status = 'open' AND s.ends_at > ?)"
+)
+
+
+async def list_finished_needs(
+    conn: Queryable, *, now: datetime, limit: int, offset: int
+) -> tuple[list[Row], int]:
+    """Approved or closed needs whose shifts have all ended, the latest first: /needs's
+    "finished" filter, where attendance can still be corrected."""
+    rows = await conn.fetchall(
+        f"{_NEED_SELECT}{_FINISHED_WHERE} ORDER BY n.last_day DESC, n.id DESC LIMIT ? OFFSET ?",
+        (ts(now), limit, offset),
+    )
+    total = await conn.fetchval(f"SELECT COUNT(*) FROM needs n{_FINISHED_WHERE}", (ts(now),))
+    return rows, int(total)
 
 
 # ================================================================================================
@@ -2042,8 +2155,8 @@ async def attendance_roster(
 ) -> list[Row]:
     """Who holds a place on the shift and what came of it, in the order they took it."""
     return await conn.fetchall(
-        "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, v.full_name, v.phone,"
-        " u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+        "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, a.no_show_reason, v.full_name,"
+        " v.phone, u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.shift_id = ? AND a.status IN ({_marks(ATTENDANCE_STATUSES)})"
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
@@ -2061,6 +2174,67 @@ async def reopen_for_manual_offer(
         " WHERE id = ? AND (status IN ('declined', 'expired', 'cancelled')"
         "  OR (status = 'offered' AND expires_at <= ?))",
         (ts(now), ts(expires_at), waived, assignment_id, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def shift_speakers(
+    conn: Queryable, shift_id: int, *, now: datetime, leave_out: int | None = None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The languages of (those who hold a place or a promoted waitlister's hold, those with a
+    live offer) on a shift, each a list per volunteer; `leave_out` is an assignment not counted.
+    For the language minimums (bot/language_rule.py)."""
+    rows = await conn.fetchall(
+        "SELECT a.id, a.status, a.promoted_at,"
+        " (SELECT group_concat(l.language) FROM volunteer_languages l"
+        "  WHERE l.user_id = a.volunteer_id) AS languages"
+        " FROM assignments a WHERE a.shift_id = ?"
+        f" AND (a.status IN ({_marks(TAKEN_STATUSES)}) OR (a.status = 'offered' AND a.expires_at > ?))",
+        (shift_id, *TAKEN_STATUSES, ts(now)),
+    )
+    holders: list[list[str]] = []
+    asked: list[list[str]] = []
+    for row in rows:
+        if row["id"] == leave_out:
+            continue
+        spoken = row["languages"].split(",") if row["languages"] else []
+        held = row["status"] != "offered" or row["promoted_at"] is not None
+        (holders if held else asked).append(spoken)
+    return holders, asked
+
+
+async def waitlisted_in_order(conn: Queryable, shift_id: int, *, now: datetime) -> list[Row]:
+    """The waitlisted volunteers of a shift who can still be asked, first first, with their
+    languages (comma-separated)."""
+    return await conn.fetchall(
+        "SELECT a.id, (SELECT group_concat(l.language) FROM volunteer_languages l"
+        "  WHERE l.user_id = a.volunteer_id) AS languages"
+        " FROM assignments a JOIN volunteers v ON v.user_id = a.volunteer_id"
+        " JOIN users u ON u.id = a.volunteer_id"
+        " WHERE a.shift_id = ? AND a.status = 'waitlisted' AND u.reachable = 1"
+        " AND (v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
+        "  AND v.paused_until <= ?))"
+        " ORDER BY a.waitlist_seq",
+        (shift_id, ts(now)),
+    )
+
+
+async def roster_counts(conn: Queryable, shift_id: int) -> dict[str, int]:
+    """How many places of the shift are in each roster status (accepted, checked_in, completed,
+    no_show): what its roster says in numbers."""
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) AS n FROM assignments"
+        f" WHERE shift_id = ? AND status IN {status_in(ROSTER)} GROUP BY status",
+        (shift_id,),
+    )
+    return {str(r["status"]): int(r["n"]) for r in rows}
+
+
+async def set_no_show_reason(tx: Tx, assignment_id: int, reason: str) -> bool:
+    """Why the volunteer did not come (only while the place is a no-show)."""
+    cursor = await tx.execute(
+        "UPDATE assignments SET no_show_reason = ? WHERE id = ? AND status = 'no_show'",
+        (reason, assignment_id),
     )
     return cursor.rowcount == 1
 
@@ -2131,6 +2305,58 @@ async def mark_expired_many(tx: Tx, assignment_ids: Sequence[int]) -> set[int]:
     return {row["id"] for row in rows}
 
 
+# pending_alerts: at-risk and no-show alerts waiting for their recipient's next digest
+
+
+async def queue_alert(
+    tx: Tx, *, recipient_id: int, kind: str, assignment_id: int, shift_id: int,
+    starts_at: str, now: datetime,
+) -> bool:
+    """One alert for one person's next digest; False when it was queued before."""
+    cursor = await tx.execute(
+        "INSERT INTO pending_alerts (recipient_id, kind, assignment_id, shift_id, starts_at,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (recipient_id, kind, assignment_id) DO NOTHING",
+        (recipient_id, kind, assignment_id, shift_id, starts_at, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def unsent_alerts(conn: Queryable, recipient_id: int | None = None) -> list[Row]:
+    """Alerts not sent yet (of one recipient, or everyone's), by recipient, in the order queued."""
+    where = "" if recipient_id is None else " AND recipient_id = ?"
+    params: tuple[Any, ...] = () if recipient_id is None else (recipient_id,)
+    return await conn.fetchall(
+        f"SELECT * FROM pending_alerts WHERE sent_at IS NULL{where} ORDER BY recipient_id, id",
+        params,
+    )
+
+
+async def last_digest_at(conn: Queryable, recipient_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these people last got a digest (absent: never)."""
+    found: dict[int, datetime] = {}
+    for chunk in _chunks(list(recipient_ids)):
+        for row in await conn.fetchall(
+            "SELECT recipient_id, MAX(sent_at) AS sent_at FROM pending_alerts"
+            f" WHERE sent_at IS NOT NULL AND recipient_id IN ({_marks(chunk)}) GROUP BY recipient_id",
+            tuple(chunk),
+        ):
+            found[int(row["recipient_id"])] = moment(row["sent_at"])
+    return found
+
+
+async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -> int:
+    """Alerts carried by a digest enqueued now (only those not sent yet); returns how many."""
+    count = 0
+    for chunk in _chunks(list(alert_ids)):
+        cursor = await tx.execute(
+            f"UPDATE pending_alerts SET sent_at = ? WHERE sent_at IS NULL AND id IN ({_marks(chunk)})",
+            (ts(now), *chunk),
+        )
+        count += int(cursor.rowcount)
+    return count
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================
@@ -2174,7 +2400,7 @@ async def matching_candidates(
     limit: int | None = None,
 ) -> list[Row]:
     """Volunteers who plausibly fit a shift, from the specialty index outwards: status, reachable,
-    gender, age (born_by), season (first_day, last_day: ISO dates), required languages,
+    gender, age (born_by), season (first_day, last_day: ISO dates), one of the need's languages,
     availability, training, and not already asked.
 
     With each: `site_lang_<i>` (speaks site_languages[i]), and what ranking needs: `hours`
@@ -2222,12 +2448,12 @@ async def matching_candidates(
     if gender != "any":
         where.append("v.gender = ?")
         params.append(gender)
-    for language in languages:
+    if languages:  # any one of them (bot/language_rule.py)
         where.append(
             "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
-            " AND l.language = ?)"
+            f" AND l.language IN ({_marks(languages)}))"
         )
-        params.append(language)
+        params += list(languages)
     if requires_training:
         where.append(
             "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
@@ -2331,39 +2557,35 @@ async def volunteer_for_matching(
 ) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
     """A volunteer's whole matching profile: (row, specialties, languages, availability,
     qualifications still valid at `now`), or None when they are not registered."""
+    # One statement (it runs on /shifts, every sign-up and accept): the lists as group_concat
+    # columns, split here. Codes never contain a comma.
     row = await conn.fetchone(
-        "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
-        " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
-        (user_id,),
+        "SELECT v.*, u.reachable, u.locale, u.language_code,"
+        " (SELECT group_concat(specialty) FROM volunteer_specialties WHERE user_id = v.user_id)"
+        "  AS matching_specialties,"
+        " (SELECT group_concat(language) FROM volunteer_languages WHERE user_id = v.user_id)"
+        "  AS matching_languages,"
+        " (SELECT group_concat(weekday || ':' || period) FROM volunteer_availability"
+        "  WHERE user_id = v.user_id) AS matching_availability,"
+        " (SELECT group_concat(specialty) FROM qualifications WHERE user_id = v.user_id"
+        "  AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)) AS matching_qualifications"
+        " FROM volunteers v JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
+        (ts(now), ts(now), user_id),
     )
     if row is None:
         return None
-    specialties = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
-        )
-    }
-    languages = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
-        )
-    }
+
+    def listed(column: str) -> list[str]:
+        value = row[column]
+        return value.split(",") if value else []
+
+    specialties = set(listed("matching_specialties"))
+    languages = set(listed("matching_languages"))
     availability = {
-        (int(r[0]), r[1])
-        for r in await conn.fetchall(
-            "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
-        )
+        (int(weekday), period)
+        for weekday, period in (item.split(":", 1) for item in listed("matching_availability"))
     }
-    qualifications = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM qualifications WHERE user_id = ?"
-            " AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)",
-            (user_id, ts(now), ts(now)),
-        )
-    }
+    qualifications = set(listed("matching_qualifications"))
     return row, specialties, languages, availability, qualifications
 
 

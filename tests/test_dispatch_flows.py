@@ -184,7 +184,8 @@ async def test_a_no_show_does_not_hold_a_place_and_a_check_in_does(bot: BotHarne
     assert fill["accepted"] == 2
     assert (await db.get_shift(bot.db, shift))["accepted"] == 2  # the roster's count agrees
     calls = await bot.press(coordinator, f"sh:r:{shift}:0")
-    assert "2 of 3 places taken." in bot.texts(calls)
+    # Once started, the roster counts who came and who did not (the no-show is listed too).
+    assert "3 places: 1 present, 1 not checked in, 1 no-show." in bot.texts(calls)
     # Still on the attendance roster, where the absence can be corrected.
     view = (await bot.press(coordinator, f"att:v:{shift}:0"))[-1]
     assert "absent" in view.text and ("✅ Present #2", f"att:p:{omar}:0") in view.buttons

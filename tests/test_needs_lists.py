@@ -55,7 +55,8 @@ async def test_needs_lists_waiting_first_then_fill_rates_with_at_risk(bot: BotHa
     assert "Filled 3/12 over 3 shifts · ⚠️ 1 at risk" in text
     assert "First aid" in text and "Red Crescent" in text
     assert [d for _, d in calls[-1].buttons] == [
-        f"nd:o:{w['waiting']}:0", f"nd:o:{w['approved']}:0", f"nd:o:{w['other']}:0"]
+        f"nd:o:{w['waiting']}:0", f"nd:o:{w['approved']}:0", f"nd:o:{w['other']}:0",
+        "nds:f:0"]  # the finished filter
 
 
 async def test_needs_pages(bot: BotHarness) -> None:

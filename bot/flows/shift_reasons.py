@@ -1,5 +1,6 @@
 """Declining an offer and giving up a place, with their reasons: why an offer was declined
-(optional), why a place is cancelled late (required before it is cancelled).
+(optional), why a place is cancelled late (required before it is cancelled), and what happened
+when a volunteer did not come (optional: "Tell us what happened" under the no-show notice).
 
 The buttons that start it: Decline (offer), Cancel (/myshifts), Can't make it (reminder) and Yes
 cancel; the answer is a reason button or a typed text. A short question (bot/flows/kit): another
@@ -32,17 +33,21 @@ from bot.notices.dispatch import (
     DECLINE_REASON,
     KEEP_PLACE,
     LATE_REASON,
+    NO_SHOW_REASON,
+    NO_SHOW_WHY,
 )
-from bot.operations import dispatch
+from bot.operations import attendance, dispatch
 from bot.texts import dispatch as texts
 from bot.texts.shifts import duration_text, shift_details
 
-# The area is no button's: every button of these questions (off:rsn, my:lr, my:keep) is an entry
-# point that stays live outside the flow, so none of them is ever answered as stale by the kit.
+# The area is no button's: every button of these questions (off:rsn, my:lr, my:keep, att:nsr) is
+# an entry point that stays live outside the flow, so none of them is ever answered as stale by
+# the kit.
 SPEC = kit.FlowSpec("shift_reasons", kit.Mode.SHORT, N_("the reason"), area="sr")
 DECLINE_STATE = "shift_reasons.decline"
 LATE_STATE = "shift_reasons.late"
-ASKS_DECLINE, ASKS_LATE = "decline", "late"  # the question's kind in the draft
+NO_SHOW_STATE = "shift_reasons.no_show"
+ASKS_DECLINE, ASKS_LATE, ASKS_NO_SHOW = "decline", "late", "no_show"  # the question's kind
 LEGACY_KEY = "shift_reason"  # where the question was kept before the kit
 REASON_WINDOW = timedelta(minutes=30)
 log = logging.getLogger(__name__)
@@ -333,6 +338,90 @@ async def keep_place(update: Update, context: Context) -> object:
     return kit.END
 
 
+# -- what happened, after a no-show --------------------------------------------------------------
+
+
+def no_show_reason_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
+    return kit.markup([[kit.button(_(label), NO_SHOW_REASON.data(assignment_id, code))]
+                       for code, label in texts.NO_SHOW_REASONS])
+
+
+async def _ask_no_show_reason(
+    update: Update, context: Context, assignment_id: int, *, notice: str = ""
+) -> str:
+    text = _("What happened? Tap a reason or type it in a few words.")
+    if notice:
+        text = f"{notice}\n\n{text}"
+    _remember(context, ASKS_NO_SHOW, assignment_id)
+    await kit.ask(update, context, SPEC, text, no_show_reason_keyboard(assignment_id))
+    return NO_SHOW_STATE
+
+
+async def no_show_why(update: Update, context: Context) -> object:
+    """"Tell us what happened" under a no-show notice: ask, if the place is still a no-show."""
+    query = kit.query_of(update)
+    assignment_id = NO_SHOW_WHY.one(query.data)
+    problem = await attendance.no_show_problem(
+        context.db, assignment_id=assignment_id, user_id=query.from_user.id
+    )
+    if problem:
+        await query.answer(texts.no_show_problem_text(problem), show_alert=True)
+        return kit.END
+    await query.answer()
+    return await _ask_no_show_reason(update, context, assignment_id)
+
+
+async def _save_no_show_reason(
+    update: Update, context: Context, assignment_id: int, reason: str
+) -> object:
+    outcome = await attendance.save_no_show_reason(
+        context.db, assignment_id=assignment_id, user_id=kit.user_id_of(update), reason=reason
+    )
+    query = update.callback_query
+    if outcome.kind != attendance.NOTED:
+        if query:
+            await query.answer(texts.no_show_problem_text(outcome), show_alert=True)
+        else:
+            await _last_word(update, context, texts.no_show_problem_text(outcome))
+        return kit.END
+    done = _("Thank you for telling us. The organisers will see it. Take care!")
+    if query:
+        await query.answer()
+        await kit.close_pressed(update, done)
+        kit.settled(context, SPEC)
+    else:
+        await _last_word(update, context, done)
+    return kit.END
+
+
+async def no_show_reason_chosen(update: Update, context: Context) -> object:
+    """A reason button under "What happened?"."""
+    assignment_id, code = NO_SHOW_REASON.parse(kit.data_of(update)) or (0, "")
+    label = texts.reason_label(texts.NO_SHOW_REASONS, code)
+    if label is None:
+        await kit.stale(update)
+        return kit.END
+    return await _save_no_show_reason(update, context, assignment_id, label)
+
+
+async def no_show_reason_typed(update: Update, context: Context) -> object:
+    """What happened, typed."""
+    question = _question(context, ASKS_NO_SHOW)
+    message = kit.message_of(update)
+    reason = _clean(message.text)
+    if question is None:
+        await _last_word(update, context, _(
+            "Sorry, I did not understand that. Send /help to see what I can do."
+        ))
+        return kit.END
+    if len(reason) < 2:
+        await message.reply_text(
+            _("Please type what happened in a few words, or tap one of the reasons above.")
+        )
+        return NO_SHOW_STATE
+    return await _save_no_show_reason(update, context, int(question["id"]), reason)
+
+
 # -- the kit's hooks -----------------------------------------------------------------------------
 
 
@@ -355,6 +444,8 @@ async def resume(update: Update, context: Context, *, notice: str = "") -> objec
     assignment_id = int(question["id"])
     if question.get("kind") == ASKS_DECLINE:
         return await _ask_decline_reason(update, context, assignment_id, notice=notice)
+    if question.get("kind") == ASKS_NO_SHOW:
+        return await _ask_no_show_reason(update, context, assignment_id, notice=notice)
     outcome = await dispatch.cancellation_check(
         context.db, context.settings, assignment_id=assignment_id,
         user_id=kit.user_id_of(update), now=context.now(),
@@ -379,10 +470,13 @@ def build() -> kit.Flow:
             CallbackQueryHandler(decline_reason_chosen, pattern=DECLINE_REASON.pattern),
             CallbackQueryHandler(late_reason_chosen, pattern=LATE_REASON.pattern),
             CallbackQueryHandler(keep_place, pattern=KEEP_PLACE.pattern),
+            CallbackQueryHandler(no_show_why, pattern=NO_SHOW_WHY.pattern),
+            CallbackQueryHandler(no_show_reason_chosen, pattern=NO_SHOW_REASON.pattern),
         ],
         states={
             DECLINE_STATE: [MessageHandler(reason_text, decline_reason_typed)],
             LATE_STATE: [MessageHandler(reason_text, late_reason_typed)],
+            NO_SHOW_STATE: [MessageHandler(reason_text, no_show_reason_typed)],
         },
         on_cancel=stop,
         resume=resume,

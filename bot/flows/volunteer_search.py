@@ -49,12 +49,13 @@ async def _search(update: Update, context: Context, query: str) -> object:
 
 
 async def ask(update: Update, context: Context, *, notice: str = "") -> str:
-    text = _("Or reply to this message with a name, phone number or specialty to search.")
+    text = _("Or reply to this message with what to search for: a name, a phone number, a language, a "
+           "specialty, a city or a status, or several together.")
     if notice:
         text = f"{notice}\n\n{text}"
     prompt = await kit.ask(
         update, context, SPEC, text,
-        ForceReply(input_field_placeholder=_("Name, phone or specialty")),
+        ForceReply(input_field_placeholder=_("Name, phone, language, specialty, city…")),
     )
     kit.scratch(context.user_data)[PROMPT] = prompt.message_id
     return QUERY

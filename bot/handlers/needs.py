@@ -30,6 +30,8 @@ from bot.texts.needs import (
     need_heading,
     need_status,
     other_entity_text,
+    roster_count_text,
+    roster_status,
     shift_line,
     too_late_text,
 )
@@ -43,6 +45,7 @@ PREVIEW_SHIFTS = 3
 ACTIVE = operations.ACTIVE
 
 STAFF_LIST = kit.Route("nds", "p", int)  # /needs from an offset
+FINISHED_LIST = kit.Route("nds", "f", int)  # /needs's finished needs from an offset
 REP_LIST = kit.Route("my", "p", int)  # /myneeds from an offset
 OPEN = kit.Route("nd", "o", int, int)  # a need, its shifts from an offset
 ROSTER = kit.Route("sh", "r", int, int)  # a shift's roster from an offset
@@ -94,12 +97,19 @@ def _starts(shift: db.Row) -> datetime:
     return moment
 
 
-def _list_keyboard(needs: list[db.Row], offset: int, total: int, route: kit.Route) -> InlineKeyboardMarkup:
+def _list_keyboard(
+    needs: list[db.Row], offset: int, total: int, route: kit.Route,
+    *extra: list[InlineKeyboardButton],
+) -> InlineKeyboardMarkup:
     buttons = [
         kit.button(_("Open {id}").format(id=f"#{n['id']}") + f" {n['title'][:30]}", OPEN.data(n["id"], 0))
         for n in needs
     ]
-    return kit.markup(kit.grid(buttons, 1), kit.pager(route, offset, total, NEEDS_PAGE))
+    return kit.markup(kit.grid(buttons, 1), kit.pager(route, offset, total, NEEDS_PAGE), *extra)
+
+
+def _finished_button() -> list[InlineKeyboardButton]:
+    return [kit.button(_("🏁 Finished needs"), FINISHED_LIST.data(0))]
 
 
 async def staff_page(context: Context, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -107,12 +117,28 @@ async def staff_page(context: Context, offset: int) -> tuple[str, InlineKeyboard
         context.db, now=context.now(), limit=NEEDS_PAGE, offset=offset
     )
     if not needs:
-        return _("No needs are waiting for approval, and no approved need has shifts ahead."), None
+        text = _("No needs are waiting for approval, and no approved need has shifts ahead.")
+        return text, kit.markup(_finished_button())
     waiting = await db.count_needs_by_status(context.db, "submitted")
     heading = _("Waiting for approval: {waiting}. They come first, then the active needs with "
                 "their fill rates.").format(waiting=waiting)
     text = await _needs_list_text(context, needs, heading, preview=True)
-    return text, _list_keyboard(needs, offset, total, STAFF_LIST)
+    return text, _list_keyboard(needs, offset, total, STAFF_LIST, _finished_button())
+
+
+async def finished_page(context: Context, offset: int) -> tuple[str, InlineKeyboardMarkup]:
+    """Needs whose shifts have all ended, the latest first: their rosters and attendance stay
+    open for corrections."""
+    needs, total = await db.list_finished_needs(
+        context.db, now=context.now(), limit=NEEDS_PAGE, offset=offset
+    )
+    back = [kit.button(_("◀ Active needs"), STAFF_LIST.data(0))]
+    if not needs:
+        return _("No need has finished yet."), kit.markup(back)
+    heading = _("Finished needs ({count}). Open one, then a shift's roster, to correct its "
+                "attendance.").format(count=total)
+    text = await _needs_list_text(context, needs, heading, preview=False)
+    return text, _list_keyboard(needs, offset, total, FINISHED_LIST, back)
 
 
 @requires(STAFF)
@@ -127,6 +153,15 @@ async def needs_page(update: Update, context: Context) -> None:
     """Another page of /needs."""
     query = kit.query_of(update)
     text, keyboard = await staff_page(context, STAFF_LIST.one(query.data))
+    await query.answer()
+    await query.edit_message_text(text, reply_markup=keyboard)
+
+
+@requires(STAFF)
+async def finished_needs(update: Update, context: Context) -> None:
+    """/needs's finished filter, a page of it."""
+    query = kit.query_of(update)
+    text, keyboard = await finished_page(context, FINISHED_LIST.one(query.data))
     await query.answer()
     await query.edit_message_text(text, reply_markup=keyboard)
 
@@ -178,10 +213,11 @@ async def need_view(
     offset = max(0, min(offset, max(0, len(all_shifts) - 1) // SHIFTS_PAGE * SHIFTS_PAGE))
     page = all_shifts[offset : offset + SHIFTS_PAGE]
     languages = await db.need_languages(context.db, need["id"])
+    minimums = (await db.need_language_minimums(context.db, [need["id"]]))[need["id"]]
     lines = [
         need_heading(need),
         "",
-        need_details(need, languages, entity=entity_name(need, "entity_")),
+        need_details(need, languages, entity=entity_name(need, "entity_"), minimums=minimums),
         "",
         fill_summary(all_shifts, now),
     ]
@@ -257,10 +293,14 @@ async def roster(update: Update, context: Context) -> None:
     seen = offset + len(people)  # one more than the page when there is a next page
     people = people[:ROSTER_PAGE]
     languages = await db.languages_of_volunteers(context.db, [p["volunteer_id"] for p in people])
+    now = context.now()
+    started = _starts(shift) <= now
+    ended = db.moment(shift["ends_at"]) <= now
+    counts = await db.roster_counts(context.db, shift["id"])
     lines = [
         _("Roster of “{title}” at {site}").format(title=isolate(shift["title"]), site=isolate(shift["site_name"])),
         shift_when(shift, context.settings.timezone),
-        _("{accepted} of {slots} places taken.").format(accepted=shift["accepted"], slots=shift["slots"]),
+        roster_count_text(shift["slots"], counts, started=started, ended=ended),
         "",
     ]
     if not people:
@@ -268,16 +308,17 @@ async def roster(update: Update, context: Context) -> None:
     for number, person in enumerate(people, start=offset + 1):
         codes = languages.get(person["volunteer_id"], [])
         spoken = languages_label(codes) if codes else ""
-        lines.append(_("{n}. {name} — {phone} — {languages}").format(
+        line = _("{n}. {name} — {phone} — {languages}").format(
             n=number,
             name=isolate(person["full_name"] or person["first_name"] or person["volunteer_id"]),
             phone=ltr(person["phone"] or "—"),
             languages=spoken or "—",
-        ))
+        )
+        lines.append(f"{line} — {roster_status(person)}" if started else line)
     rows = [kit.pager(ROSTER, offset, seen, ROSTER_PAGE, shift["id"])]
-    if shift["status"] == "open" and shift["need_status"] == "approved" and _starts(shift) > context.now():
+    if shift["status"] == "open" and shift["need_status"] == "approved" and not started:
         rows.append([kit.button(_("📣 Offer to a volunteer"), OFFER_BY_HAND.data(shift["id"], 0))])
-    if shift["status"] != "cancelled" and _starts(shift) <= context.now():
+    if shift["status"] != "cancelled" and started:
         rows.append([kit.button(_("🧾 Attendance"), ATTENDANCE.data(shift["id"], 0))])
     rows.append([kit.button(_("◀ Back to the need"), OPEN.data(shift["need_id"], 0))])
     await query.answer()
@@ -437,6 +478,7 @@ def register(app: Application) -> None:
     app.add_handler(CommandHandler("needs", needs_command))
     app.add_handler(CommandHandler("myneeds", myneeds_command))
     app.add_handler(CallbackQueryHandler(needs_page, pattern=STAFF_LIST.pattern))
+    app.add_handler(CallbackQueryHandler(finished_needs, pattern=FINISHED_LIST.pattern))
     app.add_handler(CallbackQueryHandler(myneeds_page, pattern=REP_LIST.pattern))
     app.add_handler(CallbackQueryHandler(open_need, pattern=OPEN.pattern))
     app.add_handler(CallbackQueryHandler(roster, pattern=ROSTER.pattern))

@@ -13,8 +13,8 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.flows import kit
-from bot.i18n import _, format_datetime, format_time, isolate, ltr
-from bot.texts import Row
+from bot.i18n import N_, P_, _, format_datetime, format_time, isolate, ltr, pgettext
+from bot.texts import Row, shift_when
 from bot.texts.shifts import duration_text, hours_text, moment_of, shift_details
 
 # -- callback data (at most 64 bytes, re-validated on every press) --------------------------------
@@ -37,6 +37,8 @@ ATTENDANCE = kit.Route("att", "v", int, int)  # shift, offset: attendance (staff
 PRESENT = kit.Route("att", "p", int, int)  # assignment, offset of the page it was pressed on
 ABSENT = kit.Route("att", "a", int, int)
 SHIFT_ROSTER = kit.Route("sh", "r", int, int)  # shift, offset: the roster (bot/handlers/needs.py)
+NO_SHOW_WHY = kit.Route("att", "why", int)  # assignment: a no-show says what happened
+NO_SHOW_REASON = kit.Route("att", "nsr", int, str)  # assignment, reason code
 
 
 # -- offers --------------------------------------------------------------------------------------
@@ -142,6 +144,67 @@ def thank_you_text(row: Row, *, total_hours: float) -> str:
     )
 
 
+# The no-show notice, by the reader's gender where it is known (Arabic addresses a man and a woman
+# differently; English reads the same).
+Addressed = dict[str | None, "str | tuple[str, str]"]
+
+NO_SHOW_BODY: Addressed = {
+    None: N_(
+        "The place was recorded as not attended. If something came up, we would be glad to "
+        "hear what happened: it helps the office plan, and nobody holds it against you. If you "
+        "did come, the organisers can correct the record."
+    ),
+    "male": P_(
+        "to a man",
+        "The place was recorded as not attended. If something came up, we would be glad to "
+        "hear what happened: it helps the office plan, and nobody holds it against you. If you "
+        "did come, the organisers can correct the record.",
+    ),
+    "female": P_(
+        "to a woman",
+        "The place was recorded as not attended. If something came up, we would be glad to "
+        "hear what happened: it helps the office plan, and nobody holds it against you. If you "
+        "did come, the organisers can correct the record.",
+    ),
+}
+NO_SHOW_OPENING: Addressed = {
+    None: N_("We missed you at “{title}”, {when}. We hope all is well."),
+    "male": P_("to a man", "We missed you at “{title}”, {when}. We hope all is well."),
+    "female": P_("to a woman", "We missed you at “{title}”, {when}. We hope all is well."),
+}
+
+
+def addressed(variants: Addressed, gender: str | None) -> str:
+    """The variant for the reader's gender (None: not known), translated."""
+    chosen = variants.get(gender) or variants[None]
+    if isinstance(chosen, tuple):
+        return pgettext(*chosen)
+    return _(chosen)
+
+
+def no_show_text(row: Row, tz: ZoneInfo, *, gender: str | None) -> str:
+    """To a volunteer whose place was settled or marked as a no-show: kind, with a way to say why."""
+    return "\n\n".join(
+        [
+            addressed(NO_SHOW_OPENING, gender).format(
+                title=isolate(row["title"]), when=shift_when(row, tz)
+            ),
+            addressed(NO_SHOW_BODY, gender),
+        ]
+    )
+
+
+NO_SHOW_BUTTON: Addressed = {
+    None: N_("💬 Tell us what happened"),
+    "male": P_("to a man", "💬 Tell us what happened"),
+    "female": P_("to a woman", "💬 Tell us what happened"),
+}
+
+
+def no_show_keyboard(assignment_id: int, *, gender: str | None) -> InlineKeyboardMarkup:
+    return kit.markup([kit.button(addressed(NO_SHOW_BUTTON, gender), NO_SHOW_WHY.data(assignment_id))])
+
+
 # -- notices to the office and the entity ---------------------------------------------------------
 
 
@@ -160,20 +223,6 @@ def late_cancel_notice(row: Row, tz: ZoneInfo, *, now: datetime, reason: str) ->
                 volunteer=volunteer_label(row), duration=duration_text(starts - now)
             ),
             _("Reason: {reason}").format(reason=isolate(_(reason))),
-            shift_details(row, tz),
-        ]
-    )
-
-
-def at_risk_notice(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
-    starts = moment_of(row["starts_at"])
-    return "\n\n".join(
-        [
-            _("⚠️ Not confirmed"),
-            _(
-                "{volunteer} has not confirmed their place, and the shift starts in {duration}. "
-                "You may want to call them or find a replacement."
-            ).format(volunteer=volunteer_label(row), duration=duration_text(starts - now)),
             shift_details(row, tz),
         ]
     )

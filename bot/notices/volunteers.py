@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import db
+from bot import db, volunteer_query
 from bot.catalog import SPECIALTIES, label
 from bot.flows.kit import Route, button, grid, markup, pager
 from bot.i18n import _, isolate, use_locale, user_locale
 from bot.texts import volunteers as texts
-from bot.volunteers import Profile, matching_specialties, phone_query_digits
+from bot.volunteers import Profile
 
 PAGE_SIZE = 5
 
@@ -129,12 +129,16 @@ async def results_screen(
         title = _("Volunteers in {field}").format(field=label(SPECIALTIES, arg))
         rows = await db.search_volunteers(conn, specialties=[arg], **common)
     else:
+        search = volunteer_query.parse(arg, await db.volunteer_cities(conn))
         title = _("Search results for “{query}”").format(query=isolate(arg))
-        digits = phone_query_digits(arg)
-        if digits:
-            rows = await db.search_volunteers(conn, phone_digits=digits, **common)
-        else:
-            rows = await db.search_volunteers(conn, name=arg, specialties=matching_specialties(arg), **common)
+        understood = texts.search_summary(search)
+        if understood:
+            title += "\n" + understood
+        rows = await db.find_volunteers(
+            conn, name=search.name, phone_digits=search.phone, languages=search.languages,
+            specialty_groups=search.specialties, status=search.status, cities=search.cities,
+            or_specialties=search.or_specialties, or_cities=search.or_cities, **common,
+        ) if not search.empty else []
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     if not rows:
         text = title + "\n\n" + (_("Nobody matches.") if page == 0 else _("No more results."))

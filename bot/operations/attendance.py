@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
-from bot.operations import trainings
+from bot.operations import digests, trainings
 
 # What happened, for the handler to put into words.
 UNKNOWN = "unknown"  # no such assignment
@@ -120,6 +120,58 @@ async def thank(tx: Tx, settings: Settings, row: Row, *, now: datetime) -> None:
     )
 
 
+# -- a no-show, told with care ----------------------------------------------------------------------
+
+NOTED = "noted"  # the no-show's reason was stored
+
+
+def no_show_key(assignment_id: int) -> str:
+    return f"noshow:{assignment_id}"
+
+
+async def tell_no_show(
+    tx: Tx, settings: Settings, row: Row, *, now: datetime, actor_id: int | None = None
+) -> None:
+    """A place just became a no-show (settled after the shift, or marked absent by `actor_id`):
+    the volunteer gets a kind message, once per place, with a button to say what happened; the
+    office and the entity's representatives (but the one who marked it) find it in their next
+    alert digest."""
+    await digests.queue(tx, row, kind=digests.NO_SHOW, now=now, skip=actor_id)
+    volunteer = await db.get_volunteer(tx, row["volunteer_id"])
+    gender = volunteer["gender"] if volunteer is not None else None
+    with use_locale(user_locale(row, settings.default_locale)):
+        text = texts.no_show_text(row, settings.timezone, gender=gender)
+        keyboard = texts.no_show_keyboard(row["id"], gender=gender)
+    await delivery.enqueue(
+        tx, chat_id=row["volunteer_id"], dedupe_key=no_show_key(row["id"]), now=now,
+        text=text, reply_markup=keyboard,
+    )
+
+
+async def no_show_problem(conn: Queryable, *, assignment_id: int, user_id: int) -> Attendance | None:
+    """Why this volunteer cannot say what happened on this place, or None."""
+    row = await db.get_assignment(conn, assignment_id)
+    if row is None:
+        return Attendance(UNKNOWN)
+    if row["volunteer_id"] != user_id:
+        return Attendance(NOT_YOURS, row)
+    if row["status"] != Status.NO_SHOW:
+        return Attendance(ALREADY, row)  # corrected to present meanwhile: nothing to explain
+    return None
+
+
+async def save_no_show_reason(
+    database: Database, *, assignment_id: int, user_id: int, reason: str
+) -> Attendance:
+    """Store what the volunteer says about a no-show (the latest answer counts): NOTED."""
+    async with database.transaction() as tx:
+        problem = await no_show_problem(tx, assignment_id=assignment_id, user_id=user_id)
+        if problem:
+            return problem
+        await db.set_no_show_reason(tx, assignment_id, reason[:500])
+        return Attendance(NOTED, await db.get_assignment(tx, assignment_id))
+
+
 # -- corrections by the people who were there ------------------------------------------------------
 
 
@@ -166,7 +218,10 @@ async def correct(
         )
         if status == Status.COMPLETED:
             await thank(tx, settings, row, now=now)
-        if status != Status.NO_SHOW:
+        if status == Status.NO_SHOW:
+            await tell_no_show(tx, settings, row, now=now, actor_id=actor_id)
+        else:  # corrected to present: a no-show notice not yet sent is withdrawn
+            await db.cancel_pending_outbox(tx, [no_show_key(assignment_id)])
             await trainings.grant_for_attendance(tx, settings, row, actor_id=actor_id, now=now)
         return Attendance(MARKED, row, status=status)
 

@@ -54,3 +54,8 @@ def shift_when(shift: Row, tz: ZoneInfo) -> str:
 
 def short_day(shift: Row, tz: ZoneInfo) -> str:
     return format_short_date(moment_of(shift["starts_at"]).astimezone(tz).date())
+
+
+def short_reason(text: str, most: int = 80) -> str:
+    """A reason someone typed, cut to fit a list line."""
+    return text if len(text) <= most else text[: most - 1].rstrip() + "…"

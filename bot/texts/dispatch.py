@@ -12,7 +12,7 @@ from bot import matching
 from bot.assignments import Status
 from bot.i18n import N_, _, format_datetime, format_time, isolate, ltr
 from bot.operations import attendance, dispatch
-from bot.texts import Row, shift_when
+from bot.texts import Row, shift_when, short_reason
 
 DECLINE_REASONS = (
     ("busy", N_("I am busy at that time")),
@@ -25,6 +25,13 @@ LATE_REASONS = (
     ("family", N_("A family emergency")),
     ("transport", N_("No transport")),
     ("work", N_("Work or study")),
+)
+NO_SHOW_REASONS = (
+    ("came", N_("I came but did not check in")),
+    ("ill", N_("I was ill")),
+    ("family", N_("A family emergency")),
+    ("transport", N_("I had no transport")),
+    ("forgot", N_("I forgot")),
 )
 
 
@@ -174,7 +181,8 @@ def attendance_label(row: Row, tz: ZoneInfo) -> str:
     if row["status"] == Status.COMPLETED:
         return _("✅ completed")
     if row["status"] == Status.NO_SHOW:
-        return _("❌ absent")
+        reason = row["no_show_reason"]
+        return f"{_('❌ absent')} ({isolate(short_reason(_(reason)))})" if reason else _("❌ absent")
     return _("⏳ not checked in")
 
 
@@ -190,6 +198,15 @@ def marked_text(outcome: attendance.Attendance) -> str:
         return _("Already recorded so.")
     if outcome.kind == attendance.NOT_TAKEN:
         return _("This volunteer no longer holds a place on this shift.")
+    return _("This button is no longer active.")
+
+
+def no_show_problem_text(outcome: attendance.Attendance) -> str:
+    """Why a "what happened" press or answer about a no-show was not taken."""
+    if outcome.kind == attendance.NOT_YOURS:
+        return _("This button is not meant for you.")
+    if outcome.kind == attendance.ALREADY:
+        return _("The organisers have corrected this: you are recorded as present. Thank you!")
     return _("This button is no longer active.")
 
 

@@ -78,7 +78,7 @@ def failure_text(
             age=ltr(min_age)
         )
     if code == matching.LANGUAGE:
-        return _("Does not speak the languages the shift asks for: {languages}.").format(
+        return _("Speaks none of the languages the shift asks for: {languages}.").format(
             languages=languages_label(list(languages))
         )
     if code == matching.SEASON:

@@ -4,7 +4,7 @@ Pure: rows are mappings; no Telegram, no SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -21,7 +21,7 @@ from bot.i18n import (
     ngettext,
 )
 from bot.needs import Fill, is_overnight
-from bot.texts import Row, display_name, moment_of
+from bot.texts import Row, display_name, moment_of, short_reason
 
 
 class NeedFields(Row, Protocol):
@@ -64,6 +64,22 @@ def languages_label(codes: list[str]) -> str:
     return separator.join(catalog.label(catalog.LANGUAGES, c) for c in codes)
 
 
+def requirement_label(codes: list[str], minimums: Mapping[str, int] | None = None) -> str:
+    """A need's languages as bot/language_rule.py reads them: `Urdu, Indonesian (any one of
+    them)`, with the minimums: `Urdu (at least 5 per shift), Indonesian (any one of them)`."""
+    if len(codes) < 2:
+        return languages_label(codes)
+    minimums = minimums or {}
+    names = []
+    for code in codes:
+        name = catalog.label(catalog.LANGUAGES, code)
+        if minimums.get(code):
+            name = _("{language} (at least {n} per shift)").format(language=name, n=ltr(minimums[code]))
+        names.append(name)
+    separator = "، " if get_locale() == "ar" else ", "
+    return _("{languages} (any one of them)").format(languages=separator.join(names))
+
+
 def parse_hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
@@ -104,6 +120,7 @@ def need_details(
     *,
     entity: str | None = None,
     with_status: bool = True,
+    minimums: Mapping[str, int] | None = None,
 ) -> str:
     """Every field of a need (from the database or from the intake's answers)."""
     lines = []
@@ -124,7 +141,7 @@ def need_details(
         _("Daily time: {window}").format(window=window_label(need["start_time"], need["end_time"])),
         _("Volunteers per shift: {slots}").format(slots=ltr(need["slots"])),
         _("Gender: {gender}").format(gender=gender_label(need["gender"])),
-        _("Languages: {languages}").format(languages=languages_label(languages)),
+        _("Languages: {languages}").format(languages=requirement_label(languages, minimums)),
         _("Training required: {answer}").format(
             answer=_("yes") if need["requires_training"] else _("no")
         ),
@@ -188,6 +205,42 @@ def fill_summary(shifts: Sequence[Row], now: datetime) -> str:
     if at_risk:
         text += " · " + ngettext("⚠️ {n} at risk", "⚠️ {n} at risk", at_risk).format(n=at_risk)
     return text
+
+
+def roster_count_text(slots: int, counts: dict[str, int], *, started: bool, ended: bool) -> str:
+    """What a shift's roster says in numbers. Before the start: places taken. Once it has
+    started, who came and who did not, so the count and the attendance agree: a no-show took
+    a place, but did not fill it."""
+    waiting = counts.get("accepted", 0)
+    present = counts.get("checked_in", 0) + counts.get("completed", 0)
+    absent = counts.get("no_show", 0)
+    if not started:
+        return _("{accepted} of {slots} places taken.").format(accepted=waiting + present, slots=slots)
+    parts = [
+        (ngettext("{n} served", "{n} served", present) if ended
+         else ngettext("{n} present", "{n} present", present)).format(n=present)
+    ]
+    if waiting:
+        parts.append(ngettext("{n} not checked in", "{n} not checked in", waiting).format(n=waiting))
+    if absent:
+        parts.append(ngettext("{n} no-show", "{n} no-shows", absent).format(n=absent))
+    return ngettext(
+        "{slots} place: {counts}.", "{slots} places: {counts}.", slots
+    ).format(slots=slots, counts=_(", ").join(parts))
+
+
+def roster_status(person: Row) -> str:
+    """A roster line's attendance, once the shift has started (a no-show with their reason)."""
+    status = person["status"]
+    if status == "checked_in":
+        return _("📍 checked in")
+    if status == "completed":
+        return _("✅ completed")
+    if status == "no_show":
+        reason = person["no_show_reason"]
+        absent = _("❌ absent")
+        return f"{absent} ({isolate(short_reason(_(reason)))})" if reason else absent
+    return _("⏳ not checked in")
 
 
 def decider_id(need: Row) -> int | None:

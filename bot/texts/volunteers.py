@@ -25,6 +25,8 @@ from bot.catalog import (
 )
 from bot.i18n import N_, _, format_date, isolate, ltr, ngettext
 from bot.texts import moment_of
+from bot.texts.statuses import volunteer_status
+from bot.volunteer_query import Search
 from bot.volunteers import Profile, ServiceRecord, age_on, effective_status, order_specialties
 
 # Days in the order a Saudi week is read: Sunday first (weekday numbers are Monday = 0).
@@ -192,6 +194,27 @@ def service_text(record: ServiceRecord) -> str:
     return join_list([text, *extras])
 
 
+def reliability_text(record: ServiceRecord) -> str:
+    """`Reliability: 5 shifts served, 1 no-show, 0 late cancellations (came to 5 of 6)`: each
+    counted, zeros too, so that a coordinator reads a clean record as one."""
+    parts = [
+        ngettext("{count} shift served", "{count} shifts served", record.completed).format(
+            count=record.completed
+        ),
+        ngettext("{count} no-show", "{count} no-shows", record.no_shows).format(count=record.no_shows),
+        ngettext(
+            "{count} late cancellation", "{count} late cancellations", record.late_cancels
+        ).format(count=record.late_cancels),
+    ]
+    text = _("Reliability: {record}").format(record=join_list(parts))
+    taken = record.completed + record.no_shows
+    if taken:
+        text += " " + ngettext(
+            "(came to {came} of {taken} shift)", "(came to {came} of {taken} shifts)", taken
+        ).format(came=record.completed, taken=taken)
+    return text
+
+
 def not_registered() -> str:
     return _("You have not registered as a volunteer yet. Send /register to begin.")
 
@@ -263,6 +286,7 @@ def card_text(
         _("Registered on {date}").format(date=format_date(registered.astimezone(tz).date())),
         "",
         _("Service: {record}").format(record=service_text(record)),
+        reliability_text(record),
     ]
     return "\n".join(lines)
 
@@ -288,8 +312,32 @@ def overview_text(counts: Mapping[str, int]) -> str:
             ),
             "",
             _(
-                "To search by name, phone number or specialty, send /volunteers followed by it, "
-                "for example: /volunteers Ahmad or /volunteers 0501234567. Or choose a list below."
+                "To search, send /volunteers followed by a name, a phone number, a language, a "
+                "specialty, a city or a status, or several of them together, for example: "
+                "/volunteers Ahmad, /volunteers 0501234567 or /volunteers Urdu nurse Quba. Or "
+                "choose a list below."
             ),
         ]
     )
+
+
+def search_summary(search: Search) -> str:
+    """How a combined search was understood ("Language: Urdu · Specialty: Healthcare"); empty
+    for a plain name or phone search."""
+    parts = []
+    if search.languages:
+        parts.append(_("Language: {names}").format(
+            names=join_list([label(LANGUAGES, code) for code in search.languages])))
+    for group in search.specialties:
+        parts.append(_("Specialty: {names}").format(
+            names=join_list([label(SPECIALTIES, code) for code in group])))
+    if search.status:
+        parts.append(_("Status: {status}").format(status=volunteer_status(search.status)))
+    if search.cities:
+        names = dict.fromkeys(isolate(city_label(city)) for city in search.cities)
+        parts.append(_("City: {names}").format(names=join_list(list(names))))
+    if not parts:
+        return ""
+    if search.name:
+        parts.append(_("Name: {name}").format(name=isolate(search.name)))
+    return "🔎 " + " · ".join(parts)
