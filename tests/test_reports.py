@@ -56,7 +56,7 @@ async def test_export_sends_a_workbook_with_three_sheets(bot: BotHarness) -> Non
     filename, content = next(iter(document.files.values()))
     assert filename.startswith("aoun-export-") and filename.endswith(".xlsx")
     book = load_workbook(io.BytesIO(content))
-    assert book.sheetnames == ["Volunteers", "Shifts", "Assignments"]
+    assert book.sheetnames[:3] == ["Volunteers", "Shifts", "Assignments"]  # then the trainings' sheets
     volunteers = list(book["Volunteers"].iter_rows(values_only=True))
     assert volunteers[0][1] == "Full name"
     assert {row[1] for row in volunteers[1:]} == {

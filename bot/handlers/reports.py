@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 from datetime import timedelta
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler
 
-from bot import catalog, charts, db
+from bot import catalog, charts, db, trainings
 from bot.auth import STAFF, requires
 from bot.context import Context
-from bot.export import build_workbook
+from bot.export import build_workbook, qualifications_table, training_sessions_table
 from bot.flows import kit
 from bot.i18n import _, format_date, ltr
 from bot.operations import staff as operations
@@ -81,12 +82,34 @@ async def stats(update: Update, context: Context) -> None:
             (_("expired undelivered (Telegram unreachable until too late)"), outbox.get("expired", 0)),
         ]),
     ]
+    lines += await _training_lines(context)
     if specialties:
         lines += ["", _("Active volunteers by specialty:")]
         lines += [f"• {catalog.label(catalog.SPECIALTIES, row['specialty'])}: {row['n']}"
                   for row in specialties]
     await kit.message_of(update).reply_text("\n".join(lines))
     await _send_charts(update, context, {row["specialty"]: int(row["n"]) for row in specialties})
+
+
+async def _training_lines(context: Context) -> list[str]:
+    """Trainings: sessions ahead and held, attendance, the qualified per specialty, expiring."""
+    now = context.now()
+    held = await db.stats_trainings(context.db, now=now, since=now - timedelta(days=30))
+    qualified = await db.stats_qualified(context.db, now=now, expiring_by=now + trainings.EXPIRY_NOTICE)
+    lines = [_section(_("🎓 Trainings and lectures"), [
+        (_("sessions ahead"), held["ahead"]),
+        (_("held in the last 30 days"), held["held"]),
+        (_("attended"), _("{attended} of {taken} ({rate})").format(
+            attended=held["attended"], taken=held["taken"],
+            rate=_percent(int(held["attended"]), int(held["taken"])))),
+        (_("qualifications running out within 30 days"), sum(int(r["expiring"]) for r in qualified)),
+    ])]
+    if qualified:
+        lines += [_("Qualified active volunteers by specialty:")]
+        lines += [f"• {catalog.label(catalog.SPECIALTIES, r['specialty'])}: {r['qualified']}"
+                  + (" " + _("({n} running out soon)").format(n=r["expiring"]) if r["expiring"] else "")
+                  for r in qualified]
+    return lines
 
 
 CHART_DAYS = 14
@@ -131,7 +154,13 @@ async def export(update: Update, context: Context) -> None:
     tz = context.settings.timezone
     # Built in a worker thread; copy_context keeps the caller's locale for the headers.
     ctx = contextvars.copy_context()
-    content = await asyncio.to_thread(ctx.run, build_workbook, volunteers, shifts, assignments, tz)
+    training = [
+        training_sessions_table(await db.export_training_sessions(database)),
+        qualifications_table(await db.export_qualifications(database)),
+    ]
+    content = await asyncio.to_thread(
+        ctx.run, functools.partial(build_workbook, training=training), volunteers, shifts, assignments, tz
+    )
     now = context.now()
     await operations.record_export(
         database, actor_id=kit.user_id_of(update), now=now, volunteers=len(volunteers), shifts=len(shifts)
