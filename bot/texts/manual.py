@@ -180,9 +180,9 @@ def reason_question(found: manual.Check) -> str:
     assert found.volunteer is not None
     return _(
         "Why offer this shift to {name} although they do not meet every requirement? "
-        "Type a short reason ({least}–{most} characters); it is kept in the audit log. "
+        "Type a short reason (a sentence is enough); it is kept in the audit log. "
         "Send /cancel to offer nothing."
-    ).format(name=volunteer_name(found.volunteer), least=ltr(REASON_MIN), most=ltr(REASON_MAX))
+    ).format(name=volunteer_name(found.volunteer))
 
 
 def reason_problem(text: str) -> str | None:
@@ -191,7 +191,11 @@ def reason_problem(text: str) -> str | None:
     if length < REASON_MIN:
         return _("That is too short: please say in a few words why.")
     if length > REASON_MAX:
-        return _("Please keep the reason under {most} characters.").format(most=ltr(REASON_MAX))
+        return ngettext(
+            "Please keep the reason under {most} character.",
+            "Please keep the reason under {most} characters.",
+            REASON_MAX,
+        ).format(most=ltr(REASON_MAX))
     return None
 
 
