@@ -17,6 +17,7 @@ from bot.export import build_workbook, qualifications_table, training_sessions_t
 from bot.flows import kit
 from bot.i18n import _, format_date, ltr
 from bot.operations import staff as operations
+from bot.texts import statuses
 
 
 def _section(title: str, figures: list[tuple[str, object]]) -> str:
@@ -55,11 +56,8 @@ async def stats(update: Update, context: Context) -> None:
             (_("unreachable"), volunteers["unreachable"]),
         ]),
         _section(_("📋 Needs"), [
-            (_("awaiting approval"), needs.get("submitted", 0)),
-            (_("approved"), needs.get("approved", 0)),
-            (_("closed"), needs.get("closed", 0)),
-            (_("rejected"), needs.get("rejected", 0)),
-            (_("cancelled"), needs.get("cancelled", 0)),
+            *((statuses.need_status(code), needs.get(code, 0))
+              for code in ("submitted", "approved", "closed", "rejected", "cancelled")),
         ]),
         _section(_("📅 Next 7 days"), [
             (_("shifts"), week["shifts"]),
