@@ -62,6 +62,7 @@ from bot.needs import (
     check_last_day,
     check_whole_number,
     check_window,
+    tidy_notes,
 )
 from bot.operations import needs as operations
 from bot.texts import Row, entity_name
@@ -431,9 +432,10 @@ def _ask_notes(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMark
 
 
 def _take_notes(draft: dict[str, Any], message: Message, env: Env) -> Answer:
-    if len(_clean(message.text)) > NOTES_MAX:
+    notes = tidy_notes(message.text)  # checked and stored alike
+    if len(notes) > NOTES_MAX:
         return steps.error(_("The notes are too long: at most {high} characters, please.").format(high=NOTES_MAX))
-    draft["notes"] = (message.text or "").strip()
+    draft["notes"] = notes or None
     return DONE
 
 
