@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
+from bot.language_rule import admits
+
 VOLUNTEERS = "volunteers"
 REPRESENTATIVES = "reps"
 STAFF = "staff"
@@ -46,6 +48,11 @@ class Audience:
     def assignment_based(self) -> bool:
         """Chosen by the shifts people hold rather than by their profile."""
         return self.need_id is not None or self.shift_id is not None or self.on_shift_now
+
+    def speaks(self, spoken: Any) -> bool:
+        """Does a volunteer who speaks `spoken` pass the language filter? Any one of the chosen
+        languages, as for a need (bot/language_rule.py); db.audience_select is its SQL form."""
+        return admits(frozenset(self.languages), spoken)
 
     @property
     def filtered(self) -> bool:

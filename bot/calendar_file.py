@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from icalendar import Alarm, Calendar, Event, vGeo
-
 from bot.i18n import _, format_date, format_time
 
 PRODID = "-//Aoun//Volunteer desk//EN"
@@ -50,6 +48,8 @@ def _description(event: ShiftEvent, tz_starts: datetime, tz_ends: datetime) -> s
 
 def shift_calendar(event: ShiftEvent, *, now: datetime, tz_name: str, cancelled: bool = False) -> bytes:
     """The .ics of one accepted shift (or its cancellation), in the reader's language."""
+    from icalendar import Alarm, Calendar, Event, vGeo  # loaded with the first calendar file
+
     tz = ZoneInfo(tz_name)
     calendar = Calendar()
     calendar.add("prodid", PRODID)

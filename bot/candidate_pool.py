@@ -15,12 +15,13 @@ candidate taken is re-checked by `matching.is_eligible` (overlaps, weekly cap) l
 from __future__ import annotations
 
 import asyncio
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from bot import matching
+from bot import language_rule, matching
 
 YIELD_EVERY = 1000  # members built between two chances for handlers to run
 PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
@@ -64,7 +65,7 @@ class SpecialtyPool:
     specialty: str
     members: list[Member]  # in the order (hours, no-shows + late cancels, registered, id)
     tiers: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of equal ranks
-    speakers: list[dict[str, list[int]]] = field(default_factory=list)  # per tier: lang -> indexes
+    speakers: list[dict[str, array[int]]] = field(default_factory=list)  # per tier: lang -> indexes
     # (tier, site languages) -> speakers of the site's languages, most languages first: the
     # shifts of one site share it
     _site_order: dict[tuple[int, frozenset[str]], tuple[list[int], set[int]]] = field(
@@ -78,7 +79,13 @@ class SpecialtyPool:
         rows: Sequence[Any],  # rows with the columns of db.matching_pool
         stats: Mapping[int, tuple[float, int, int]],
         parse_ts: Any,
+        *,
+        shared: dict[Any, Any] | None = None,
     ) -> SpecialtyPool:
+        # Memory (DESIGN.md, the memory benchmark): every value a member keeps is one shared
+        # object, not one per row: statuses, dates, masks and hours repeat across members, and a
+        # volunteer's registration time and mask across the pools of a tick (`shared`).
+        one = (shared if shared is not None else {}).setdefault
         interned: dict[str, frozenset[str]] = {}
         members = []
         for count, row in enumerate(rows):
@@ -93,17 +100,17 @@ class SpecialtyPool:
             members.append(
                 Member(
                     user_id=user_id,
-                    status=row["status"],
+                    status=one(row["status"], row["status"]),
                     paused_until=parse_ts(row["paused_until"]) if row["paused_until"] else None,
-                    gender=row["gender"],
-                    birth_date=row["birth_date"],
-                    available_from=row["available_from"],
-                    available_until=row["available_until"],
-                    registered_at=row["registered_at"],
-                    mask=row["availability_mask"],
+                    gender=one(row["gender"], row["gender"]),
+                    birth_date=one(row["birth_date"], row["birth_date"]),
+                    available_from=one(row["available_from"], row["available_from"]),
+                    available_until=one(row["available_until"], row["available_until"]),
+                    registered_at=one(row["registered_at"], row["registered_at"]),
+                    mask=one(row["availability_mask"], row["availability_mask"]),
                     languages=languages,
                     qualified=bool(row["qualified"]),
-                    hours=round(hours, 6),
+                    hours=one(round(hours, 6), round(hours, 6)),
                     no_shows=no_shows,
                     late_cancels=late,
                 )
@@ -117,10 +124,13 @@ class SpecialtyPool:
             if index % YIELD_EVERY == 0:
                 await asyncio.sleep(0)
             if index == len(members) or _tier(members[index]) != _tier(members[start]):
-                spoken: dict[str, list[int]] = {}
+                spoken: dict[str, array[int]] = {}
                 for position in range(start, index):
                     for language in members[position].languages:
-                        spoken.setdefault(language, []).append(position)
+                        positions = spoken.get(language)
+                        if positions is None:
+                            positions = spoken[language] = array("l")
+                        positions.append(position)
                 pool.tiers.append((start, index))
                 pool.speakers.append(spoken)
                 start = index
@@ -135,9 +145,37 @@ class SpecialtyPool:
         limit: int,
         asked: set[int],
         busy: BusyLike,
+        taken: Sequence[Sequence[str]] = (),
+        others: int | None = None,
     ) -> list[matching.Candidate]:
         """The first `limit` eligible volunteers for the shift, in matching.rank_key's order,
-        leaving out those already asked (`asked`: any assignment on this shift)."""
+        leaving out those already asked (`asked`: any assignment on this shift). With language
+        minimums, language_rule.select keeps part of the wave for the speakers still missing
+        after `taken` (the languages of those holding or asked for a place); `others` caps
+        the rest."""
+        rule = shift.language_rule
+        eligible = self._eligible(shift, rules, now=now, asked=asked, busy=busy)
+        if not rule.minimums:
+            found: list[matching.Candidate] = []
+            for candidate in eligible:
+                found.append(candidate)
+                if len(found) >= limit:
+                    break
+            return found
+        return language_rule.select(
+            rule, eligible, lambda c: c.languages, limit=limit, taken=taken, others=others
+        )
+
+    def _eligible(
+        self,
+        shift: matching.ShiftSpec,
+        rules: matching.Rules,
+        *,
+        now: datetime,
+        asked: set[int],
+        busy: BusyLike,
+    ) -> Iterator[matching.Candidate]:
+        """The eligible volunteers for the shift, lazily, in matching.rank_key's order."""
         first_day, last_day = matching.local_days(shift, rules.tz)
         periods = matching.periods_needed(shift.starts_at, shift.ends_at, rules.tz)
         test = _Test(
@@ -152,7 +190,7 @@ class SpecialtyPool:
             asked=asked,
         )
         specialties = frozenset({shift.specialty})
-        found: list[matching.Candidate] = []
+        relevant = shift.site_languages | shift.languages
         for member in self._in_rank_order(shift.site_languages, test):
             held, pending = busy.of(member.user_id, shift.shift_id)
             candidate = matching.Candidate(
@@ -164,7 +202,7 @@ class SpecialtyPool:
                 gender=member.gender,
                 birth_date=date.fromisoformat(member.birth_date),
                 specialties=specialties,
-                languages=member.languages & shift.site_languages | shift.languages,
+                languages=member.languages & relevant,
                 qualifications=specialties if member.qualified else frozenset(),
                 availability=periods,
                 available_from=_date(member.available_from),
@@ -176,10 +214,7 @@ class SpecialtyPool:
                 pending=pending,
             )
             if matching.is_eligible(candidate, shift, rules, now):
-                found.append(candidate)
-                if len(found) >= limit:
-                    break
-        return found
+                yield candidate
 
     def _in_rank_order(self, site: frozenset[str], test: _Test) -> Iterator[Member]:
         """Members passing the cheap tests, tier by tier; in a tier, most site languages first."""
@@ -240,7 +275,7 @@ class _Test:
             return False
         if shift.gender != "any" and m.gender != shift.gender:
             return False
-        if shift.languages and not shift.languages <= m.languages:
+        if not language_rule.admits(shift.languages, m.languages):
             return False
         if shift.requires_training and not m.qualified:
             return False

@@ -12,12 +12,18 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any, cast
 
 import fontpkg_noto_sans
 import fontpkg_noto_sans_arabic
-import segno
-from fpdf import FPDF
+
+# fpdf (with fontTools and Pillow, ~50 MB) and segno are loaded when the first certificate is
+# drawn, not with the bot: _Page gets FPDF as its base then (`_page_type`).
+if TYPE_CHECKING:
+    from fpdf import FPDF as _Base
+else:
+    _Base = object
 
 ARABIC_FONT = fontpkg_noto_sans_arabic.ROOT / "files" / "NotoSansArabic[wdth,wght].ttf"
 LATIN_FONT = fontpkg_noto_sans.ROOT / "files" / "NotoSans[wdth,wght].ttf"
@@ -63,13 +69,15 @@ def plain(text: str) -> str:
 
 
 def _qr_png(url: str) -> io.BytesIO:
+    import segno
+
     buffer = io.BytesIO()
     segno.make(url, error="m").save(buffer, kind="png", scale=10, border=2)
     buffer.seek(0)
     return buffer
 
 
-class _Page(FPDF):
+class _Page(_Base):
     def __init__(self, rtl: bool) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.rtl = rtl
@@ -117,8 +125,15 @@ class _Page(FPDF):
         self.line(self.l_margin, self.get_y(), self.w - self.r_margin, self.get_y())
 
 
+@cache
+def _page_type() -> type[_Page]:
+    from fpdf import FPDF
+
+    return cast("type[_Page]", type("_Page", (_Page, FPDF), {}))
+
+
 def render(sheet: Sheet) -> bytes:
-    pdf = _Page(sheet.rtl)
+    pdf = _page_type()(sheet.rtl)
     pdf.add_page()
     # A double frame around the page.
     pdf.set_draw_color(*ACCENT)

@@ -14,20 +14,16 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cache
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import matplotlib
-
-matplotlib.use("Agg")  # headless: no display on a server
-
-import fontpkg_noto_sans_arabic
-from matplotlib import font_manager
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from bot.i18n import _, is_rtl, to_hijri
 from bot.texts import Row
+
+# matplotlib (with numpy, ~50 MB) is loaded when the first chart is drawn, not with the bot.
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH, HEIGHT, DPI = 8.0, 4.5, 120  # 960 x 540 pixels: readable on a phone
 COLORS = ("#1b7f5b", "#c8a040", "#3c6e9f", "#b5523b", "#6f5aa5", "#4d8c2a", "#8a6d3b", "#2a8c8c")
@@ -42,12 +38,20 @@ HIJRI_MONTHS_AR = (
 
 @cache
 def _fonts() -> list[str]:
+    import fontpkg_noto_sans_arabic
+    import matplotlib
+
+    matplotlib.use("Agg")  # headless: no display on a server
+    from matplotlib import font_manager
+
     for path in (fontpkg_noto_sans_arabic.ROOT / "files").glob("*.ttf"):
         font_manager.fontManager.addfont(str(path))
     return [fontpkg_noto_sans_arabic.FAMILY, "DejaVu Sans"]
 
 
 def _figure() -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(WIDTH, HEIGHT), dpi=DPI, layout="constrained")
     return figure
 
@@ -108,6 +112,8 @@ def fill_rate(days: Sequence[date], series: Sequence[Series], *, title: str) -> 
 def supply_and_demand(labels: Sequence[str], volunteers: Sequence[int], open_places: Sequence[int],
                       *, title: str) -> bytes:
     """Active volunteers against open places, per specialty (where the gaps are)."""
+    from matplotlib.ticker import MaxNLocator
+
     families = _fonts()
     figure = _figure()
     axes = figure.add_subplot()
@@ -129,6 +135,8 @@ def supply_and_demand(labels: Sequence[str], volunteers: Sequence[int], open_pla
 
 def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> bytes:
     """Offers over a period: offered, accepted, declined, expired."""
+    from matplotlib.ticker import MaxNLocator
+
     families = _fonts()
     figure = _figure()
     axes = figure.add_subplot()
@@ -151,7 +159,9 @@ def funnel(stages: Sequence[tuple[str, int]], *, title: str) -> bytes:
 
 
 def _apply_fonts(figure: Figure, families: list[str]) -> None:
-    for text in figure.findobj(matplotlib.text.Text):
+    from matplotlib.text import Text
+
+    for text in figure.findobj(Text):
         text.set_fontfamily(families)
 
 

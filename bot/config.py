@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -170,6 +170,23 @@ def _parse_chat_id(raw: str) -> int:
     return int(value)
 
 
+def _parse_quiet_hours(raw: str) -> tuple[time, time] | None:
+    """`23:00-06:00` (office time; may wrap past midnight), or `off`."""
+    value = raw.strip().lower()
+    if value in {"off", "none", "0"}:
+        return None
+    match = re.fullmatch(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})", value)
+    if not match:
+        raise ValueError("expected a range such as 23:00-06:00, or off")
+    hours_start, minutes_start, hours_end, minutes_end = (int(g) for g in match.groups())
+    if max(hours_start, hours_end) > 23 or max(minutes_start, minutes_end) > 59:
+        raise ValueError("hours go from 00 to 23 and minutes from 00 to 59")
+    start, end = time(hours_start, minutes_start), time(hours_end, minutes_end)
+    if start == end:
+        raise ValueError("the range starts and ends at the same time; use off for none")
+    return start, end
+
+
 def _setting(
     env: str, parse: Callable[[str], Any], default: Any = None, *, doc: str, secret: bool = False
 ) -> Any:
@@ -312,6 +329,19 @@ class Settings:
         timedelta(minutes=30),
         doc="how long a promoted waitlisted volunteer has to confirm",
     )
+    # Alerts to the office and the entities
+    alert_digest_window: timedelta = _setting(
+        "ALERT_DIGEST_WINDOW", _parse_duration, timedelta(minutes=30),
+        doc="at-risk and no-show alerts reach each person at most once per this, in one digest",
+    )
+    quiet_hours: tuple[time, time] | None = _setting(
+        "QUIET_HOURS", _parse_quiet_hours, (time(23, 0), time(6, 0)),
+        doc="office-time hours with no alert digests unless a shift starts within 2 h (off: none)",
+    )
+    office_contact: str = _setting(
+        "OFFICE_CONTACT", str.strip, "",
+        doc="how volunteers reach the office (phone, e-mail or @username), told on suspension",
+    )
     # Attendance
     checkin_lead: timedelta = _setting(
         "CHECKIN_LEAD", _parse_duration, timedelta(minutes=30), doc="check-in opens this long before a shift"
@@ -360,7 +390,8 @@ class Settings:
         rows = []
         for f in fields(cls):
             values = f.default if isinstance(f.default, (tuple, frozenset)) else (f.default,)
-            shown = "" if f.default is None else ",".join(_show(v) for v in values)
+            joiner = "-" if all(isinstance(v, time) for v in values) and values else ","  # hours
+            shown = "" if f.default is None else joiner.join(_show(v) for v in values)
             rows.append((f.metadata["env"], shown, f.metadata["doc"]))
         return rows
 
@@ -378,6 +409,8 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
     return str(value)
 
 

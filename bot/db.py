@@ -18,7 +18,7 @@ import json
 import logging
 import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import (
@@ -1326,9 +1326,11 @@ async def insert_need(
     languages: Sequence[str],
     windows: Sequence[tuple[datetime, datetime]],
     draft_key: str | None = None,
+    minimums: Mapping[str, int] | None = None,
 ) -> tuple[int, list[int]]:
-    """A submitted need, its languages and one shift per window; returns (need id, shift ids).
-    `draft_key` (unique) is the /need draft it came from."""
+    """A submitted need, its languages (with the minimum speakers of each, per shift) and one
+    shift per window; returns (need id, shift ids). `draft_key` (unique) is the /need draft it
+    came from."""
     columns = (
         "title", "specialty", "site_name", "latitude", "longitude", "checkin_radius_m",
         "first_day", "last_day", "start_time", "end_time", "slots", "gender",
@@ -1341,8 +1343,8 @@ async def insert_need(
     )
     need_id = _new_id(cursor)
     await tx.executemany(
-        "INSERT INTO need_languages (need_id, language) VALUES (?, ?)",
-        [(need_id, language) for language in languages],
+        "INSERT INTO need_languages (need_id, language, minimum) VALUES (?, ?, ?)",
+        [(need_id, language, int((minimums or {}).get(language, 0))) for language in languages],
     )
     shift_ids = []
     for starts_at, ends_at in windows:
@@ -1674,6 +1676,19 @@ async def open_shifts_for_volunteer(
         " ORDER BY s.starts_at, s.id LIMIT ?",
         (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
     )
+
+
+async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """The minimum speakers per language of each need (only languages with a minimum)."""
+    found: dict[int, dict[str, int]] = {need_id: {} for need_id in need_ids}
+    for chunk in _chunks(list(need_ids)):
+        for row in await conn.fetchall(
+            "SELECT need_id, language, minimum FROM need_languages"
+            f" WHERE minimum > 0 AND need_id IN ({_marks(chunk)})",
+            tuple(chunk),
+        ):
+            found[row["need_id"]][row["language"]] = int(row["minimum"])
+    return found
 
 
 _FINISHED_WHERE = (
@@ -2137,6 +2152,47 @@ async def attendance_roster(
     )
 
 
+async def shift_speakers(
+    conn: Queryable, shift_id: int, *, now: datetime, leave_out: int | None = None
+) -> tuple[list[list[str]], list[list[str]]]:
+    """The languages of (those who hold a place or a promoted waitlister's hold, those with a
+    live offer) on a shift, each a list per volunteer; `leave_out` is an assignment not counted.
+    For the language minimums (bot/language_rule.py)."""
+    rows = await conn.fetchall(
+        "SELECT a.id, a.status, a.promoted_at,"
+        " (SELECT group_concat(l.language) FROM volunteer_languages l"
+        "  WHERE l.user_id = a.volunteer_id) AS languages"
+        " FROM assignments a WHERE a.shift_id = ?"
+        f" AND (a.status IN ({_marks(TAKEN_STATUSES)}) OR (a.status = 'offered' AND a.expires_at > ?))",
+        (shift_id, *TAKEN_STATUSES, ts(now)),
+    )
+    holders: list[list[str]] = []
+    asked: list[list[str]] = []
+    for row in rows:
+        if row["id"] == leave_out:
+            continue
+        spoken = row["languages"].split(",") if row["languages"] else []
+        held = row["status"] != "offered" or row["promoted_at"] is not None
+        (holders if held else asked).append(spoken)
+    return holders, asked
+
+
+async def waitlisted_in_order(conn: Queryable, shift_id: int, *, now: datetime) -> list[Row]:
+    """The waitlisted volunteers of a shift who can still be asked, first first, with their
+    languages (comma-separated)."""
+    return await conn.fetchall(
+        "SELECT a.id, (SELECT group_concat(l.language) FROM volunteer_languages l"
+        "  WHERE l.user_id = a.volunteer_id) AS languages"
+        " FROM assignments a JOIN volunteers v ON v.user_id = a.volunteer_id"
+        " JOIN users u ON u.id = a.volunteer_id"
+        " WHERE a.shift_id = ? AND a.status = 'waitlisted' AND u.reachable = 1"
+        " AND (v.status = 'active' OR (v.status = 'paused' AND v.paused_until IS NOT NULL"
+        "  AND v.paused_until <= ?))"
+        " ORDER BY a.waitlist_seq",
+        (shift_id, ts(now)),
+    )
+
+
 async def roster_counts(conn: Queryable, shift_id: int) -> dict[str, int]:
     """How many places of the shift are in each roster status (accepted, checked_in, completed,
     no_show): what its roster says in numbers."""
@@ -2182,6 +2238,58 @@ async def mark_expired_many(tx: Tx, assignment_ids: Sequence[int]) -> set[int]:
     return {row["id"] for row in rows}
 
 
+# pending_alerts: at-risk and no-show alerts waiting for their recipient's next digest
+
+
+async def queue_alert(
+    tx: Tx, *, recipient_id: int, kind: str, assignment_id: int, shift_id: int,
+    starts_at: str, now: datetime,
+) -> bool:
+    """One alert for one person's next digest; False when it was queued before."""
+    cursor = await tx.execute(
+        "INSERT INTO pending_alerts (recipient_id, kind, assignment_id, shift_id, starts_at,"
+        " created_at) VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (recipient_id, kind, assignment_id) DO NOTHING",
+        (recipient_id, kind, assignment_id, shift_id, starts_at, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
+async def unsent_alerts(conn: Queryable, recipient_id: int | None = None) -> list[Row]:
+    """Alerts not sent yet (of one recipient, or everyone's), by recipient, in the order queued."""
+    where = "" if recipient_id is None else " AND recipient_id = ?"
+    params: tuple[Any, ...] = () if recipient_id is None else (recipient_id,)
+    return await conn.fetchall(
+        f"SELECT * FROM pending_alerts WHERE sent_at IS NULL{where} ORDER BY recipient_id, id",
+        params,
+    )
+
+
+async def last_digest_at(conn: Queryable, recipient_ids: Sequence[int]) -> dict[int, datetime]:
+    """When each of these people last got a digest (absent: never)."""
+    found: dict[int, datetime] = {}
+    for chunk in _chunks(list(recipient_ids)):
+        for row in await conn.fetchall(
+            "SELECT recipient_id, MAX(sent_at) AS sent_at FROM pending_alerts"
+            f" WHERE sent_at IS NOT NULL AND recipient_id IN ({_marks(chunk)}) GROUP BY recipient_id",
+            tuple(chunk),
+        ):
+            found[int(row["recipient_id"])] = moment(row["sent_at"])
+    return found
+
+
+async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -> int:
+    """Alerts carried by a digest enqueued now (only those not sent yet); returns how many."""
+    count = 0
+    for chunk in _chunks(list(alert_ids)):
+        cursor = await tx.execute(
+            f"UPDATE pending_alerts SET sent_at = ? WHERE sent_at IS NULL AND id IN ({_marks(chunk)})",
+            (ts(now), *chunk),
+        )
+        count += int(cursor.rowcount)
+    return count
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================
@@ -2225,7 +2333,7 @@ async def matching_candidates(
     limit: int | None = None,
 ) -> list[Row]:
     """Volunteers who plausibly fit a shift, from the specialty index outwards: status, reachable,
-    gender, age (born_by), season (first_day, last_day: ISO dates), required languages,
+    gender, age (born_by), season (first_day, last_day: ISO dates), one of the need's languages,
     availability, training, and not already asked.
 
     With each: `site_lang_<i>` (speaks site_languages[i]), and what ranking needs: `hours`
@@ -2273,12 +2381,12 @@ async def matching_candidates(
     if gender != "any":
         where.append("v.gender = ?")
         params.append(gender)
-    for language in languages:
+    if languages:  # any one of them (bot/language_rule.py)
         where.append(
             "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
-            " AND l.language = ?)"
+            f" AND l.language IN ({_marks(languages)}))"
         )
-        params.append(language)
+        params += list(languages)
     if requires_training:
         where.append(
             "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id"
@@ -2382,39 +2490,35 @@ async def volunteer_for_matching(
 ) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
     """A volunteer's whole matching profile: (row, specialties, languages, availability,
     qualifications still valid at `now`), or None when they are not registered."""
+    # One statement (it runs on /shifts, every sign-up and accept): the lists as group_concat
+    # columns, split here. Codes never contain a comma.
     row = await conn.fetchone(
-        "SELECT v.*, u.reachable, u.locale, u.language_code FROM volunteers v"
-        " JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
-        (user_id,),
+        "SELECT v.*, u.reachable, u.locale, u.language_code,"
+        " (SELECT group_concat(specialty) FROM volunteer_specialties WHERE user_id = v.user_id)"
+        "  AS matching_specialties,"
+        " (SELECT group_concat(language) FROM volunteer_languages WHERE user_id = v.user_id)"
+        "  AS matching_languages,"
+        " (SELECT group_concat(weekday || ':' || period) FROM volunteer_availability"
+        "  WHERE user_id = v.user_id) AS matching_availability,"
+        " (SELECT group_concat(specialty) FROM qualifications WHERE user_id = v.user_id"
+        "  AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)) AS matching_qualifications"
+        " FROM volunteers v JOIN users u ON u.id = v.user_id WHERE v.user_id = ?",
+        (ts(now), ts(now), user_id),
     )
     if row is None:
         return None
-    specialties = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
-        )
-    }
-    languages = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
-        )
-    }
+
+    def listed(column: str) -> list[str]:
+        value = row[column]
+        return value.split(",") if value else []
+
+    specialties = set(listed("matching_specialties"))
+    languages = set(listed("matching_languages"))
     availability = {
-        (int(r[0]), r[1])
-        for r in await conn.fetchall(
-            "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
-        )
+        (int(weekday), period)
+        for weekday, period in (item.split(":", 1) for item in listed("matching_availability"))
     }
-    qualifications = {
-        r[0]
-        for r in await conn.fetchall(
-            "SELECT specialty FROM qualifications WHERE user_id = ?"
-            " AND (expires_at IS NULL OR ? IS NULL OR expires_at > ?)",
-            (user_id, ts(now), ts(now)),
-        )
-    }
+    qualifications = set(listed("matching_qualifications"))
     return row, specialties, languages, availability, qualifications
 
 

@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from babel.lists import format_list
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
+
+if TYPE_CHECKING:  # openpyxl is loaded when a workbook is made, not with the bot
+    from openpyxl import Workbook
 
 from bot import catalog
 from bot.i18n import _, get_locale, is_rtl, pgettext, to_hijri
@@ -130,6 +130,9 @@ def _width(value: Any) -> int:
 
 
 def _sheet(book: Workbook, table: Table, tz: ZoneInfo) -> None:
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     sheet = book.create_sheet(clean_text(table.title)[:31] or "Sheet")
     sheet.sheet_view.rightToLeft = is_rtl()
     headers, rows = _cells(table, tz)
@@ -159,6 +162,8 @@ def _sheet(book: Workbook, table: Table, tz: ZoneInfo) -> None:
 
 def workbook(tables: Sequence[Table], tz: ZoneInfo) -> bytes:
     """One sheet per table, in the reader's language and direction."""
+    from openpyxl import Workbook
+
     book = Workbook()
     book.remove(book.active)
     for table in tables:

@@ -19,6 +19,7 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.catalog import PERIOD_HOURS
+from bot.language_rule import LanguageRule, admits
 
 # Why someone is not eligible; the first failing rule is reported, in this order.
 STATUS = "status"
@@ -47,9 +48,14 @@ class ShiftSpec:
     ends_at: datetime
     gender: str = "any"  # any | male | female
     min_age: int | None = None
-    languages: frozenset[str] = frozenset()  # required: every one must be spoken
+    languages: frozenset[str] = frozenset()  # required: any one of them (bot/language_rule.py)
     site_languages: frozenset[str] = frozenset()  # asked for at the site: more is better
     requires_training: bool = False
+    minimums: tuple[tuple[str, int], ...] = ()  # at least so many speakers of a language
+
+    @property
+    def language_rule(self) -> LanguageRule:
+        return LanguageRule(self.languages, self.minimums)
 
 
 @dataclass(slots=True)
@@ -162,7 +168,7 @@ def ineligibility(candidate: Candidate, shift: ShiftSpec, rules: Rules, now: dat
     first_day, last_day = local_days(shift, rules.tz)
     if c.birth_date is None or age_on(c.birth_date, first_day) < minimum_age(shift, rules):
         return AGE
-    if not shift.languages <= c.languages:
+    if not admits(shift.languages, c.languages):
         return LANGUAGE
     if (c.available_from and first_day < c.available_from) or (
         c.available_until and last_day > c.available_until

@@ -8,7 +8,7 @@ and loses nothing:
   offer:<assignment>, promo:<assignment>:<time>  offers and waitlist promotions
   <that key>:closed                               the edit saying an offer expired
   rem:<assignment>:<lead seconds>                  reminders
-  atrisk:<assignment>:<recipient>                  unconfirmed-shift notices
+  digest:<recipient>:<first alert>:<page>          at-risk and no-show alerts, one digest a window
   latecancel:<assignment>:<time>:<recipient>       late cancellations (sent by dispatch.cancel)
   checkin:<assignment>                             "tap Check in" (CHECKIN_LEAD before the start)
   thanks:<assignment>                              the thank-you once a shift is completed
@@ -18,7 +18,6 @@ and loses nothing:
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -28,14 +27,14 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot import db, delivery, health, matching, trainings
+from bot import db, delivery, health, language_rule, matching, trainings
 from bot.candidate_pool import SpecialtyPool
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
-from bot.operations import attendance, dispatch
+from bot.operations import attendance, digests, dispatch
 from bot.operations import trainings as training_operations
 
 log = logging.getLogger(__name__)
@@ -68,6 +67,7 @@ class TickReport:
     checkins_asked: int = 0
     completed: int = 0
     no_shows: int = 0
+    digests: int = 0
     errors: int = 0
     seconds: float = 0.0
 
@@ -94,6 +94,7 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         ("check-in", send_checkin_prompts, {}),
         ("attendance", settle_attendance, {}),
         ("qualifications", tell_expiring_qualifications, {}),
+        ("digests", send_digests, {}),  # last: carries the alerts the steps above raised
     )
     for name, step, extra in steps:
         # One failing step (say, a malformed row) must not stop reminders from going out; what
@@ -200,7 +201,9 @@ async def dispatch_waves(
     wanting = [s for s in shifts if s["slots"] - s["accepted"] - s["holds"] > 0]
     if not wanting:
         return
-    need_languages = await db.need_languages_by_need(reader, sorted({s["need_id"] for s in wanting}))
+    need_ids = sorted({s["need_id"] for s in wanting})
+    need_languages = await db.need_languages_by_need(reader, need_ids)
+    minimums = await db.need_language_minimums(reader, need_ids)
     site_languages = await db.site_languages(reader, sorted({s["site_name"] for s in wanting}))
     ranking = _Ranking(reader, settings, now=now, horizon=horizon)
     sessions = await _SessionWaves.load(reader, wanting, now=now)
@@ -215,7 +218,18 @@ async def dispatch_waves(
                 report.promoted += len(promoted)
                 open_slots -= len(promoted)
             wanted = matching.offers_to_make(open_slots, shift["outstanding"], settings.overbook_factor)
-            if wanted <= 0 or db.moment(shift["starts_at"]) < now + MIN_OFFER_LEAD:
+            if open_slots <= 0 or db.moment(shift["starts_at"]) < now + MIN_OFFER_LEAD:
+                continue
+            spec = dispatch.shift_spec(
+                shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]],
+                minimums[shift["need_id"]],
+            )
+            taken: list[list[str]] = []
+            if spec.minimums:  # speakers still missing are asked even when the places are covered
+                holders, pending = await db.shift_speakers(reader, spec.shift_id, now=now)
+                taken = holders + pending
+            size = language_rule.wave_size(spec.language_rule, wanted, taken)
+            if size <= 0:
                 continue
             retry_at = exhausted.get(shift["shift_id"])
             if retry_at is not None and now < retry_at:
@@ -223,16 +237,18 @@ async def dispatch_waves(
             if sessions.announced_once(shift):
                 continue
             report.shifts_considered += 1
-            spec = dispatch.shift_spec(
-                shift, need_languages[shift["need_id"]], site_languages[shift["site_name"]]
+            ranked = await ranking.best(
+                spec, size, sessions.skip(shift, asked[shift["shift_id"]]), taken=taken, others=wanted
             )
-            ranked = await ranking.best(spec, wanted, sessions.skip(shift, asked[shift["shift_id"]]))
             made = (
-                await _offer_shift(database, settings, shift, spec, ranked, now=now, busy=ranking.busy)
+                await _offer_shift(
+                    database, settings, shift, spec, ranked, now=now, busy=ranking.busy,
+                    extra=size - wanted,
+                )
                 if ranked else 0
             )
             report.offers_made += made
-            if made < wanted:
+            if made < size:
                 exhausted[shift["shift_id"]] = now + EXHAUSTED_RETRY
             else:
                 exhausted.pop(shift["shift_id"], None)
@@ -282,8 +298,12 @@ class _Ranking:
         self.busy = dispatch.Busy()
         self._stats: dict[int, tuple[float, int, int]] | None = None
         self._pools: dict[str, SpecialtyPool] = {}
+        self._shared: dict[Any, Any] = {}  # values the pools share (SpecialtyPool.build)
 
-    async def best(self, spec: matching.ShiftSpec, wanted: int, asked: set[int]) -> list[matching.Candidate]:
+    async def best(
+        self, spec: matching.ShiftSpec, wanted: int, asked: set[int], *,
+        taken: list[list[str]] | None = None, others: int | None = None,
+    ) -> list[matching.Candidate]:
         pool = self._pools.get(spec.specialty)
         if pool is None:
             if self._stats is None:
@@ -298,10 +318,13 @@ class _Ranking:
                 )
             rows = await db.matching_pool(self.reader, spec.specialty, now=self.now)
             pool = self._pools[spec.specialty] = await SpecialtyPool.build(
-                spec.specialty, rows, self._stats, db.parse_ts
+                spec.specialty, rows, self._stats, db.parse_ts, shared=self._shared
             )
             await asyncio.sleep(0)
-        return pool.best(spec, self.rules, now=self.now, limit=wanted, asked=asked, busy=self.busy)
+        return pool.best(
+            spec, self.rules, now=self.now, limit=wanted, asked=asked, busy=self.busy,
+            taken=taken or (), others=others,
+        )
 
 
 async def _offer_shift(
@@ -313,8 +336,10 @@ async def _offer_shift(
     *,
     now: datetime,
     busy: dispatch.Busy,
+    extra: int = 0,
 ) -> int:
-    """Offer one shift to the first of `ranked`, as many as its fresh counts still call for."""
+    """Offer one shift to the first of `ranked`, as many as its fresh counts still call for
+    (and `extra` more, for the missing speakers of a language with a minimum)."""
     expires_at = min(now + settings.offer_ttl, spec.starts_at)
     made = 0
     rendered: dict[str, str] = {}
@@ -323,6 +348,7 @@ async def _offer_shift(
         # Anyone on the waitlist who could take a free place was promoted just before this.
         open_slots = shift["slots"] - fill["accepted"] - fill["holds"]
         wanted = matching.offers_to_make(open_slots, fill["outstanding"], settings.overbook_factor)
+        wanted = wanted + extra if open_slots > 0 else 0
         recipients = await db.users_by_id(tx, [c.user_id for c in ranked[: max(0, wanted)]])
         for candidate in ranked:
             if made >= wanted:
@@ -427,14 +453,8 @@ async def flag_at_risk(
                 continue
             assignment = await db.get_assignment(tx, row["id"])
             assert assignment is not None
-            await dispatch.notify_office(
-                tx,
-                settings,
-                assignment,
-                kind=f"atrisk:{row['id']}",
-                render=functools.partial(texts.at_risk_notice, assignment, settings.timezone, now=now),
-                now=now,
-            )
+            # Into each recipient's next digest, not a message per volunteer (send_digests).
+            await digests.queue(tx, assignment, kind=digests.AT_RISK, now=now)
             report.at_risk += 1
 
 
@@ -515,6 +535,16 @@ async def tell_expiring_qualifications(
 ) -> None:
     """Qualifications that run out within EXPIRY_NOTICE: their holders are told once."""
     await training_operations.tell_expiring(database, settings, now=now)
+
+
+# -- alert digests -------------------------------------------------------------------------------
+
+
+async def send_digests(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """The at-risk and no-show alerts due to go: one digest per person (bot/operations/digests.py)."""
+    report.digests += await digests.drain(database, settings, now=now)
 
 
 # -- the job -------------------------------------------------------------------------------------

@@ -56,6 +56,7 @@ def intake_steps(
     slots: str = "20",
     gender: str = "any",
     languages: tuple[str, ...] = ("ur",),
+    minimums: dict[str, int] | None = None,
     training: bool = False,
     min_age: str | None = "18",
     notes: str | None = "Wear the office vest",
@@ -72,7 +73,12 @@ def intake_steps(
     steps.append(last if last is not None else ("press", "ni:same"))
     steps += [start, end, slots, ("press", f"ni:g:{gender}")]
     steps += [("press", f"ni:lg:{code}") for code in languages]
-    steps += [("press", "ni:lgok"), ("press", f"ni:tr:{int(training)}")]
+    steps.append(("press", "ni:lgok"))
+    if len(languages) >= 2:  # a minimum per language may be set
+        for code, count in (minimums or {}).items():
+            steps += [("press", f"ni:mn:{code}"), str(count)]
+        steps.append(("press", "ni:mn:done"))
+    steps.append(("press", f"ni:tr:{int(training)}"))
     steps.append(min_age if min_age is not None else ("press", "ni:age:none"))
     steps.append(notes if notes is not None else ("press", "ni:skip"))
     return steps

@@ -135,7 +135,7 @@ async def test_bad_answers_in_english_get_an_explanation_and_the_question_again(
     await bad("twenty", "Please type a whole number from 1 to 500, in digits.", slots_q)
     await answer(bot, rep, "12")
     await bot.press(rep, "ni:g:female")
-    await bad("Urdu", "Please use the buttons below the question.", "Which languages must the volunteers speak?")
+    await bad("Urdu", "Please use the buttons below the question.", "Which languages should the volunteers speak?")
     await bot.press(rep, "ni:lgok")
     await bot.press(rep, "ni:tr:0")
     age_q = "What is the minimum age?"

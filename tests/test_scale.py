@@ -5,6 +5,8 @@ specialty counts follow every change."""
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import time, timedelta
 
 import pytest
@@ -180,3 +182,14 @@ async def test_expiry_in_chunks_edits_the_sent_offers_and_withdraws_the_unsent(
     again = await scheduler.tick(bot.app)
     assert again.expired_offers == 0
     assert [c for c in await bot.flush_outbox() if c.method == "editMessageText"] == []
+
+
+def test_the_bot_loads_charts_pdf_and_spreadsheet_libraries_only_when_used() -> None:
+    """matplotlib, fpdf, openpyxl and icalendar (~90 MB together with numpy, fontTools and
+    Pillow) are imported when a chart, certificate, workbook or calendar file is made."""
+    heavy = ("matplotlib", "numpy", "fpdf", "fontTools", "PIL", "openpyxl", "icalendar", "segno")
+    code = "import sys, bot.app; print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))"
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert [name for name in heavy if name in loaded] == []

@@ -82,6 +82,7 @@ SAME_DAY = kit.Route("ni", "same")
 GENDER = kit.Route("ni", "g", str)
 LANGUAGE = kit.Route("ni", "lg", str)
 LANGUAGES_DONE = kit.Route("ni", "lgok")
+MINIMUM = kit.Route("ni", "mn", str)  # ni:mn:<language> sets its minimum, ni:mn:done goes on
 TRAINING = kit.Route("ni", "tr", int)
 MIN_AGE_NONE = kit.Route("ni", "age", str)  # ni:age:none
 EDIT = kit.Route("ni", "ed", str)
@@ -91,7 +92,8 @@ CANCEL = kit.Route("ni", "cancel")
 # Questions in order; "radius" is asked only when a location was shared.
 ORDER = (
     "entity", "title", "specialty", "site", "location", "radius", "first_day", "last_day",
-    "start_time", "end_time", "slots", "gender", "languages", "training", "min_age", "notes",
+    "start_time", "end_time", "slots", "gender", "languages", "minimums", "training", "min_age",
+    "notes",
 )
 # Editing a field from the summary asks these together, then returns to the summary.
 EDIT_GROUPS = {
@@ -100,10 +102,12 @@ EDIT_GROUPS = {
     "gender": "gender", "languages": "languages", "training": "training", "min_age": "min_age",
     "notes": "notes",
 }
-CONTINUES = {"location": "radius", "first_day": "last_day", "start_time": "end_time"}
+CONTINUES = {
+    "location": "radius", "first_day": "last_day", "start_time": "end_time", "languages": "minimums",
+}
 TEXT_STEPS = {
     "title", "site", "radius", "first_day", "last_day", "start_time", "end_time", "slots",
-    "min_age", "notes",
+    "min_age", "notes", "minimum_count",
 }
 SUMMARY = "summary"
 
@@ -382,8 +386,8 @@ def _ask_languages(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboard
         for item in catalog.LANGUAGES
     ]
     return _footer(_(
-        "Which languages must the volunteers speak? Tap to select, then Done. Select none if "
-        "any language will do."
+        "Which languages should the volunteers speak? Each volunteer must speak at least one "
+        "of those you select. Tap to select, then Done. Select none if any language will do."
     )), kit.markup(kit.grid(buttons), [kit.button(_("Done ✔"), LANGUAGES_DONE.data())])
 
 
@@ -393,9 +397,71 @@ def _toggle_language(draft: dict[str, Any], value: str, env: Env) -> Answer | No
     selected = draft.setdefault("languages", [])
     if value in selected:
         selected.remove(value)
+        (draft.get("minimums") or {}).pop(value, None)
     else:
         selected.append(value)
     return REDRAW
+
+
+def _minimums(draft: dict[str, Any]) -> dict[str, int]:
+    """The minimums kept in the draft, for the languages still selected."""
+    kept = draft.get("minimums") or {}
+    return {code: int(n) for code, n in kept.items() if code in draft.get("languages", []) and int(n) > 0}
+
+
+def _ask_minimums(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:
+    minimums = _minimums(draft)
+    buttons = [
+        kit.button(
+            _("{language}: at least {n}").format(
+                language=catalog.label(catalog.LANGUAGES, code), n=minimums[code]
+            ) if code in minimums else catalog.label(catalog.LANGUAGES, code),
+            MINIMUM.data(code),
+        )
+        for code in draft.get("languages", [])
+    ]
+    return _footer(_(
+        "Each volunteer will speak at least one of these languages. Do you also need a minimum "
+        "number of speakers of one of them in each shift, for example at least 5 Urdu speakers "
+        "of 20? Tap a language to set its minimum, or tap Done if any mix will do."
+    )), kit.markup(kit.grid(buttons), [kit.button(_("Done ✔"), MINIMUM.data("done"))])
+
+
+def _press_minimum(draft: dict[str, Any], value: str, env: Env) -> Answer | None:
+    if value == "done":
+        draft["minimums"] = _minimums(draft)
+        return DONE
+    if value not in draft.get("languages", []):
+        return None
+    draft["minimum_for"] = value
+    return steps.goto("minimum_count")
+
+
+def _ask_minimum_count(draft: dict[str, Any], env: Env) -> tuple[str, None]:
+    return _footer(_(
+        "At least how many volunteers who speak {language} does each shift need? Type a number "
+        "from 0 to {slots} (0: no minimum)."
+    ).format(
+        language=catalog.label(catalog.LANGUAGES, draft.get("minimum_for", "")),
+        slots=draft.get("slots", MAX_SLOTS),
+    )), None
+
+
+def _take_minimum_count(draft: dict[str, Any], message: Message, env: Env) -> Answer:
+    slots = int(draft.get("slots", MAX_SLOTS))
+    try:
+        count = check_whole_number(normalize_digits(_clean(message.text)), 0, slots)
+    except NeedRuleError as error:
+        return steps.error(_rule_message(error, draft))
+    minimums = {**_minimums(draft), draft.get("minimum_for", ""): count}
+    others = sum(n for code, n in minimums.items() if code != draft.get("minimum_for"))
+    if count and others + count > slots:
+        return steps.error(_(
+            "The minimums would add up to more than the {slots} volunteers of a shift. Please "
+            "type a smaller number."
+        ).format(slots=slots))
+    draft["minimums"] = {code: n for code, n in minimums.items() if n > 0}
+    return steps.goto("minimums")
 
 
 def _ask_training(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:
@@ -455,7 +521,10 @@ def _ask_summary(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMa
         [
             _("Please check the need before you submit it:"),
             "",
-            need_details(draft, draft.get("languages", []), entity=entity, with_status=False),
+            need_details(
+                draft, draft.get("languages", []), entity=entity, with_status=False,
+                minimums=_minimums(draft),
+            ),
             "",
             ngettext(
                 "It will make {n} shift.", "It will make {n} shifts, one per day.", days
@@ -503,6 +572,8 @@ STEPS: dict[str, Step[Env]] = {
     "slots": Step("slots", "", "slots", _ask_slots, _number("slots", MIN_SLOTS, MAX_SLOTS)),
     "gender": Step("gender", "g", "gender", _ask_gender, _buttons_only, _press_gender),
     "languages": Step("languages", "lg", "languages", _ask_languages, _buttons_only, _toggle_language),
+    "minimums": Step("minimums", "mn", "minimums", _ask_minimums, _buttons_only, _press_minimum),
+    "minimum_count": Step("minimum_count", "", "minimums", _ask_minimum_count, _take_minimum_count),
     "training": Step("training", "tr", "training", _ask_training, _buttons_only, _press_training),
     "min_age": Step("min_age", "age", "min_age", _ask_min_age, _number("min_age", MIN_AGE, MAX_AGE), _no_min_age),
     "notes": Step("notes", "skip", "notes", _ask_notes, _take_notes, _skip_notes),
@@ -510,14 +581,23 @@ STEPS: dict[str, Step[Env]] = {
 }
 
 
+def _skipped(draft: Mapping[str, Any], step: str | None) -> bool:
+    """Asked only when it applies: the radius with a location, minimums with two languages."""
+    if step == "radius":
+        return draft.get("latitude") is None
+    if step == "minimums":
+        return len(draft.get("languages", [])) < 2
+    return False
+
+
 def _following(draft: Mapping[str, Any], step: str) -> str:
     if draft.get("editing"):
         nxt = CONTINUES.get(step)
-        if nxt == "radius" and draft.get("latitude") is None:
+        if _skipped(draft, nxt):
             nxt = None
         return nxt or SUMMARY
     index = ORDER.index(step) + 1
-    if index < len(ORDER) and ORDER[index] == "radius" and draft.get("latitude") is None:
+    if index < len(ORDER) and _skipped(draft, ORDER[index]):
         index += 1
     return ORDER[index] if index < len(ORDER) else SUMMARY
 
@@ -726,7 +806,10 @@ def build() -> kit.Flow:
         CallbackQueryHandler(cancel_button, pattern=CANCEL.pattern),
         *[
             CallbackQueryHandler(pressed, pattern=route.pattern)
-            for route in (ENTITY, SPECIALTY, SKIP, RADIUS, SAME_DAY, GENDER, LANGUAGE, TRAINING, MIN_AGE_NONE, EDIT)
+            for route in (
+                ENTITY, SPECIALTY, SKIP, RADIUS, SAME_DAY, GENDER, LANGUAGE, MINIMUM, TRAINING,
+                MIN_AGE_NONE, EDIT,
+            )
         ],
         MessageHandler(new & filters.TEXT, answered),
     ]

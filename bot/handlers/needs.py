@@ -214,10 +214,11 @@ async def need_view(
     offset = max(0, min(offset, max(0, len(all_shifts) - 1) // SHIFTS_PAGE * SHIFTS_PAGE))
     page = all_shifts[offset : offset + SHIFTS_PAGE]
     languages = await db.need_languages(context.db, need["id"])
+    minimums = (await db.need_language_minimums(context.db, [need["id"]]))[need["id"]]
     lines = [
         need_heading(need),
         "",
-        need_details(need, languages, entity=entity_name(need, "entity_")),
+        need_details(need, languages, entity=entity_name(need, "entity_"), minimums=minimums),
         "",
         fill_summary(all_shifts, now),
     ]

@@ -226,17 +226,3 @@ def late_cancel_notice(row: Row, tz: ZoneInfo, *, now: datetime, reason: str) ->
             shift_details(row, tz),
         ]
     )
-
-
-def at_risk_notice(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
-    starts = moment_of(row["starts_at"])
-    return "\n\n".join(
-        [
-            _("⚠️ Not confirmed"),
-            _(
-                "{volunteer} has not confirmed their place, and the shift starts in {duration}. "
-                "You may want to call them or find a replacement."
-            ).format(volunteer=volunteer_label(row), duration=duration_text(starts - now)),
-            shift_details(row, tz),
-        ]
-    )

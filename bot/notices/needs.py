@@ -8,7 +8,7 @@ language.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -53,7 +53,8 @@ def _at(value: str) -> datetime:
 
 
 def card_text(
-    need: NeedFields, languages: list[str], submitter: Row | None, settings: Settings
+    need: NeedFields, languages: list[str], submitter: Row | None, settings: Settings,
+    minimums: Mapping[str, int] | None = None,
 ) -> str:
     """The approval card: the need in full and who submitted it."""
     by = display_name(submitter) if submitter is not None else ltr(need["created_by"])
@@ -61,7 +62,10 @@ def card_text(
         [
             _("📋 A need is waiting for approval ({id})").format(id=ltr(f"#{need['id']}")),
             "",
-            need_details(need, languages, entity=entity_name(need, "entity_"), with_status=False),
+            need_details(
+                need, languages, entity=entity_name(need, "entity_"), with_status=False,
+                minimums=minimums,
+            ),
             "",
             _("Submitted by {name} on {when}.").format(
                 name=by,
@@ -94,29 +98,32 @@ def outcome_line(need: Fields, actor: Row | None, settings: Settings) -> str:
     return ""
 
 
-async def _card_parts(conn: db.Queryable, need_id: int) -> tuple[Row, list[str], Row | None, Row | None]:
+async def _card_parts(
+    conn: db.Queryable, need_id: int
+) -> tuple[Row, list[str], Row | None, Row | None, dict[str, int]]:
     need = await db.get_need(conn, need_id)
     assert need is not None
     languages = await db.need_languages(conn, need_id)
+    minimums = (await db.need_language_minimums(conn, [need_id]))[need_id]
     submitter = await db.get_user(conn, need["created_by"])
     actor_id = need["decided_by"] if need["status"] in ("approved", "rejected") else need["cancelled_by"]
     actor = await db.get_user(conn, actor_id) if actor_id else None
-    return need, languages, submitter, actor
+    return need, languages, submitter, actor, minimums
 
 
 async def decided_card_text(conn: db.Queryable, need_id: int, settings: Settings) -> str:
     """The card as it reads once decided, in the current locale."""
-    need, languages, submitter, actor = await _card_parts(conn, need_id)
-    return f"{card_text(need, languages, submitter, settings)}\n\n{outcome_line(need, actor, settings)}"
+    need, languages, submitter, actor, minimums = await _card_parts(conn, need_id)
+    return f"{card_text(need, languages, submitter, settings, minimums)}\n\n{outcome_line(need, actor, settings)}"
 
 
 async def send_approval_cards(tx: Tx, need_id: int, *, settings: Settings, now: datetime) -> int:
     """One approval card per coordinator and admin; returns how many were enqueued."""
-    need, languages, submitter, _actor = await _card_parts(tx, need_id)
+    need, languages, submitter, _actor, minimums = await _card_parts(tx, need_id)
     count = 0
     for user in await db.list_users_by_role(tx, (COORDINATOR, ADMIN_ROLE)):
         with use_locale(user_locale(user, settings.default_locale)):
-            text = card_text(need, languages, submitter, settings)
+            text = card_text(need, languages, submitter, settings, minimums)
             keyboard = approval_keyboard(need_id)
         count += await delivery.enqueue(
             tx,
@@ -140,13 +147,13 @@ async def close_approval_cards(
     """Every card of a decided need says who acted: sent cards are edited (through the outbox),
     cards not sent yet are withdrawn. `skip_message` (chat, message id) is the card the actor
     pressed, which the handler edits itself."""
-    need, languages, submitter, actor = await _card_parts(tx, need_id)
+    need, languages, submitter, actor, minimums = await _card_parts(tx, need_id)
     for card in await db.approval_cards(tx, need_id):
         if skip_message and (card["chat_id"], card["message_id"]) == skip_message:
             continue
         recipient = await db.get_user(tx, card["chat_id"])
         with use_locale(user_locale(recipient, settings.default_locale)):
-            text = f"{card_text(need, languages, submitter, settings)}\n\n{outcome_line(need, actor, settings)}"
+            text = f"{card_text(need, languages, submitter, settings, minimums)}\n\n{outcome_line(need, actor, settings)}"
         await delivery.revise(
             tx, card, dedupe_key=f"needcard-done:{need_id}:{card['chat_id']}", now=now,
             text=_always(text),

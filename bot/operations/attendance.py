@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
 from bot.notices import dispatch as texts
-from bot.operations import trainings
+from bot.operations import digests, trainings
 
 # What happened, for the handler to put into words.
 UNKNOWN = "unknown"  # no such assignment
@@ -129,9 +129,14 @@ def no_show_key(assignment_id: int) -> str:
     return f"noshow:{assignment_id}"
 
 
-async def tell_no_show(tx: Tx, settings: Settings, row: Row, *, now: datetime) -> None:
-    """A place just became a no-show (settled after the shift, or marked absent): the volunteer
-    gets a kind message, once per place, with a button to say what happened."""
+async def tell_no_show(
+    tx: Tx, settings: Settings, row: Row, *, now: datetime, actor_id: int | None = None
+) -> None:
+    """A place just became a no-show (settled after the shift, or marked absent by `actor_id`):
+    the volunteer gets a kind message, once per place, with a button to say what happened; the
+    office and the entity's representatives (but the one who marked it) find it in their next
+    alert digest."""
+    await digests.queue(tx, row, kind=digests.NO_SHOW, now=now, skip=actor_id)
     volunteer = await db.get_volunteer(tx, row["volunteer_id"])
     gender = volunteer["gender"] if volunteer is not None else None
     with use_locale(user_locale(row, settings.default_locale)):
@@ -214,7 +219,7 @@ async def correct(
         if status == Status.COMPLETED:
             await thank(tx, settings, row, now=now)
         if status == Status.NO_SHOW:
-            await tell_no_show(tx, settings, row, now=now)
+            await tell_no_show(tx, settings, row, now=now, actor_id=actor_id)
         else:  # corrected to present: a no-show notice not yet sent is withdrawn
             await db.cancel_pending_outbox(tx, [no_show_key(assignment_id)])
             await trainings.grant_for_attendance(tx, settings, row, actor_id=actor_id, now=now)

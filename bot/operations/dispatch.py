@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bot import assignments, db, delivery, matching
+from bot import assignments, db, delivery, language_rule, matching
 from bot.assignments import HOLDS_PLACE, Status
 from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
 from bot.i18n import use_locale, user_locale
+from bot.language_rule import LanguageRule
 from bot.notices import dispatch as texts
 from bot.notices import trainings as training_notices
 from bot.texts import entity_name
@@ -76,7 +77,9 @@ def is_late(starts_at: datetime, now: datetime, settings: Settings) -> bool:
 # -- what a shift asks, and who fits -------------------------------------------------------------
 
 
-def shift_spec(row: Row, languages: set[str], site_languages: set[str]) -> matching.ShiftSpec:
+def shift_spec(
+    row: Row, languages: set[str], site_languages: set[str], minimums: dict[str, int] | None = None
+) -> matching.ShiftSpec:
     starts_at, ends_at = _window(row)
     return matching.ShiftSpec(
         shift_id=row["shift_id"],
@@ -88,13 +91,15 @@ def shift_spec(row: Row, languages: set[str], site_languages: set[str]) -> match
         languages=frozenset(languages),
         site_languages=frozenset(site_languages | languages),
         requires_training=bool(row["requires_training"]),
+        minimums=LanguageRule.of(languages, minimums).minimums,
     )
 
 
 async def load_spec(conn: Queryable, row: Row) -> matching.ShiftSpec:
     languages = (await db.need_languages_by_need(conn, [row["need_id"]]))[row["need_id"]]
+    minimums = (await db.need_language_minimums(conn, [row["need_id"]]))[row["need_id"]]
     site = (await db.site_languages(conn, [row["site_name"]]))[row["site_name"]]
-    return shift_spec(row, languages, site)
+    return shift_spec(row, languages, site, minimums)
 
 
 @dataclass
@@ -203,9 +208,9 @@ async def open_shifts_for(
     stats = await db.volunteer_stats(database, [user_id], since=now - STATS_WINDOW, now=now)
     office = rules(settings)
     found = []
+    candidate = _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), ())  # once, not per shift
     for row in rows:
-        held, _pending = busy.of(user_id, row["shift_id"])
-        candidate = _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), held)
+        candidate.held, _pending = busy.of(user_id, row["shift_id"])
         spec = shift_spec(row, languages[row["need_id"]], set())
         if matching.is_eligible(candidate, spec, office, now):
             found.append(row)
@@ -231,7 +236,7 @@ async def ranked_candidates(
     office = rules(settings)
     first_day, last_day = matching.local_days(shift, office.tz)
     periods = matching.periods_needed(shift.starts_at, shift.ends_at, office.tz)
-    site = sorted(shift.site_languages)
+    site = sorted(shift.site_languages | shift.languages)
     fetch = None if limit is None else max(2 * limit, limit + 10)
     while True:
         rows = await db.matching_candidates(
@@ -289,7 +294,7 @@ def _prefiltered(
         languages = languages_by_flags.get(flags)
         if languages is None:
             spoken = {lang for lang, flag in zip(site, flags, strict=True) if flag}
-            languages = languages_by_flags[flags] = shift.languages | spoken
+            languages = languages_by_flags[flags] = frozenset(spoken)
         held, pending = busy.of(user_id, shift.shift_id)
         candidates.append(
             matching.Candidate(
@@ -477,12 +482,35 @@ async def schedule_reminders(tx: Tx, settings: Settings, assignment: Row, *, now
     return starts_at - now <= max(settings.reminder_leads)
 
 
+async def language_rule_of(conn: Queryable, need_id: int) -> LanguageRule:
+    languages = (await db.need_languages_by_need(conn, [need_id]))[need_id]
+    return LanguageRule.of(languages, (await db.need_language_minimums(conn, [need_id]))[need_id])
+
+
+async def _keeps_place_for_minimum(tx: Tx, assignment: Row, free: int, *, now: datetime) -> bool:
+    """Is the place this volunteer would take kept for a missing speaker of a language with a
+    minimum, who is being asked (bot/language_rule.py: may_take)?"""
+    rule = await language_rule_of(tx, assignment["need_id"])
+    if not rule.minimums:
+        return False
+    holders, asked = await db.shift_speakers(
+        tx, assignment["shift_id"], now=now, leave_out=assignment["id"]
+    )
+    spoken = (await db.languages_of_volunteers(tx, [assignment["volunteer_id"]])).get(
+        assignment["volunteer_id"], []
+    )
+    return not language_rule.may_take(rule, spoken, free_places=free, holders=holders, asked=asked)
+
+
 async def _take_place(tx: Tx, settings: Settings, assignment: Row, *, now: datetime) -> Outcome:
-    """Accept if a place is free (counted inside this transaction), else join the waitlist."""
+    """Accept if a place is free (counted inside this transaction) and not kept for a speaker
+    of a language with a minimum, else join the waitlist. A promoted waitlister's hold was
+    given by the same rule."""
     fill = await db.shift_fill(tx, assignment["shift_id"], now=now)
     expires_at = db.parse_ts(assignment["expires_at"])
     own_hold = int(bool(assignment["promoted_at"]) and expires_at is not None and expires_at > now)
-    if fill["accepted"] + fill["holds"] - own_hold < assignment["slots"]:
+    free = assignment["slots"] - (fill["accepted"] + fill["holds"] - own_hold)
+    if free > 0 and (own_hold or not await _keeps_place_for_minimum(tx, assignment, free, now=now)):
         confirmed = await schedule_reminders(tx, settings, assignment, now=now)
         await db.mark_accepted(tx, assignment["id"], now=now, confirmed=confirmed)
         return Outcome(ACCEPTED, assignment)
@@ -716,6 +744,21 @@ async def confirm(
 # -- the waitlist --------------------------------------------------------------------------------
 
 
+async def _next_waitlisted(tx: Tx, shift: Row, free: int, *, now: datetime) -> Row | None:
+    """The first on the waitlist, or, while places are kept for missing speakers of a language
+    with a minimum, the first who may take one (language_rule.pick_first)."""
+    rule = await language_rule_of(tx, shift["need_id"])
+    if not rule.minimums:
+        return await db.first_waitlisted(tx, shift["shift_id"], now=now)
+    holders, asked = await db.shift_speakers(tx, shift["shift_id"], now=now)
+    waiting = await db.waitlisted_in_order(tx, shift["shift_id"], now=now)
+    first = language_rule.pick_first(
+        rule, waiting, lambda row: row["languages"].split(",") if row["languages"] else [],
+        free_places=free, holders=holders, asked=asked,
+    )
+    return None if first is None else await db.get_assignment(tx, first["id"])
+
+
 async def fill_from_waitlist(tx: Tx, settings: Settings, shift_id: int, *, now: datetime) -> list[int]:
     """Offer each free place to the next on the waitlist, held for WAITLIST_CONFIRM_TTL."""
     promoted: list[int] = []
@@ -726,7 +769,9 @@ async def fill_from_waitlist(tx: Tx, settings: Settings, shift_id: int, *, now: 
         fill = await db.shift_fill(tx, shift_id, now=now)
         if shift["slots"] - fill["accepted"] - fill["holds"] <= 0:
             return promoted
-        waiting = await db.first_waitlisted(tx, shift_id, now=now)
+        waiting = await _next_waitlisted(
+            tx, shift, shift["slots"] - fill["accepted"] - fill["holds"], now=now
+        )
         if waiting is None:
             return promoted
         starts_at = db.parse_ts(shift["starts_at"])

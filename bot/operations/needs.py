@@ -107,6 +107,7 @@ async def submit(
         need_id, shift_ids = await db.insert_need(
             tx, entity_id=entity_id, created_by=user_id, now=now, fields=_fields(draft),
             languages=draft.get("languages", []), windows=windows, draft_key=draft_key,
+            minimums=draft.get("minimums") or {},
         )
         await db.audit(
             tx, actor_id=user_id, action="need.submit", now=now, target_type="need",

@@ -4,7 +4,7 @@ Pure: rows are mappings; no Telegram, no SQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, time
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -64,6 +64,22 @@ def languages_label(codes: list[str]) -> str:
     return separator.join(catalog.label(catalog.LANGUAGES, c) for c in codes)
 
 
+def requirement_label(codes: list[str], minimums: Mapping[str, int] | None = None) -> str:
+    """A need's languages as bot/language_rule.py reads them: `Urdu, Indonesian (any one of
+    them)`, with the minimums: `Urdu (at least 5 per shift), Indonesian (any one of them)`."""
+    if len(codes) < 2:
+        return languages_label(codes)
+    minimums = minimums or {}
+    names = []
+    for code in codes:
+        name = catalog.label(catalog.LANGUAGES, code)
+        if minimums.get(code):
+            name = _("{language} (at least {n} per shift)").format(language=name, n=ltr(minimums[code]))
+        names.append(name)
+    separator = "، " if get_locale() == "ar" else ", "
+    return _("{languages} (any one of them)").format(languages=separator.join(names))
+
+
 def parse_hhmm(value: str) -> time:
     hours, minutes = value.split(":")
     return time(int(hours), int(minutes))
@@ -104,6 +120,7 @@ def need_details(
     *,
     entity: str | None = None,
     with_status: bool = True,
+    minimums: Mapping[str, int] | None = None,
 ) -> str:
     """Every field of a need (from the database or from the intake's answers)."""
     lines = []
@@ -124,7 +141,7 @@ def need_details(
         _("Daily time: {window}").format(window=window_label(need["start_time"], need["end_time"])),
         _("Volunteers per shift: {slots}").format(slots=ltr(need["slots"])),
         _("Gender: {gender}").format(gender=gender_label(need["gender"])),
-        _("Languages: {languages}").format(languages=languages_label(languages)),
+        _("Languages: {languages}").format(languages=requirement_label(languages, minimums)),
         _("Training required: {answer}").format(
             answer=_("yes") if need["requires_training"] else _("no")
         ),
