@@ -111,11 +111,15 @@ async def stats(update: Update, context: Context) -> None:
 
 CHART_DAYS = 14
 ALL = "all"  # no specialty filter; entity 0 is every entity
-# The chart filter travels in the buttons: entity, specialty, first and last day (ordinals).
-CHARTS = kit.Route("st", "c", int, str, int, int)
-CHART_ENTITIES = kit.Route("st", "ce", int, str, int, int, int)  # ... and the menu's page offset
-CHART_SPECIALTIES = kit.Route("st", "cs", int, str, int, int)
-CHART_DATES = kit.Route("st", "cd", int, str, int, int)
+# The filter of the charts last sent is kept in user_data (CHART_FILTER); a button changes one
+# part of it: the entity (0: all), the specialty (ALL) or the days (first and last, ordinals).
+CHART_FILTER = "chart_filter"
+CHART_ENTITY = kit.Route("st", "e", int)
+CHART_SPECIALTY = kit.Route("st", "s", str)
+CHART_PERIOD = kit.Route("st", "p", int, int)
+CHART_ENTITIES = kit.Route("st", "me", int)  # the entity menu from an offset
+CHART_SPECIALTIES = kit.Route("st", "ms")
+CHART_DATES = kit.Route("st", "md")
 ENTITY_PAGE = 10
 # (label, first day from today, number of days)
 PERIODS = ((N_("Next 7 days"), 0, 7), (N_("Next 14 days"), 0, 14), (N_("Next 30 days"), 0, 30),
@@ -206,7 +210,8 @@ async def _send_charts(update: Update, context: Context, volunteers: dict[str, i
         await context.bot.send_photo(chat_id, photo=image, filename=f"stats-{index}.png")
     entity = await db.get_entity(context.db, entity_id) if entity_id else None
     text = _chart_summary(current, entity, shifts, funnel, volunteers)
-    await context.bot.send_message(chat_id, text, reply_markup=_filter_keyboard(current))
+    kit.scratch(context.user_data)[CHART_FILTER] = list(current.keys())
+    await context.bot.send_message(chat_id, text, reply_markup=_filter_keyboard())
 
 
 def _chart_summary(current: ChartFilter, entity: db.Row | None, shifts: Sequence[db.Row],
@@ -239,25 +244,36 @@ def _chart_summary(current: ChartFilter, entity: db.Row | None, shifts: Sequence
     ])
 
 
-def _filter_keyboard(current: ChartFilter) -> InlineKeyboardMarkup:
-    keys = current.keys()
-    rows = [[
-        kit.button(_("🏢 Entity"), CHART_ENTITIES.data(*keys, 0)),
-        kit.button(_("🎯 Specialty"), CHART_SPECIALTIES.data(*keys)),
-        kit.button(_("📅 Dates"), CHART_DATES.data(*keys)),
-    ]]
-    return kit.markup(rows)
+def _filter_keyboard() -> InlineKeyboardMarkup:
+    return kit.markup([
+        kit.button(_("🏢 Entity"), CHART_ENTITIES.data(0)),
+        kit.button(_("🎯 Specialty"), CHART_SPECIALTIES.data()),
+        kit.button(_("📅 Dates"), CHART_DATES.data()),
+    ])
 
 
-def _chosen(route: kit.Route, update: Update) -> ChartFilter | None:
-    fields = route.parse(kit.data_of(update))
-    return ChartFilter.parse(fields) if fields else None
+def _current(context: Context) -> ChartFilter:
+    """The filter of the charts last sent to this person (the default without one)."""
+    saved = kit.scratch(context.user_data).get(CHART_FILTER)
+    found = ChartFilter.parse(tuple(saved)) if isinstance(saved, list) and len(saved) == 4 else None
+    return found or ChartFilter.default(context.now().astimezone(context.settings.timezone).date())
 
 
 @requires(STAFF)
 async def charts_filtered(update: Update, context: Context) -> None:
-    """A filter chosen: the charts again for it (the menu message becomes its summary)."""
-    chosen = _chosen(CHARTS, update)
+    """One part of the filter chosen: the charts again for it (the menu becomes its summary)."""
+    data = kit.data_of(update)
+    entity_id, specialty, first, last = _current(context).keys()
+    if (found := CHART_ENTITY.parse(data)) is not None:
+        entity_id = found[0]
+        if entity_id and await db.get_entity(context.db, entity_id) is None:
+            await kit.stale(update)
+            return
+    elif (found := CHART_SPECIALTY.parse(data)) is not None:
+        specialty = found[0]
+    elif (found := CHART_PERIOD.parse(data)) is not None:
+        first, last = found
+    chosen = ChartFilter.parse((entity_id, specialty, first, last))
     if chosen is None:
         await kit.stale(update)
         return
@@ -271,21 +287,16 @@ async def charts_filtered(update: Update, context: Context) -> None:
 @requires(STAFF)
 async def chart_entities(update: Update, context: Context) -> None:
     """Which entity's shifts the charts show (paged), or all."""
-    fields = CHART_ENTITIES.parse(kit.data_of(update))
-    current = ChartFilter.parse(fields) if fields else None
-    if current is None or fields is None:
-        await kit.stale(update)
-        return
-    offset = int(fields[4])
+    current = _current(context)
+    offset = int(CHART_ENTITIES.one(kit.data_of(update)) or 0)
     entities = await db.list_entities(context.db, limit=ENTITY_PAGE + 1, offset=offset)
-    keys = current.keys()
     buttons = [
         kit.button(kit.checked(entity_name(row)[:40], int(row["id"]) == current.entity_id),
-                   CHARTS.data(int(row["id"]), *keys[1:]))
+                   CHART_ENTITY.data(int(row["id"])))
         for row in entities[:ENTITY_PAGE]
     ]
-    everyone = kit.button(kit.checked(_("All entities"), current.entity_id == 0), CHARTS.data(0, *keys[1:]))
-    nav = kit.pager(CHART_ENTITIES, offset, offset + len(entities), ENTITY_PAGE, *keys)
+    everyone = kit.button(kit.checked(_("All entities"), current.entity_id == 0), CHART_ENTITY.data(0))
+    nav = kit.pager(CHART_ENTITIES, offset, offset + len(entities), ENTITY_PAGE)
     await kit.query_of(update).answer()
     await kit.query_of(update).edit_message_text(
         _("Show the charts of which entity?"), reply_markup=kit.markup([everyone], kit.grid(buttons, 1), nav))
@@ -294,18 +305,14 @@ async def chart_entities(update: Update, context: Context) -> None:
 @requires(STAFF)
 async def chart_specialties(update: Update, context: Context) -> None:
     """Which specialty the charts show, or all."""
-    current = _chosen(CHART_SPECIALTIES, update)
-    if current is None:
-        await kit.stale(update)
-        return
-    entity, _specialty, first, last = current.keys()
+    current = _current(context)
     buttons = [
         kit.button(kit.checked(item.label_text(), item.code == current.specialty),
-                   CHARTS.data(entity, item.code, first, last))
+                   CHART_SPECIALTY.data(item.code))
         for item in catalog.SPECIALTIES
     ]
     everything = kit.button(kit.checked(_("All specialties"), current.specialty == ALL),
-                            CHARTS.data(entity, ALL, first, last))
+                            CHART_SPECIALTY.data(ALL))
     await kit.query_of(update).answer()
     await kit.query_of(update).edit_message_text(
         _("Show the charts of which specialty?"), reply_markup=kit.markup([everything], kit.grid(buttons, 2)))
@@ -314,19 +321,15 @@ async def chart_specialties(update: Update, context: Context) -> None:
 @requires(STAFF)
 async def chart_dates(update: Update, context: Context) -> None:
     """Which days the charts show: the coming or the past week or month."""
-    current = _chosen(CHART_DATES, update)
-    if current is None:
-        await kit.stale(update)
-        return
+    current = _current(context)
     today = context.now().astimezone(context.settings.timezone).date()
-    entity, specialty, _first, _last = current.keys()
     buttons = []
     for label, start, length in PERIODS:
         first = today + timedelta(days=start)
         last = first + timedelta(days=length - 1)
         picked = (first, last) == (current.first, current.last)
         buttons.append(kit.button(kit.checked(_(label), picked),
-                                  CHARTS.data(entity, specialty, first.toordinal(), last.toordinal())))
+                                  CHART_PERIOD.data(first.toordinal(), last.toordinal())))
     await kit.query_of(update).answer()
     await kit.query_of(update).edit_message_text(
         _("Show the charts of which days? Or send /stats with two dates, for example "
@@ -470,7 +473,8 @@ async def _send_export(
 
 def register(app: Application) -> None:
     app.add_handler(CommandHandler("stats", stats))
-    app.add_handler(CallbackQueryHandler(charts_filtered, pattern=CHARTS.pattern))
+    for route in (CHART_ENTITY, CHART_SPECIALTY, CHART_PERIOD):
+        app.add_handler(CallbackQueryHandler(charts_filtered, pattern=route.pattern))
     app.add_handler(CallbackQueryHandler(chart_entities, pattern=CHART_ENTITIES.pattern))
     app.add_handler(CallbackQueryHandler(chart_specialties, pattern=CHART_SPECIALTIES.pattern))
     app.add_handler(CallbackQueryHandler(chart_dates, pattern=CHART_DATES.pattern))
