@@ -157,6 +157,7 @@ class Certificate:
     trainings: tuple[Training, ...]
     issued_at: datetime
     locale: str
+    training_hours: float = 0.0  # training sessions and awareness lectures attended
 
     @classmethod
     def from_row(cls, row: Any) -> Certificate:  # a certificates row (with full_name)
@@ -178,6 +179,7 @@ class Certificate:
             ),
             issued_at=issued,
             locale=str(row["locale"]),
+            training_hours=float(facts.get("training_hours", 0.0)),
         )
 
 
@@ -188,8 +190,12 @@ def tally(
     trainings completed in the period."""
     by_specialty: dict[str, float] = {}
     by_entity: dict[int, list[Any]] = {}
+    training_hours = 0.0
     for row in rows:
         hours = float(row["hours"] or 0)
+        if row["training"]:
+            training_hours += hours  # a category of its own, not service at an entity
+            continue
         by_specialty[row["specialty"]] = by_specialty.get(row["specialty"], 0.0) + hours
         entry = by_entity.setdefault(int(row["entity_id"]), [row["name_ar"], row["name_en"], 0.0])
         entry[2] += hours
@@ -202,6 +208,7 @@ def tally(
         "entities": sorted(
             ([a, e, round(h, 1)] for a, e, h in by_entity.values()), key=lambda x: -x[2]
         ),
+        "training_hours": round(training_hours, 1),
         "trainings": [
             [t["title"], t["specialty"],
              datetime.fromisoformat(str(t["granted_at"])).astimezone(tz).date().isoformat()]

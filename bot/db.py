@@ -3223,6 +3223,57 @@ async def qualified_count(conn: Queryable, specialty: str, *, now: datetime) -> 
     ) or 0)
 
 
+async def stats_trainings(conn: Queryable, *, now: datetime, since: datetime) -> Row:
+    """Sessions ahead; sessions held since `since` with their places taken and attendance."""
+    row = await conn.fetchone(
+        "SELECT"
+        " (SELECT COUNT(*) FROM training_sessions WHERE status = 'scheduled' AND starts_at > ?) AS ahead,"
+        " (SELECT COUNT(*) FROM training_sessions WHERE status <> 'cancelled' AND starts_at <= ?"
+        "  AND starts_at >= ?) AS held,"
+        " (SELECT COUNT(*) FROM assignments a JOIN training_sessions t ON t.shift_id = a.shift_id"
+        f"  WHERE t.starts_at <= ? AND t.starts_at >= ? AND a.status IN ({_marks(TAKEN_STATUSES)})) AS taken,"
+        " (SELECT COUNT(*) FROM assignments a JOIN training_sessions t ON t.shift_id = a.shift_id"
+        "  WHERE t.starts_at <= ? AND t.starts_at >= ? AND a.status IN ('checked_in', 'completed')) AS attended",
+        (ts(now), ts(now), ts(since), ts(now), ts(since), *TAKEN_STATUSES, ts(now), ts(since)),
+    )
+    assert row is not None
+    return row
+
+
+async def stats_qualified(conn: Queryable, *, now: datetime, expiring_by: datetime) -> list[Row]:
+    """Per specialty: active volunteers holding a valid qualification (qualified) and how many
+    of those run out by `expiring_by` (expiring)."""
+    return await conn.fetchall(
+        "SELECT q.specialty, COUNT(*) AS qualified,"
+        " SUM(CASE WHEN q.expires_at IS NOT NULL AND q.expires_at <= ? THEN 1 ELSE 0 END) AS expiring"
+        " FROM qualifications q JOIN volunteers v ON v.user_id = q.user_id"
+        " WHERE v.status = 'active' AND (q.expires_at IS NULL OR q.expires_at > ?)"
+        " GROUP BY q.specialty ORDER BY qualified DESC, q.specialty",
+        (ts(expiring_by), ts(now)),
+    )
+
+
+async def export_training_sessions(conn: Queryable) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT t.*,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = t.shift_id) AS invited,"
+        f" (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = t.shift_id"
+        f"  AND a.status IN ({_marks(TAKEN_STATUSES)})) AS taken,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = t.shift_id"
+        "  AND a.status IN ('checked_in', 'completed')) AS attended"
+        " FROM training_sessions t ORDER BY t.starts_at, t.id",
+        tuple(TAKEN_STATUSES),
+    )
+
+
+async def export_qualifications(conn: Queryable) -> list[Row]:
+    return await conn.fetchall(
+        "SELECT q.user_id, v.full_name, q.specialty, q.granted_at, q.expires_at, q.session_id"
+        " FROM qualifications q JOIN volunteers v ON v.user_id = q.user_id"
+        " WHERE v.status <> 'deleted' ORDER BY q.specialty, q.expires_at, q.user_id"
+    )
+
+
 # ================================================================================================
 # certificates: issued hours certificates and the hours they state
 # ================================================================================================
@@ -3232,13 +3283,15 @@ async def certificate_hours(
     conn: Queryable, volunteer_id: int, *, since: datetime, until: datetime
 ) -> list[Row]:
     """Hours of the volunteer's completed shifts that started in [since, until), one row per
-    specialty and entity: specialty, entity_id, name_ar, name_en, hours."""
+    specialty and entity: specialty, entity_id, name_ar, name_en, hours; `training` is 1 for
+    the hours of training sessions and lectures (their own category)."""
     return await conn.fetchall(
-        f"SELECT n.specialty, e.id AS entity_id, e.name_ar, e.name_en, SUM({shift_hours()}) AS hours"
+        f"SELECT n.specialty, e.id AS entity_id, e.name_ar, e.name_en, SUM({shift_hours()}) AS hours,"
+        " CASE WHEN n.session_id IS NULL THEN 0 ELSE 1 END AS training"
         " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
         " JOIN entities e ON e.id = n.entity_id"
         " WHERE a.volunteer_id = ? AND a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?"
-        " GROUP BY n.specialty, e.id, e.name_ar, e.name_en ORDER BY hours DESC, e.id",
+        " GROUP BY n.specialty, e.id, e.name_ar, e.name_en, training ORDER BY hours DESC, e.id",
         (volunteer_id, ts(since), ts(until)),
     )
 

@@ -259,10 +259,49 @@ def assignments_table(rows: Sequence[Any]) -> Table:
 
 
 def build_workbook(
-    volunteers: Sequence[Any], shifts: Sequence[Any], assignments: Sequence[Any], tz: ZoneInfo
+    volunteers: Sequence[Any], shifts: Sequence[Any], assignments: Sequence[Any], tz: ZoneInfo,
+    *, training: Sequence[Table] = (),
 ) -> bytes:
-    """The coordinators' workbook: volunteers, shifts and assignments."""
-    return workbook([volunteers_table(volunteers), shifts_table(shifts), assignments_table(assignments)], tz)
+    """The coordinators' workbook: volunteers, shifts and assignments (and the trainings)."""
+    return workbook(
+        [volunteers_table(volunteers), shifts_table(shifts), assignments_table(assignments), *training], tz
+    )
+
+
+# -- trainings: sessions with their attendance, and the qualifications they granted ---------------
+
+
+def _session_kind(kind: str) -> str:
+    return _("Awareness lecture") if kind == "lecture" else _("Training session")
+
+
+def training_sessions_table(rows: Sequence[Any]) -> Table:
+    return Table(_("Trainings"), [
+        Column(_("Session"), lambda r: r["id"], Kind.NUMBER),
+        Column(_("Kind"), lambda r: _session_kind(r["kind"])),
+        Column(_("Qualification"), lambda r: catalog.label(catalog.SPECIALTIES, r["specialty"]) if r["specialty"] else ""),
+        Column(_("Title"), lambda r: r["title"]),
+        Column(_("Trainer"), lambda r: r["trainer"]),
+        Column(_("Place"), lambda r: r["place"] or r["link"] or ""),
+        Column(pgettext("export column", "Starts at"), lambda r: r["starts_at"], Kind.DATETIME),
+        Column(pgettext("export column", "Ends at"), lambda r: r["ends_at"], Kind.DATETIME),
+        Column(_("Seats"), lambda r: r["capacity"], Kind.NUMBER),
+        Column(_("Validity (months)"), lambda r: r["validity_months"], Kind.NUMBER),
+        Column(_("Invited"), lambda r: r["invited"], Kind.NUMBER),
+        Column(_("Places taken"), lambda r: r["taken"], Kind.NUMBER),
+        Column(_("Attended"), lambda r: r["attended"], Kind.NUMBER),
+    ], rows)
+
+
+def qualifications_table(rows: Sequence[Any]) -> Table:
+    return Table(_("Qualifications"), [
+        Column(_("Telegram id"), lambda r: r["user_id"], Kind.NUMBER),
+        Column(_("Full name"), lambda r: r["full_name"]),
+        Column(_("Qualification"), lambda r: catalog.label(catalog.SPECIALTIES, r["specialty"])),
+        Column(pgettext("export column", "Granted at"), lambda r: r["granted_at"], Kind.DATETIME),
+        Column(pgettext("export column", "Expires at"), lambda r: r["expires_at"], Kind.DATETIME),
+        Column(_("Session"), lambda r: r["session_id"], Kind.NUMBER),
+    ], rows)
 
 
 def roster_table(rows: Sequence[Any]) -> Table:
@@ -310,7 +349,7 @@ def audit_table(rows: Sequence[Any]) -> Table:
     ], rows)
 
 
-DATASETS = ("volunteers", "needs", "assignments", "hours", "audit")
+DATASETS = ("volunteers", "needs", "assignments", "hours", "trainings", "audit")
 FORMATS = ("xlsx", "csv")
 
 
@@ -324,6 +363,8 @@ def dataset_tables(dataset: str, rows: dict[str, Sequence[Any]]) -> list[Table]:
         return [assignments_table(rows["assignments"])]
     if dataset == "hours":
         return [hours_table(rows["hours"])]
+    if dataset == "trainings":
+        return [training_sessions_table(rows["sessions"]), qualifications_table(rows["qualifications"])]
     if dataset == "audit":
         return [audit_table(rows["audit"])]
     raise ValueError(dataset)

@@ -70,9 +70,12 @@ async def test_the_menu_offers_every_dataset_in_both_formats(bot: BotHarness) ->
     await seed(bot)
     [menu] = await bot.command(bot.admin, "/export")
     data = [d for _label, d in menu.buttons]
-    for dataset in ("volunteers", "needs", "assignments", "hours", "audit"):
+    for dataset in ("volunteers", "needs", "assignments", "hours", "trainings", "audit"):
         assert f"exp:f:{dataset}:xlsx" in data and f"exp:f:{dataset}:csv" in data
-    assert await exports(bot) == []  # the menu alone exports nothing
+    calls = await bot.press(bot.admin, "exp:f:trainings:xlsx")
+    book = load_workbook(io.BytesIO(document_of(calls)[1]))
+    assert book.sheetnames == ["Trainings", "Qualifications"]
+    assert [a["dataset"] for a in await exports(bot)] == ["trainings"]  # the menu alone exports nothing
 
 
 async def test_each_dataset_opens_and_is_audited(bot: BotHarness) -> None:
@@ -169,7 +172,7 @@ async def test_a_representative_exports_only_their_entitys_needs_and_rosters(bot
         (REP_A, "needs", [seeded["a"]]), (REP_A, "needs", [seeded["a"]])]
 
     # Every other dataset is refused, typed or pressed, and nothing is sent or logged.
-    for dataset in ("volunteers", "assignments", "hours", "audit"):
+    for dataset in ("volunteers", "assignments", "hours", "trainings", "audit"):
         calls = await bot.press(rep, f"exp:f:{dataset}:xlsx")
         assert [c.method for c in calls] == ["answerCallbackQuery"], dataset
         assert calls[0].params["show_alert"] is True

@@ -71,7 +71,7 @@ def photos(calls: list[Call]) -> list[bytes]:
 
 
 async def test_stats_offers_the_filters_under_the_charts(bot: BotHarness) -> None:
-    world = await seed(bot)
+    await seed(bot)
     calls = await bot.command(bot.admin, "/stats")
     assert len(photos(calls)) == 3
     summary = summary_of(calls)

@@ -3,12 +3,16 @@ waves, RSVPs and the waitlist, reminders, attendance granting the qualification,
 
 from __future__ import annotations
 
+import io
 from datetime import date, timedelta
+
+from openpyxl import load_workbook
 
 from bot import db, scheduler
 from tests.factories import create_entity, create_need, create_volunteer
-from tests.factories_needs import add_staff
+from tests.factories_needs import add_staff, fill_intake
 from tests.harness import BotHarness, TgUser
+from tests.test_certificates import pdf_text
 
 # DEFAULT_START is 2026-05-10 09:00 in Madinah; the session is on 2026-05-20, 09:00-12:00.
 TRAINING_ANSWERS = (
@@ -189,3 +193,140 @@ async def test_invitations_in_waves_accept_waitlist_and_qualification(bot: BotHa
     needed = {r[0] for r in await bot.db.fetchall(
         "SELECT volunteer_id FROM assignments WHERE shift_id = ?", (need_shift,))}
     assert first.id in needed and second.id in needed
+    # the numbers: /stats and the export
+    stats = bot.texts(await bot.command(coordinator, "/stats")).replace("\u2066", "").replace("\u2069", "")
+    assert "Trainings and lectures" in stats and "held in the last 30 days: 1" in stats
+    assert "attended: 2 of 2 (100%)" in stats and "Healthcare: 3" in stats  # 906 too
+    calls = await bot.command(coordinator, "/export")
+    document = next(c for c in calls if c.method == "sendDocument")
+    book = load_workbook(io.BytesIO(next(iter(document.files.values()))[1]))
+    assert book.sheetnames[-2:] == ["Trainings", "Qualifications"]
+    sessions = list(book["Trainings"].iter_rows(values_only=True))
+    assert "First aid basics" in sessions[1] and sessions[0][-1] == "Attended" and sessions[1][-1] == 2
+    qualified = list(book["Qualifications"].iter_rows(values_only=True))
+    assert len(qualified) == 1 + 3
+
+
+LECTURE_ANSWERS = (
+    ("press", "trs:k:lecture"), "The standing of Madinah", "Sheikh Omar", "Prophet's Mosque, hall 1",
+    ("press", "trs:skip"), "2026-05-20", "16:00", "19:00", "2",
+    ("press", "trs:au:s:healthcare"), ("press", "trs:auok"),
+)
+
+
+async def test_lecture_to_an_audience_with_rsvps_waitlist_reminders_and_hours(bot: BotHarness) -> None:
+    coordinator = await add_staff(bot, 706, "Khalid", "en")
+    for user_id in (921, 922, 923):
+        await create_volunteer(bot.db, user_id, full_name=f"Vol {user_id}", specialties=("healthcare",),
+                               language_code="en", periods=("morning",))
+    await create_volunteer(bot.db, 924, specialties=("traffic",), language_code="en")
+    summary = await schedule_training(bot, coordinator, LECTURE_ANSWERS)
+    assert "Awareness lecture" in summary and "Audience: active volunteers: Healthcare" in summary
+    assert "Qualification" not in summary and "valid for" not in summary
+    calls = await bot.press(coordinator, "trs:create")
+    assert "3 people were invited" in bot.texts(calls).replace("\u2066", "").replace("\u2069", "")
+    await bot.flush_outbox()
+    invited = {c.chat_id for c in bot.api.calls if c.text and "awareness lecture" in c.text}
+    assert invited == {921, 922, 923}  # the audience, whatever their availability; not 924
+    report = await scheduler.tick(bot.app, now=bot.clock.now())
+    assert report.offers_made == 0  # announced once, no waves
+    first, second, third = (bot.user(u, "V", "en") for u in (921, 922, 923))
+    await bot.press_label(first, "Accept")
+    await bot.press_label(second, "Accept")
+    calls = await bot.press_label(third, "Accept")
+    assert "waitlist" in bot.texts(calls).lower()
+    # the second gives up the place: the third is promoted, as on a shift
+    session = await db.get_training_session(bot.db, session_id=1)
+    mine = await bot.db.fetchval(
+        "SELECT id FROM assignments WHERE shift_id = ? AND volunteer_id = 922", (session["shift_id"],))
+    await bot.press(second, f"my:can:{mine}")
+    await bot.press_label(second, "Yes, cancel")
+    await bot.flush_outbox()
+    assert "place has opened up" in (bot.last(third, "sendMessage").text or "")
+    await bot.press_label(third, "Accept")
+    taken = {r[0] for r in await bot.db.fetchall(
+        "SELECT volunteer_id FROM assignments WHERE shift_id = ? AND status = 'accepted'", (session["shift_id"],))}
+    assert taken == {921, 923}
+    # a reminder the day before
+    bot.clock.set(db.moment(session["starts_at"]) - timedelta(hours=23))
+    await scheduler.tick(bot.app, now=bot.clock.now())
+    await bot.flush_outbox()
+    assert "Reminder" in (bot.last(first, "sendMessage").text or "")
+    # attendance: 921 checks in, the lecture ends and settles; nothing is granted
+    bot.clock.set(db.moment(session["starts_at"]) + timedelta(minutes=5))
+    await scheduler.tick(bot.app, now=bot.clock.now())
+    await bot.flush_outbox()
+    await bot.press_label(first, "Check in")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM qualifications") == 0
+    bot.clock.set(db.moment(session["ends_at"]) + timedelta(hours=2))
+    await scheduler.tick(bot.app, now=bot.clock.now())
+    status = await bot.db.fetchval(
+        "SELECT status FROM assignments WHERE shift_id = ? AND volunteer_id = 921", (session["shift_id"],))
+    assert status == "completed"
+    # its hours are their own category on the certificate
+    await bot.command(first, "/certificate")
+    await bot.press(first, "crt:season")
+    call = bot.last(first, "sendDocument")
+    ((_name, content),) = call.files.values()
+    text = pdf_text(content)
+    assert "Vol 921" in text and "Training and awareness" in text and "3 hours" in text
+    assert "No hours in this period." in text  # no service hours by specialty or entity
+
+
+async def test_expiry_notice_once_then_invited_and_expired(bot: BotHarness) -> None:
+    coordinator = await add_staff(bot, 707, "Khalid", "en")
+    await create_volunteer(bot.db, 931, specialties=("healthcare",), language_code="en")
+    now = bot.clock.now()
+    async with bot.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO qualifications (user_id, specialty, granted_at, expires_at) VALUES (931, 'healthcare', ?, ?)",
+            (db.ts(now - timedelta(days=340)), db.ts(now + timedelta(days=25))),
+        )
+    await schedule_training(bot, coordinator)
+    await bot.press(coordinator, "trs:create")
+    await scheduler.tick(bot.app, now=bot.clock.now())
+    await bot.flush_outbox()
+    volunteer = bot.user(931, "V", "en")
+    texts = [c.text or "" for c in bot.sent(volunteer)]
+    notice = [t for t in texts if "runs out on" in t]
+    assert len(notice) == 1 and "First aid basics" in notice[0] and "Healthcare" in notice[0]
+    assert any("training session" in t for t in texts)  # about to lose it: invited
+    bot.clock.advance(timedelta(hours=1))
+    await scheduler.tick(bot.app, now=bot.clock.now())
+    await bot.flush_outbox()
+    assert len([c for c in bot.sent(volunteer) if c.text and "runs out on" in c.text]) == 1  # once
+    # past its expiry, a need that requires the training no longer reaches them
+    bot.clock.advance(timedelta(days=26))
+    entity = await create_entity(bot.db)
+    _need, (shift_id,) = await create_need(
+        bot.db, entity, first_day=(bot.clock.now() + timedelta(days=3)).date(), specialty="healthcare",
+        requires_training=True,
+    )
+    await scheduler.tick(bot.app, now=bot.clock.now())
+    assert await bot.db.fetchval(
+        "SELECT COUNT(*) FROM assignments WHERE shift_id = ? AND volunteer_id = 931", (shift_id,)) == 0
+
+
+async def test_need_intake_counts_the_qualified_and_offers_a_training(bot: BotHarness) -> None:
+    await create_entity(bot.db, reps=(641,))
+    for user_id in (951, 952):
+        await create_volunteer(bot.db, user_id, specialties=("healthcare",))
+    async with bot.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO qualifications (user_id, specialty, granted_at) VALUES (951, 'healthcare', ?)",
+            (db.ts(bot.clock.now()),),
+        )
+    rep = bot.user(641, "Rep", "en")
+    summary = await fill_intake(bot, rep, specialty="healthcare", training=True, slots="5")
+    assert "1 active volunteer holds this specialty's qualification" in summary.text.replace(
+        "\u2066", "").replace("\u2069", "")
+    assert "fewer than the places" in summary.text
+    calls = await bot.press(rep, "ni:submit")
+    offer = [c for c in calls if any(d == "trs:new:healthcare" for _l, d in c.buttons)]
+    assert offer, bot.texts(calls)
+    calls = await bot.press(rep, "trs:new:healthcare")
+    assert "grants the qualification in" in bot.texts(calls) and "Healthcare" in bot.texts(calls)
+    assert "called" in (bot.last(rep, "sendMessage").text or "")  # straight to the title
+    # no line when the need does not require training
+    other = await fill_intake(bot, bot.user(641, "Rep", "en"), specialty="healthcare", training=False)
+    assert "qualification" not in other.text.split("Tap a field")[0].split("It will make")[-1]

@@ -64,6 +64,7 @@ from bot.needs import (
     check_window,
     tidy_notes,
 )
+from bot.notices.trainings import SCHEDULE as SCHEDULE_TRAINING
 from bot.operations import needs as operations
 from bot.texts import Row, entity_name
 from bot.texts.needs import need_details
@@ -529,6 +530,7 @@ def _ask_summary(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMa
             ngettext(
                 "It will make {n} shift.", "It will make {n} shifts, one per day.", days
             ).format(n=days),
+            *_qualified_line(draft),
             _("Tap a field to change it, or Submit."),
         ]
     )
@@ -604,7 +606,40 @@ def _following(draft: Mapping[str, Any], step: str) -> str:
 
 async def _after(update: Update, context: Context, step: str, notice: str) -> object:
     draft = kit.draft(context, SPEC) or {}
-    return await runner.ask(update, context, _following(draft, step), notice=notice)
+    following = _following(draft, step)
+    if following == SUMMARY:
+        await _count_qualified(context, draft)
+    return await runner.ask(update, context, following, notice=notice)
+
+
+# -- trainings: how many hold the qualification a need requires ------------------------------------
+
+
+async def _count_qualified(context: Context, draft: dict[str, Any]) -> None:
+    """Kept in the draft for the summary: active volunteers qualified in the specialty."""
+    draft.pop("qualified", None)
+    if draft.get("requires_training") and draft.get("specialty"):
+        draft["qualified"] = await db.qualified_count(context.db, draft["specialty"], now=context.now())
+
+
+def _qualified_line(draft: Mapping[str, Any]) -> list[str]:
+    if draft.get("qualified") is None or not draft.get("requires_training"):
+        return []
+    count = int(draft["qualified"])
+    line = ngettext(
+        "{n} active volunteer holds this specialty's qualification.",
+        "{n} active volunteers hold this specialty's qualification.", count,
+    ).format(n=ltr(count))
+    if count < int(draft.get("slots") or 0):
+        line += " " + _("That is fewer than the places: after submitting you can schedule a training.")
+    return [line]
+
+
+def _training_offer(draft: Mapping[str, Any]) -> InlineKeyboardMarkup | None:
+    """"Schedule a training" under the submitted need, when too few hold its qualification."""
+    if draft.get("qualified") is None or int(draft["qualified"]) >= int(draft.get("slots") or 0):
+        return None
+    return kit.markup([kit.button(_("🎓 Schedule a training"), SCHEDULE_TRAINING.data(draft["specialty"]))])
 
 
 async def _lost(update: Update, context: Context) -> object:
@@ -750,7 +785,8 @@ async def submit(update: Update, context: Context) -> object:
         ).format(
             id=ltr(f"#{outcome.need_id}"),
             shifts=ngettext("{n} shift", "{n} shifts", outcome.shifts).format(n=outcome.shifts),
-        )
+        ),
+        reply_markup=_training_offer(draft),
     )
     return kit.END
 

@@ -48,7 +48,7 @@ NAME = SPEC.name
 KIND = kit.Route("trs", "k", str)
 SPECIALTY = kit.Route("trs", "sp", str)
 SKIP = kit.Route("trs", "skip")
-AUDIENCE = kit.Route("trs", "au", str)  # s.<specialty> | g.<gender>
+AUDIENCE = kit.Route("trs", "au", str, str)  # s|g, a specialty or a gender
 AUDIENCE_DONE = kit.Route("trs", "auok")
 EDIT = kit.Route("trs", "ed", str)
 CREATE = kit.Route("trs", "create")
@@ -310,11 +310,11 @@ def _ask_audience(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardM
     specialties = draft.get("audience_specialties") or []
     genders = draft.get("audience_genders") or []
     buttons = [
-        kit.button(kit.checked(item.label_text(), item.code in specialties), AUDIENCE.data(f"s.{item.code}"))
+        kit.button(kit.checked(item.label_text(), item.code in specialties), AUDIENCE.data("s", item.code))
         for item in catalog.SPECIALTIES
     ]
     gender_buttons = [
-        kit.button(kit.checked(item.label_text(), item.code in genders), AUDIENCE.data(f"g.{item.code}"))
+        kit.button(kit.checked(item.label_text(), item.code in genders), AUDIENCE.data("g", item.code))
         for item in catalog.GENDERS
     ]
     return _footer(_(
@@ -326,7 +326,7 @@ def _ask_audience(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardM
 
 
 def _toggle_audience(draft: dict[str, Any], value: str, env: Env) -> Answer | None:
-    kind, _sep, code = value.partition(".")
+    kind, _sep, code = value.partition(":")
     items, field = (
         (catalog.SPECIALTIES, "audience_specialties") if kind == "s"
         else (catalog.GENDERS, "audience_genders") if kind == "g" else (None, "")

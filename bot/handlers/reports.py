@@ -12,7 +12,7 @@ from typing import Any
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler
 
-from bot import catalog, charts, db
+from bot import catalog, charts, db, trainings
 from bot import export as export_files
 from bot.answers import typed_choice
 from bot.auth import REPS_AND_STAFF, STAFF, refuse, requires
@@ -97,6 +97,7 @@ async def stats(update: Update, context: Context) -> None:
             (_("expired undelivered (Telegram unreachable until too late)"), outbox.get("expired", 0)),
         ]),
     ]
+    lines += await _training_lines(context)
     if specialties:
         lines += ["", _("Active volunteers by specialty:")]
         lines += [f"• {catalog.label(catalog.SPECIALTIES, row['specialty'])}: {row['n']}"
@@ -107,6 +108,27 @@ async def stats(update: Update, context: Context) -> None:
         return
     await kit.message_of(update).reply_text("\n".join(lines))
     await _send_charts(update, context, {row["specialty"]: int(row["n"]) for row in specialties}, chosen)
+
+
+async def _training_lines(context: Context) -> list[str]:
+    """Trainings: sessions ahead and held, attendance, the qualified per specialty, expiring."""
+    now = context.now()
+    held = await db.stats_trainings(context.db, now=now, since=now - timedelta(days=30))
+    qualified = await db.stats_qualified(context.db, now=now, expiring_by=now + trainings.EXPIRY_NOTICE)
+    lines = [_section(_("🎓 Trainings and lectures"), [
+        (_("sessions ahead"), held["ahead"]),
+        (_("held in the last 30 days"), held["held"]),
+        (_("attended"), _("{attended} of {taken} ({rate})").format(
+            attended=held["attended"], taken=held["taken"],
+            rate=_percent(int(held["attended"]), int(held["taken"])))),
+        (_("qualifications running out within 30 days"), sum(int(r["expiring"]) for r in qualified)),
+    ])]
+    if qualified:
+        lines += [_("Qualified active volunteers by specialty:")]
+        lines += [f"• {catalog.label(catalog.SPECIALTIES, r['specialty'])}: {r['qualified']}"
+                  + (" " + _("({n} running out soon)").format(n=r["expiring"]) if r["expiring"] else "")
+                  for r in qualified]
+    return lines
 
 
 CHART_DAYS = 14
@@ -443,6 +465,9 @@ async def _send_export(
         rows["assignments"] = await db.export_assignments(database)
     elif dataset == "hours":
         rows["hours"] = await db.export_hours(database)
+    elif dataset == "trainings":
+        rows["sessions"] = await db.export_training_sessions(database)
+        rows["qualifications"] = await db.export_qualifications(database)
     else:
         rows["audit"] = await db.export_audit(database)
     tz = context.settings.timezone

@@ -37,7 +37,7 @@ async def issue(
         rows = await db.certificate_hours(tx, volunteer_id, since=since, until=until)
         trainings = await db.completed_trainings(tx, volunteer_id, since=since, until=until)
         hours, facts = tally(rows, trainings, period, tz)
-        if hours <= 0 and not trainings:
+        if hours <= 0 and not trainings and not facts["training_hours"]:
             return Issued("no_hours")
         code = new_code()
         while await db.get_certificate(tx, code=code) is not None:  # 30**10 codes: all but never

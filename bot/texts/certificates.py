@@ -64,6 +64,7 @@ def sheet(certificate: Certificate, *, office: str, url: str, tz: ZoneInfo) -> S
             (_("Volunteer"), isolate(_name(certificate))),
             (_("Period"), period_text(certificate.period)),
             (_("Total hours"), hours_text(certificate.hours)),
+            (_("Training and awareness"), hours_text(certificate.training_hours)),
             (_("Issued on"), format_date(issued)),
         ),
         tables=(
@@ -118,6 +119,8 @@ def verified(certificate: Certificate, *, office: str, tz: ZoneInfo) -> str:
         _("Period: {period}").format(period=period_text(certificate.period)),
         _("Total: {hours}").format(hours=hours_text(certificate.hours)),
     ]
+    if certificate.training_hours:
+        lines.append(_("Training and awareness: {hours}").format(hours=hours_text(certificate.training_hours)))
     if certificate.specialties:
         lines.append(_("By specialty:"))
         lines += [
