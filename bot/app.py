@@ -33,6 +33,7 @@ from bot.flows import (
     profile_edit,
     registration,
     shift_reasons,
+    suspension,
     training_session,
     volunteer_search,
 )
@@ -195,6 +196,7 @@ def build_application(
     profile_edit.register(app)
     pause.register(app)
     volunteer_search.register(app)  # coordinators' /volunteers and its search question
+    suspension.register(app)  # Suspend on a volunteer's card: the reason question
     # Entities and needs flows (Reject pressed on a card in the middle of /need: the reason
     # question takes the text, and /need asks again once it is answered).
     entity_edit.register(app)

@@ -2290,6 +2290,25 @@ async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -
     return count
 
 
+async def volunteer_live_places(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:
+    """A volunteer's offers, places and waitlist turns on shifts that have not ended."""
+    return await conn.fetchall(
+        f"{_ASSIGNMENT_SELECT} WHERE a.volunteer_id = ? AND a.status IN {status_in(LIVE)}"
+        " AND s.ends_at > ? ORDER BY s.starts_at, a.id",
+        (user_id, ts(now)),
+    )
+
+
+async def withdraw_offer(tx: Tx, assignment_id: int, *, now: datetime, reason: str) -> bool:
+    """The office takes back an offer not answered yet (cancelled, with why)."""
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'cancelled', cancelled_at = ?, cancel_reason = ?"
+        " WHERE id = ? AND status = 'offered'",
+        (ts(now), reason, assignment_id),
+    )
+    return cursor.rowcount == 1
+
+
 # ================================================================================================
 # matching: who may be offered a shift
 # ================================================================================================

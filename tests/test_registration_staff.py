@@ -195,8 +195,12 @@ async def test_card_suspend_and_reinstate_are_audited_and_told(bot: BotHarness) 
     assert "Service: 0 shifts completed (0 hours)" in card.text
     assert [d for _l, d in card.buttons] == ["vol:su:501", "vol:q:501", "vol:bk"]
 
+    # Suspending asks why first (bot/flows/suspension.py); the reason is the confirmation.
     calls = await bot.press(coord, "vol:su:501")
-    assert calls[0].params["text"] == "Suspended. The volunteer has been told."
+    assert "Why? Tap a reason or type it." in calls[-1].text
+    calls = await bot.press(coord, "susp:r:501:conduct")
+    assert "⛔ Suspended. Reason: Conduct on site" in bot.texts(calls)
+    calls = await bot.press(coord, "vol:v:501")
     assert "Status: ⛔ Suspended by the office" in calls[-1].text
     assert ("↩️ Reinstate", "vol:re:501") in calls[-1].buttons
     assert (await volunteer_row(bot, 501))["status"] == "suspended"
@@ -217,7 +221,7 @@ async def test_card_suspend_and_reinstate_are_audited_and_told(bot: BotHarness) 
     calls = await bot.flush_outbox()
     assert [c.chat_id for c in calls] == [501, 501]
     assert "suspended by the office" in calls[0].text
-    assert "active again" in calls[1].text
+    assert "active again" in calls[1].text and "not given back" in calls[1].text
 
     calls = await bot.press(coord, "vol:bk")
     assert "Search results for “Khalid”" in calls[-1].text
@@ -227,6 +231,7 @@ async def test_a_paused_volunteer_can_be_suspended(bot: BotHarness) -> None:
     coord = await coordinator(bot)
     await create_volunteer(bot.db, 501, full_name="Khalid Omar Saeed", status="paused")
     await bot.press(coord, "vol:su:501")
+    await bot.text(coord, "Asked to stop for the season")
     row = await volunteer_row(bot, 501)
     assert row["status"] == "suspended" and row["paused_until"] is None
 

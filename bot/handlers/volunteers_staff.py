@@ -153,7 +153,6 @@ async def open_card(update: Update, context: Context) -> None:
 STATUS_BUTTONS = (
     (APPROVE, "approve"),
     (REJECT, "reject"),
-    (SUSPEND, "suspend"),
     (REINSTATE, "reinstate"),
 )
 
@@ -161,8 +160,6 @@ STATUS_BUTTONS = (
 def _refusal(action: str) -> str:
     if action in ("approve", "reject"):
         return _("This volunteer is no longer waiting for approval.")
-    if action == "suspend":
-        return _("This volunteer cannot be suspended in their current status.")
     return _("This volunteer is not suspended.")
 
 
@@ -170,14 +167,14 @@ def _toast(action: str) -> str:
     return {
         "approve": _("Approved. The volunteer has been told."),
         "reject": _("Rejected. The volunteer has been told."),
-        "suspend": _("Suspended. The volunteer has been told."),
-        "reinstate": _("Reinstated. The volunteer has been told."),
+        "reinstate": _("Reinstated. The volunteer has been told; released places were not given back."),
     }[action]
 
 
 @requires(STAFF)
 async def change_status(update: Update, context: Context) -> None:
-    """Approve, reject, suspend or reinstate, if the volunteer is still in a status that allows it."""
+    """Approve, reject or reinstate, if the volunteer is still in a status that allows it (Suspend
+    asks for a reason first: bot/flows/suspension.py)."""
     data = kit.data_of(update)
     action, user_id = next((a, r.one(data)) for r, a in STATUS_BUTTONS if r.parse(data) is not None)
     outcome = await operations.decide(

@@ -86,6 +86,10 @@ def promotion_expired_note() -> str:
     return _("⌛ The time to confirm has passed, so the place went to the next person on the waitlist.")
 
 
+def offer_withdrawn_note() -> str:
+    return _("🚫 This offer was withdrawn by the volunteer office.")
+
+
 def shift_gone_note() -> str:
     return _("🚫 This shift was cancelled or closed by the organisers.")
 

@@ -20,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import db, volunteer_query
 from bot.catalog import SPECIALTIES, label
 from bot.flows.kit import Route, button, grid, markup, pager
-from bot.i18n import _, isolate, use_locale, user_locale
+from bot.i18n import _, isolate, ngettext, use_locale, user_locale
 from bot.texts import volunteers as texts
 from bot.volunteers import Profile
 
@@ -70,7 +70,8 @@ def approval_card(
 def decision_notice(
     recipient: texts.Row | None, default_locale: str, kind: str, specialty: str | None = None
 ) -> str:
-    """`kind`: approve | reject | suspend | reinstate | qualify (with `specialty`)."""
+    """`kind`: approve | reject | reinstate | qualify (with `specialty`); a suspension is
+    `suspension_notice`."""
     with use_locale(user_locale(recipient, default_locale)):
         if kind == "approve":
             return _(
@@ -82,16 +83,42 @@ def decision_notice(
                 "The volunteer office could not approve your registration at this time. If you "
                 "have questions, please contact the office."
             )
-        if kind == "suspend":
-            return _(
-                "Your volunteer account has been suspended by the office, so you will not "
-                "receive shift offers. If you have questions, please contact the office."
-            )
         if kind == "reinstate":
-            return _("Your volunteer account is active again. You will receive shift offers that match you.")
+            return _(
+                "Your volunteer account is active again. You will receive shift offers that "
+                "match you. Places given up when your account was suspended are not given back: "
+                "see open shifts with /shifts."
+            )
         return _("The volunteer office has recorded you as trained for: {field}.").format(
             field=label(SPECIALTIES, specialty or "")
         )
+
+
+def suspension_notice(
+    recipient: texts.Row | None, default_locale: str, *, contact: str, released: int
+) -> str:
+    """What a suspended volunteer is told: no offers, their places released, and how to reach
+    the office (OFFICE_CONTACT, or a neutral line when it is not set). Not the office's reason."""
+    with use_locale(user_locale(recipient, default_locale)):
+        lines = [_(
+            "Your volunteer account has been suspended by the office, so you will not receive "
+            "shift offers for now."
+        )]
+        if released:
+            lines.append(ngettext(
+                "Your upcoming shift or offer was released to other volunteers, and its "
+                "reminders stopped.",
+                "Your {n} upcoming shifts and offers were released to other volunteers, and their "
+                "reminders stopped.",
+                released,
+            ).format(n=released))
+        if contact:
+            lines.append(_("To talk about it, contact the volunteer office: {contact}").format(
+                contact=isolate(contact)
+            ))
+        else:
+            lines.append(_("The volunteer office can tell you more if you get in touch with them."))
+        return "\n\n".join(lines)
 
 
 # -- screens shown both by handlers and by flows ----------------------------------------------------

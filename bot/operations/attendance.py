@@ -31,6 +31,7 @@ NEEDS_LOCATION = "needs_location"  # the site has coordinates: share a location
 TOO_FAR = "too_far"  # the location is outside the radius (distance_m)
 CHECKED_IN = "checked_in"
 NOT_STARTED = "not_started"  # corrections: the shift has not started
+SUSPENDED = "suspended"  # the volunteer's account is suspended: no check-in
 MARKED = "marked"  # corrections: status changed (status)
 
 
@@ -97,6 +98,9 @@ async def check_in(
         if problem:
             return problem
         assert row is not None
+        volunteer = await db.get_volunteer(tx, user_id)
+        if volunteer is not None and volunteer["status"] == "suspended":
+            return Attendance(SUSPENDED, row)
         distance: int | None = None
         if has_site(row):
             if location is None:

@@ -8,10 +8,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot import db, delivery
+from bot.assignments import Status
 from bot.config import Settings
 from bot.db import Database
 from bot.i18n import _, use_locale, user_locale
+from bot.notices import dispatch as dispatch_notices
 from bot.notices import volunteers as notices
+from bot.operations import dispatch
 from bot.volunteers import Profile
 
 _VOLUNTEER, _REPRESENTATIVE, COORDINATOR, ADMIN = db.ROLES
@@ -139,7 +142,6 @@ async def delete_me(db_: Database, user_id: int, *, now: datetime, default_local
 ACTIONS = {
     "approve": (("pending",), "active", "volunteer.approve"),
     "reject": (("pending",), "suspended", "volunteer.reject"),
-    "suspend": (("active", "paused"), "suspended", "volunteer.suspend"),
     "reinstate": (("suspended",), "active", "volunteer.reinstate"),
 }
 
@@ -162,6 +164,63 @@ async def decide(
             )
             await _tell(tx, settings, user_id, action, now=now)
     return StatusChange(changed)
+
+
+SUSPENDED_REASON = "volunteer_suspended"  # cancel_reason of the places a suspension released
+
+
+@dataclass(frozen=True)
+class Suspension:
+    changed: bool  # False: the volunteer was not active or paused (nothing happened)
+    released: int = 0  # places and waitlist turns given up (the waitlist promoted)
+    withdrawn: int = 0  # offers not answered yet, taken back
+
+
+async def suspend(
+    db_: Database, settings: Settings, *, user_id: int, reason: str, actor_id: int, now: datetime
+) -> Suspension:
+    """Suspend an active or paused volunteer, with the office's reason (audited, not shown to
+    the volunteer): their places on shifts that have not ended are released to the waitlist,
+    offers not answered yet withdrawn, reminders stopped; they are told how to reach the office.
+    Pressed again, the guard has passed: no effect."""
+    async with db_.transaction() as tx:
+        if not await db.set_volunteer_status(
+            tx, user_id, "suspended", expected=("active", "paused"), now=now
+        ):
+            return Suspension(False)
+        released = withdrawn = 0
+        for place in await db.volunteer_live_places(tx, user_id, now=now):
+            await db.skip_pending_reminders(tx, place["id"], now=now)
+            if place["status"] == Status.OFFERED:
+                if not await db.withdraw_offer(tx, place["id"], now=now, reason=SUSPENDED_REASON):
+                    continue
+                withdrawn += 1
+                await dispatch.close_offer_message(
+                    tx, settings, place, note=dispatch_notices.offer_withdrawn_note, now=now
+                )
+                if not place["promoted_at"]:
+                    continue  # a held place (a promotion) goes on to the next below
+            elif await db.mark_cancelled(
+                tx, place["id"], now=now, reason=SUSPENDED_REASON, late=False
+            ):
+                released += 1
+            else:
+                continue
+            await dispatch.fill_from_waitlist(tx, settings, place["shift_id"], now=now)
+        await db.audit(
+            tx, actor_id=actor_id, action="volunteer.suspend", now=now, target_type="volunteer",
+            target_id=user_id,
+            details={"reason": reason, "released": released, "withdrawn": withdrawn},
+        )
+        user = await db.get_user(tx, user_id)
+        await delivery.enqueue(
+            tx, chat_id=user_id, dedupe_key=f"vol:suspend:{user_id}:{db.ts(now)}", now=now,
+            text=notices.suspension_notice(
+                user, settings.default_locale, contact=settings.office_contact,
+                released=released + withdrawn,
+            ),
+        )
+    return Suspension(True, released=released, withdrawn=withdrawn)
 
 
 async def qualify(

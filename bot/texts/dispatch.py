@@ -141,6 +141,9 @@ def checkin_problem_text(outcome: attendance.Attendance, tz: ZoneInfo) -> str:
         )
     if kind == attendance.ENDED:
         return _("This shift has ended, so check-in is closed.")
+    if kind == attendance.SUSPENDED:
+        return _("Your volunteer account is suspended, so you cannot check in. Please contact "
+                 "the volunteer office.")
     return _("This button is no longer active.")
 
 

@@ -215,6 +215,15 @@ def reliability_text(record: ServiceRecord) -> str:
     return text
 
 
+# Why the office suspends a volunteer: kept in the audit log (source text), not shown to them.
+SUSPEND_REASONS = (
+    ("noshows", N_("Repeated no-shows")),
+    ("conduct", N_("Conduct on site")),
+    ("request", N_("At their own request")),
+    ("check", N_("Details to be checked")),
+)
+
+
 def not_registered() -> str:
     return _("You have not registered as a volunteer yet. Send /register to begin.")
 
