@@ -121,7 +121,7 @@ async def test_a_shift_starting_soon_is_told_in_quiet_hours(make_bot) -> None:  
     assert "the shift starts in 1 hour and 30 minutes" in coordinator.text
     assert coordinator.buttons == [("👥 1. The roster", f"sh:r:{shift}:0")]
     admin = next(c for c in calls if c.chat_id == 1)  # Arabic
-    assert "تبدأ بعد ساعة واحدة و30 دقيقة" in admin.text
+    assert "والمتبقي على بدء المناوبة ساعة واحدة و30 دقيقة" in admin.text
 
 
 async def test_a_restart_in_quiet_hours_loses_nothing(bot: BotHarness) -> None:

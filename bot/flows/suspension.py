@@ -51,7 +51,7 @@ async def ask(update: Update, context: Context, *, notice: str = "") -> object:
     )]
     if places:
         lines.append(ngettext(
-            "Their {n} upcoming shift or offer will be released to other volunteers (the "
+            "Their upcoming shift or offer will be released to other volunteers (the "
             "waitlist moves up) and its reminders stopped.",
             "Their {n} upcoming shifts and offers will be released to other volunteers (the "
             "waitlists move up) and their reminders stopped.",
