@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 from array import array
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
@@ -81,16 +81,18 @@ class SpecialtyPool:
         parse_ts: Any,
         *,
         shared: dict[Any, Any] | None = None,
+        pause: Callable[[], Awaitable[None]] | None = None,
     ) -> SpecialtyPool:
         # Memory (DESIGN.md, the memory benchmark): every value a member keeps is one shared
         # object, not one per row: statuses, dates, masks and hours repeat across members, and a
         # volunteer's registration time and mask across the pools of a tick (`shared`).
         one = (shared if shared is not None else {}).setdefault
+        pause = pause or _yield  # between chunks of members: handlers go first
         interned: dict[str, frozenset[str]] = {}
         members = []
         for count, row in enumerate(rows):
             if count % YIELD_EVERY == 0:
-                await asyncio.sleep(0)  # building 10,000 members must not hold the loop
+                await pause()  # building 10,000 members must not hold the loop
             user_id = row["user_id"]
             hours, no_shows, late = stats.get(user_id, (0.0, 0, 0))
             listed = row["languages"] or ""
@@ -117,12 +119,12 @@ class SpecialtyPool:
             )
         # registered_at is db.ts() text (UTC, one format), which sorts as the moments do.
         members.sort(key=lambda m: (m.hours, m.no_shows + m.late_cancels, m.registered_at, m.user_id))
-        await asyncio.sleep(0)
+        await pause()
         pool = cls(specialty, members)
         start = 0
         for index in range(1, len(members) + 1):
             if index % YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+                await pause()
             if index == len(members) or _tier(members[index]) != _tier(members[start]):
                 spoken: dict[str, array[int]] = {}
                 for position in range(start, index):
@@ -239,6 +241,10 @@ class SpecialtyPool:
             order = sorted(counts, key=lambda p: (-counts[p], p))
             cached = self._site_order[(tier, site)] = (order, set(counts))
         return cached
+
+
+async def _yield() -> None:
+    await asyncio.sleep(0)
 
 
 def _tier(member: Member) -> tuple[float, int]:

@@ -116,7 +116,7 @@ async def _no_pause() -> None:
     await asyncio.sleep(0)
 
 
-def handlers_first(app: Application, *, most: timedelta = timedelta(milliseconds=20)) -> Pause:
+def handlers_first(app: Application, *, most: timedelta = timedelta(milliseconds=200)) -> Pause:
     """What the tick awaits between two chunks of work: while updates are being answered, it
     waits (1 ms at a time, at most `most`) so that handlers, which share the event loop and
     await the database a dozen times each, are not slowed down to the tick's pace."""
@@ -205,7 +205,7 @@ async def dispatch_waves(
     need_languages = await db.need_languages_by_need(reader, need_ids)
     minimums = await db.need_language_minimums(reader, need_ids)
     site_languages = await db.site_languages(reader, sorted({s["site_name"] for s in wanting}))
-    ranking = _Ranking(reader, settings, now=now, horizon=horizon)
+    ranking = _Ranking(reader, settings, now=now, horizon=horizon, pause=pause)
     sessions = await _SessionWaves.load(reader, wanting, now=now)
     for start in range(0, len(wanting), WAVE_CHUNK):
         chunk = wanting[start : start + WAVE_CHUNK]
@@ -292,8 +292,11 @@ class _Ranking:
     """What a tick loads once and shares between shifts: everyone's busy windows over the
     horizon, everyone's service statistics, and one pool per specialty, each on first use."""
 
-    def __init__(self, reader: db.Queryable, settings: Settings, *, now: datetime, horizon: datetime) -> None:
-        self.reader, self.now, self.horizon = reader, now, horizon
+    def __init__(
+        self, reader: db.Queryable, settings: Settings, *, now: datetime, horizon: datetime,
+        pause: Pause = _no_pause,
+    ) -> None:
+        self.reader, self.now, self.horizon, self.pause = reader, now, horizon, pause
         self.rules = dispatch.rules(settings)
         self.busy = dispatch.Busy()
         self._stats: dict[int, tuple[float, int, int]] | None = None
@@ -318,9 +321,10 @@ class _Ranking:
                 )
             rows = await db.matching_pool(self.reader, spec.specialty, now=self.now)
             pool = self._pools[spec.specialty] = await SpecialtyPool.build(
-                spec.specialty, rows, self._stats, db.parse_ts, shared=self._shared
+                spec.specialty, rows, self._stats, db.parse_ts, shared=self._shared,
+                pause=self.pause,
             )
-            await asyncio.sleep(0)
+            await self.pause()
         return pool.best(
             spec, self.rules, now=self.now, limit=wanted, asked=asked, busy=self.busy,
             taken=taken or (), others=others,

@@ -91,15 +91,15 @@ async def _suspend(update: Update, context: Context, user_id: int, reason: str) 
     if not outcome.changed:
         text = _not_suspendable()
     else:
-        text = "\n".join([
-            _("⛔ Suspended. Reason: {reason}").format(reason=isolate(_(reason))),
-            ngettext(
+        lines = [_("⛔ Suspended. Reason: {reason}").format(reason=isolate(_(reason)))]
+        if outcome.released or outcome.withdrawn:
+            lines.append(ngettext(
                 "{n} place released", "{n} places released", outcome.released
             ).format(n=outcome.released) + _(", ") + ngettext(
                 "{n} offer withdrawn", "{n} offers withdrawn", outcome.withdrawn
-            ).format(n=outcome.withdrawn) + ".",
-            _("The volunteer has been told how to reach the office."),
-        ])
+            ).format(n=outcome.withdrawn) + ".")
+        lines.append(_("The volunteer has been told how to reach the office."))
+        text = "\n".join(lines)
     card = kit.markup([kit.button(_("👤 Open the card"), VIEW.data(user_id))])
     await context.bot.send_message(kit.chat_id_of(update), text, reply_markup=card)
     return kit.END
