@@ -12,7 +12,7 @@ import unicodedata
 from urllib.parse import parse_qs, unquote, urlparse
 
 from bot import catalog
-from bot.i18n import normalize_digits, translations
+from bot.i18n import DateInputError, normalize_digits, parse_date, translations
 
 # Bidi embeddings, overrides and isolates, marks, and zero-width characters other than the
 # joiners Arabic and Persian names need (ZWNJ/ZWJ stay).
@@ -86,6 +86,9 @@ def typed_choice(text: str, items: tuple[catalog.Item, ...]) -> str | None:
 
 def typed_languages(text: str) -> tuple[list[str], list[str]]:
     """Languages typed as a list ("العربية والأردية", "Urdu, Hausa"): (codes, unknown words)."""
+    whole = typed_choice(text or "", catalog.LANGUAGES)  # "لغة أخرى", "Other language"
+    if whole is not None:
+        return [whole], []
     parts = re.split(r"[,،;/\n]+|\s+و(?=\S)|\s+and\s+|\s+", normalize_digits(text or ""))
     codes: list[str] = []
     unknown: list[str] = []
@@ -148,3 +151,50 @@ def looks_like_a_date_or_number(text: str) -> bool:
     """"1447-12-08", "12/5", "2026" or "٥٠٠" typed where a place name is asked."""
     cleaned = normalize_digits(strip_bidi_controls(text)).strip()
     return bool(cleaned) and not any(c.isalpha() for c in cleaned)
+
+
+def looks_like_a_date(text: str) -> bool:
+    """"1447-12-08 هـ", "8/12/1447", "2026-05-24 م": a date typed where a place name is asked."""
+    try:
+        parse_date(text)
+    except DateInputError:
+        return looks_like_a_date_or_number(text)
+    return True
+
+
+def typed_choices(text: str, items: tuple[catalog.Item, ...]) -> tuple[list[str], list[str]]:
+    """Several catalog items typed as a list ("الترجمة والإرشاد", "Relief, first aid"): their
+    names may have several words, so only commas, «و» and "and" separate them."""
+    whole = typed_choice(text, items)
+    if whole is not None:
+        return [whole], []
+    codes: list[str] = []
+    unknown: list[str] = []
+    for part in re.split(r"[,،;/\n]+|\s+و(?=\S)|\s+and\s+", normalize_digits(text or "")):
+        part = part.strip()
+        if not part:
+            continue
+        code = typed_choice(part, items)
+        if code is None and part.startswith("و"):
+            code = typed_choice(part[1:], items)
+        if code is None:
+            unknown.append(part)
+        elif code not in codes:
+            codes.append(code)
+    return codes, unknown
+
+
+# -- names -----------------------------------------------------------------------------------------
+
+# Words that join the parts of an Arabic name rather than being a name of their own.
+NAME_PARTICLES = frozenset({
+    "بن", "ابن", "بنت", "ال", "آل", "عبد", "ابو", "أبو", "ابي", "أبي", "ام", "أم", "ذو",
+    "bin", "ibn", "bint", "binti", "al", "el", "abd", "abdul", "abu", "abi", "umm", "bn",
+})
+
+
+def name_words(name: str) -> tuple[int, int]:
+    """(words, of which particles): «عبد الرحمن بن عبد الله آل الشيخ» is 7 words, 4 particles."""
+    words = name.split()
+    particles = sum(1 for w in words if fold(w) in {fold(p) for p in NAME_PARTICLES})
+    return len(words), particles

@@ -583,6 +583,16 @@ async def users_by_id(conn: Queryable, user_ids: Sequence[int]) -> dict[int, Row
     return found
 
 
+async def get_user_as_reader(conn: Queryable, user_id: int) -> Row | None:
+    """A users row with the volunteer's gender (`volunteer_gender`, NULL for staff and people
+    not registered): what one update needs to know of its reader, in one read."""
+    return await conn.fetchone(
+        "SELECT u.*, v.gender AS volunteer_gender FROM users u LEFT JOIN volunteers v"
+        " ON v.user_id = u.id AND v.status != 'deleted' WHERE u.id = ?",
+        (user_id,),
+    )
+
+
 # ================================================================================================
 # audit_log: who did what to whom
 # ================================================================================================
@@ -612,6 +622,15 @@ async def audit(
         ),
     )
     return int(cursor.lastrowid or 0)
+
+
+async def audit_exists(tx: Queryable, *, action: str, actor_id: int, target_id: int | str) -> bool:
+    """Whether this person already has an audit row of `action` about `target_id`."""
+    row = await tx.fetchone(
+        "SELECT 1 FROM audit_log WHERE action = ? AND actor_id = ? AND target_id = ? LIMIT 1",
+        (action, actor_id, str(target_id)),
+    )
+    return row is not None
 
 
 async def recent_audit(conn: Queryable, *, limit: int = 20, offset: int = 0) -> list[Row]:
@@ -719,7 +738,7 @@ async def _write_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetim
     await tx.execute(
         "UPDATE volunteers SET full_name = ?, search_name = ?, phone = ?, phone_verified = ?,"
         " gender = ?, birth_date = ?, city = ?, available_from = ?, available_until = ?,"
-        " updated_at = ? WHERE user_id = ?",
+        " other_language = ?, updated_at = ? WHERE user_id = ?",
         (
             profile.full_name,
             search_key(profile.full_name),
@@ -730,6 +749,7 @@ async def _write_profile(tx: Tx, user_id: int, profile: Profile, *, now: datetim
             profile.city,
             profile.available_from.isoformat() if profile.available_from else None,
             profile.available_until.isoformat() if profile.available_until else None,
+            profile.other_language if "other" in profile.languages and profile.other_language else None,
             ts(now),
             user_id,
         ),
@@ -851,7 +871,7 @@ async def erase_volunteer(tx: Tx, user_id: int, *, now: datetime) -> bool:
     await tx.execute(
         "UPDATE volunteers SET full_name = NULL, search_name = NULL, phone = NULL,"
         " phone_verified = 0, gender = NULL, birth_date = NULL, city = NULL,"
-        " available_from = NULL, available_until = NULL, paused_until = NULL,"
+        " available_from = NULL, available_until = NULL, paused_until = NULL, other_language = NULL,"
         " status = 'deleted', deleted_at = ?, updated_at = ? WHERE user_id = ?",
         (ts(now), ts(now), user_id),
     )
@@ -1051,6 +1071,15 @@ async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> d
     for row in rows:
         found.setdefault(int(row[0]), []).append(row[1])
     return found
+
+
+async def volunteer_with_phone(conn: Queryable, phone: str, *, other_than: int) -> Row | None:
+    """Another live volunteer who registered this number (E.164), if any."""
+    return await conn.fetchone(
+        "SELECT user_id, full_name FROM volunteers WHERE phone = ? AND user_id != ?"
+        " AND status != 'deleted' ORDER BY user_id LIMIT 1",
+        (phone, other_than),
+    )
 
 
 def _name_condition(name: str) -> tuple[str, list[Any]]:
@@ -1764,7 +1793,8 @@ ACTIVE_STATUSES = tuple(sorted(BUSY))
 
 _ASSIGNMENT_SELECT = (
     f"SELECT a.*, {_SHIFT_COLUMNS},"
-    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone"
+    " u.locale, u.language_code, u.reachable, u.first_name, u.username, v.full_name, v.phone,"
+    " v.gender AS volunteer_gender"
     " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
     " JOIN entities e ON e.id = n.entity_id JOIN users u ON u.id = a.volunteer_id"
     " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"

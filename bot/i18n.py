@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import io
 import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,13 @@ DOMAIN = "messages"
 RTL_LOCALES = frozenset({"ar", "fa", "ur"})
 
 _current_locale: ContextVar[str] = ContextVar("aoun_locale", default="ar")
+# The office's date for the update being handled (set with the locale, from the injected clock):
+# what example dates in prompts and date errors are computed from.
+_current_today: ContextVar[date | None] = ContextVar("aoun_today", default=None)
+# The reader's stored gender ("male" | "female"; None when unknown: staff, representatives, people
+# not registered yet), for the strings that address them (G_).
+_current_gender: ContextVar[str | None] = ContextVar("aoun_gender", default=None)
+GENDERS = ("male", "female")
 
 
 def N_(message: str) -> str:
@@ -64,17 +72,61 @@ def set_locale(locale: str) -> None:
 
 
 @contextmanager
-def use_locale(locale: str) -> Iterator[None]:
-    """Render in another locale for a block, e.g. a message to another user."""
+def use_locale(locale: str, *, gender: str | None = None) -> Iterator[None]:
+    """Render in another locale for a block, e.g. a message to another user (addressed by
+    `gender` when known, else in the neutral phrasing: never in the current reader's gender)."""
     token = _current_locale.set(locale if locale in SUPPORTED_LOCALES else SUPPORTED_LOCALES[0])
+    gender_token = _current_gender.set(gender if gender in GENDERS else None)
     try:
         yield
     finally:
+        _current_gender.reset(gender_token)
         _current_locale.reset(token)
+
+
+def set_reader_gender(gender: str | None) -> None:
+    """Bind the reader's stored gender for the rest of this update (with the locale)."""
+    _current_gender.set(gender if gender in GENDERS else None)
+
+
+def reader_gender() -> str | None:
+    return _current_gender.get()
+
+
+def row_gender(row: Any) -> str | None:
+    """A stored row's volunteer gender (`volunteer_gender` or `gender`), None when it has none."""
+    if row is None:
+        return None
+    keys = row.keys() if hasattr(row, "keys") else ()
+    for key in ("volunteer_gender", "gender"):
+        if key in keys and row[key] in GENDERS:
+            return str(row[key])
+    return None
+
+
+@contextmanager
+def use_reader(row: Any, default: str) -> Iterator[None]:
+    """Render for the stored user of `row` (a users row, or one joined with the volunteer): in
+    their locale, addressed by their gender when the row carries it."""
+    with use_locale(user_locale(row, default), gender=row_gender(row)):
+        yield
 
 
 def _(message: str) -> str:
     return translations(get_locale()).ugettext(message)
+
+
+def G_(message: str, gender: str | None = None) -> str:
+    """A string that addresses the reader: «أنتِ مسجلة» to a woman, «أنتَ مسجل» to a man, and the
+    neutral msgid translation when the gender is not known. `gender` overrides the reader's
+    (e.g. the one just given at registration). `i18n update` adds the "male" and "female"
+    context entries of every G_ string to the catalogs."""
+    gender = gender if gender in GENDERS else reader_gender()
+    if gender is not None:
+        translated = str(translations(get_locale()).pgettext(gender, message))
+        if translated != message or get_locale() == "en":
+            return translated
+    return _(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
@@ -107,10 +159,22 @@ def is_rtl(locale: str | None = None) -> bool:
     return (locale or get_locale()) in RTL_LOCALES
 
 
+# Embeddings and overrides (LRE, RLE, PDF, LRO, RLO): never produced by the bot itself, and an
+# RLO in a Telegram first name reverses the rest of the line for every reader.
+_OVERRIDES = re.compile("[\u202a-\u202e]")
+
+
+def _has_rtl(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
 def isolate(value: object) -> str:
-    """Wrap a name or number in a Unicode first-strong isolate so it cannot reorder RTL text."""
-    text = str(value)
-    return f"\u2068{text}\u2069" if is_rtl() else text
+    """Wrap user text (a name, title, site) in a first-strong isolate, so that it cannot carry
+    the words or the phone number next to it into its own direction: always in right-to-left
+    locales, and in the others whenever it holds right-to-left letters (an Arabic name in an
+    English roster line). Overrides inside it are dropped."""
+    text = _OVERRIDES.sub("", str(value))
+    return f"\u2068{text}\u2069" if is_rtl() or _has_rtl(text) else text
 
 
 def ltr(value: object) -> str:
@@ -166,6 +230,29 @@ def to_hijri(day: date) -> Hijri:
     return Gregorian(day.year, day.month, day.day).to_hijri()
 
 
+def set_today(day: date | None) -> None:
+    """Bind the office's date for the rest of this update (with the locale, once per update)."""
+    _current_today.set(day)
+
+
+def get_today() -> date | None:
+    return _current_today.get()
+
+
+EXAMPLE_DAYS_AHEAD = 14
+
+
+def example_date(today: date, days_ahead: int = EXAMPLE_DAYS_AHEAD) -> tuple[str, str]:
+    """One day `days_ahead` after `today`, typed both ways: ("1447-12-20", "2026-06-06") name the
+    same day (Umm al-Qura), so an example copied from a prompt is accepted, and means what it says."""
+    day = today + timedelta(days=days_ahead)
+    try:
+        hijri = to_hijri(day)
+    except (OverflowError, ValueError):
+        return ltr(day.isoformat()), ltr(day.isoformat())
+    return ltr(f"{hijri.year}-{hijri.month:02d}-{hijri.day:02d}"), ltr(day.isoformat())
+
+
 def format_date(day: date) -> str:
     """`Sunday 7 Dhu al-Hijjah 1447 AH (24 May 2026)` in the current locale."""
     try:
@@ -215,6 +302,8 @@ def format_short_date(day: date) -> str:
 # -- parsing what people type ---------------------------------------------------------------------
 
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+# Direction marks and isolates a copied example or a pasted date carries (the bot's own ltr()).
+_INVISIBLE = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 _HIJRI_MARKERS = re.compile(r"(هـ|ه|AH|A\.H\.|H)\s*$", re.IGNORECASE)
 _GREGORIAN_MARKERS = re.compile(r"(م|AD|A\.D\.|G|CE)\s*$", re.IGNORECASE)
 
@@ -237,10 +326,14 @@ class DateInputError(ValueError):
             )
         if self.code == "time":
             return _("Please type a time like 08:00 or 14:30 (24-hour clock).")
+        today = get_today()
+        if today is None:
+            return _("Please type the date as year-month-day, in Hijri or Gregorian.")
+        hijri, gregorian = example_date(today)
         return _(
             "Please type the date as year-month-day, in Hijri or Gregorian, "
-            "for example 1447-12-08 or 2026-05-24."
-        )
+            "for example {hijri} or {gregorian}."
+        ).format(hijri=hijri, gregorian=gregorian)
 
 
 def normalize_digits(text: str) -> str:
@@ -255,7 +348,7 @@ def parse_date(text: str) -> date:
     and `-`, `/`, `.` or spaces between the parts. The year tells the calendar apart (1343-1500
     Hijri, 1900-2100 Gregorian); a trailing هـ/AH or م/AD makes it explicit.
     """
-    cleaned = normalize_digits(text or "").strip().replace("\u200f", "").replace("\u200e", "")
+    cleaned = _INVISIBLE.sub("", normalize_digits(text or "")).strip()
     calendar = None
     if _HIJRI_MARKERS.search(cleaned):
         calendar, cleaned = "hijri", _HIJRI_MARKERS.sub("", cleaned).strip()
@@ -295,7 +388,7 @@ def parse_date(text: str) -> date:
 
 def parse_time(text: str) -> time:
     """`08:00`, `8`, `8:30`, `2 pm`, `2 م`, `١٤:٣٠` -> time."""
-    cleaned = normalize_digits(text or "").strip().lower().replace(".", ":")
+    cleaned = _INVISIBLE.sub("", normalize_digits(text or "")).strip().lower().replace(".", ":")
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm|ص|م|صباحا|مساء|مساءً|صباحًا)?", cleaned)
     if not match:
         raise DateInputError("time")

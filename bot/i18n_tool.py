@@ -4,7 +4,9 @@ update: extract `_()`, `N_()` and `ngettext()` from bot/ into locales/messages.p
 every locales/<lang>/LC_MESSAGES/messages.po (English is the source language, so its entries are
 filled with the source text), with fixed header dates and no line numbers so that branches merge.
 check: list entries that still lack a translation, whose placeholders differ from the source,
-or whose catalog's Plural-Forms header disagrees with CLDR's plural rules; exit 1 if any.
+whose catalog's Plural-Forms header disagrees with CLDR's plural rules, or that put a number
+before a countable noun without ngettext ("{slots} volunteers": Arabic needs six forms); exit 1
+if any.
 """
 
 from __future__ import annotations
@@ -32,6 +34,24 @@ SOURCE_LOCALE = "en"
 # CLDR's plural categories, in the order gettext numbers a catalog's forms.
 CLDR_ORDER = ("zero", "one", "two", "few", "many", "other")
 PLURAL_CHECK_RANGE = range(0, 1001)
+# A placeholder followed by a countable noun (at most one adjective between) in a msgid that is
+# not a plural entry: "{n} accepted volunteers", "{high} characters". A heuristic: placeholders
+# that are not counts ("{site} for the shifts") fall outside it because no adjective is allowed
+# there; a sentence it catches wrongly goes in COUNT_ALLOWED with the reason.
+COUNTABLE_NOUNS = (
+    "volunteers?|places?|seats?|days?|minutes?|hours?|characters?|years?|shifts?|"
+    "representatives?|needs?|offers?|cancellations?|stars?|messages?|entries|people|persons?|"
+    "weeks?|months?|rows?|users?|recipients?|members?|sessions?|lectures?|certificates?|"
+    "invitations?|words?|times|points?|volunteer|coordinators?|admins?"
+)
+COUNT_ADJECTIVES = "accepted|more|new|open|late|active|paused|free|other|unanswered|left"
+COUNTED = re.compile(
+    rf"\{{(\w+)\}}\s+(?:(?:{COUNT_ADJECTIVES})\s+)?(?:{COUNTABLE_NOUNS})\b", re.IGNORECASE
+)
+COUNT_ALLOWED: frozenset[str] = frozenset({
+    # "{icon} Need {id}": the icon is not a number.
+    "{icon} Need {id}: {title}",
+})
 
 
 def cldr_plural_forms(locale: str) -> str:
@@ -58,6 +78,13 @@ def _placeholders(text: object) -> set[str]:
         return {name for _lit, name, _spec, _conv in string.Formatter().parse(str(text or "")) if name is not None}
     except ValueError:
         return {"<unbalanced braces>"}
+
+
+def uncounted(msgid: str) -> list[str]:
+    """The "{n} nouns" of a singular msgid that should be an ngettext entry (empty when fine)."""
+    if msgid in COUNT_ALLOWED:
+        return []
+    return [match.group(0) for match in COUNTED.finditer(msgid)]
 
 
 def _set_plural_header(catalog: Catalog, locale: str) -> None:
@@ -101,11 +128,37 @@ def _tidy(path: Path, locale: str | None) -> None:
         write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
 
 
+def _gendered_messages() -> set[str]:
+    """The msgids written with G_() (they address the reader)."""
+    found = set()
+    for _filename, _lineno, message, _comments, _context in extract_from_dir(
+        str(ROOT / "bot"), keywords={"G_": None}
+    ):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def _add_gendered(path: Path) -> None:
+    """Every G_() string also gets a "male" and a "female" entry (pgettext contexts), translated
+    as addressed to a man and to a woman; the entry without a context is the neutral phrasing."""
+    with path.open("rb") as handle:
+        catalog = read_po(handle)
+    for msgid in sorted(_gendered_messages()):
+        flags = ["python-brace-format"] if _placeholders(msgid) else []
+        for gender in ("male", "female"):
+            if catalog.get(msgid, context=gender) is None:
+                catalog.add(msgid, context=gender, flags=flags)
+    with path.open("wb") as handle:
+        write_po(handle, catalog, width=100, omit_header=False, sort_output=True, no_location=True)
+
+
 def update() -> int:
     _pybabel(
         "extract", "--no-location", "--sort-output", "-k", "N_", "-k", "ngettext:1,2", "-k", "P_:1c,2",
+        "-k", "G_",
         "--project", "Aoun", "--version", "1", "-w", "100", "-o", str(POT), str(ROOT / "bot"),
     )
+    _add_gendered(POT)
     _tidy(POT, None)
     for locale, path in _catalogs():
         _pybabel(
@@ -118,7 +171,7 @@ def update() -> int:
 
 def _source_messages() -> set[str]:
     """Every msgid the code uses now (singular ids for plurals)."""
-    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2), "P_": ((1, "c"), 2)}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "ngettext": (1, 2), "P_": ((1, "c"), 2), "G_": None}
     found = set()
     for _filename, _lineno, message, _comments, _context in extract_from_dir(
         str(ROOT / "bot"), keywords=keywords
@@ -145,6 +198,15 @@ def check() -> int:
         for message in catalog:
             if not message.id:
                 continue
+            if (
+                locale == SOURCE_LOCALE and isinstance(message.id, str) and message.id in in_code
+                and uncounted(message.id)
+            ):
+                missing += 1
+                print(
+                    f"a count without ngettext ({uncounted(message.id)}; use ngettext, or say why "
+                    f"in COUNT_ALLOWED of bot/i18n_tool.py): {message.id!r}"
+                )
             strings = message.string if isinstance(message.string, tuple) else (message.string,)
             if not all(strings) or message.fuzzy:
                 missing += 1

@@ -13,7 +13,7 @@ import html
 import re
 from html.parser import HTMLParser
 
-from bot.i18n import _, ltr
+from bot.i18n import _, ltr, ngettext
 
 MAX_LENGTH = 4096  # characters of a text message after the tags are removed (UTF-16 units)
 
@@ -76,9 +76,12 @@ class FormattingError(ValueError):
         if self.code == "empty":
             return _("The message is empty. Please send the text to broadcast.")
         if self.code == "length":
-            return _(
+            return ngettext(
+                "The message is too long: {length} character, and Telegram allows {limit}. "
+                "Please shorten it.",
                 "The message is too long: {length} characters, and Telegram allows {limit}. "
-                "Please shorten it."
+                "Please shorten it.",
+                int(self.detail or 0),
             ).format(length=ltr(self.detail), limit=ltr(MAX_LENGTH))
         return _("Telegram could not read the formatting of this text.")
 

@@ -32,7 +32,7 @@ from bot.candidate_pool import SpecialtyPool
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
-from bot.i18n import use_locale, user_locale
+from bot.i18n import use_reader
 from bot.notices import dispatch as texts
 from bot.operations import attendance, digests, dispatch
 from bot.operations import trainings as training_operations
@@ -419,7 +419,7 @@ async def send_due_reminders(
                 assignment = await db.get_assignment(tx, assignment_id)
                 assert assignment is not None
                 confirmed = assignment["confirmed_at"] is not None
-                with use_locale(user_locale(assignment, settings.default_locale)):
+                with use_reader(assignment, settings.default_locale):
                     text = texts.reminder_text(
                         assignment, settings.timezone, now=now, confirmed=confirmed
                     )
@@ -480,7 +480,7 @@ async def send_checkin_prompts(
             for row in rows:
                 if not await db.mark_checkin_asked(tx, row["id"], now=now):
                     continue
-                with use_locale(user_locale(row, settings.default_locale)):
+                with use_reader(row, settings.default_locale):
                     text = texts.checkin_prompt_text(row, settings.timezone, now=now)
                     keyboard = texts.checkin_keyboard(row["id"])
                 await delivery.enqueue(

@@ -11,7 +11,8 @@ import calendar
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from bot.i18n import _
+from bot.answers import strip_bidi_controls
+from bot.i18n import _, ngettext
 
 TRAINING, LECTURE = "training", "lecture"
 KINDS = (TRAINING, LECTURE)
@@ -32,7 +33,10 @@ class TrainingInputError(ValueError):
     def message(self) -> str:
         code = self.code
         if code == "text":
-            return _("Please type a shorter text (at most {n} characters).").format(n=MAX_TITLE)
+            return ngettext(
+                "Please type a shorter text (at most {n} character).",
+                "Please type a shorter text (at most {n} characters).", MAX_TITLE,
+            ).format(n=MAX_TITLE)
         if code == "empty":
             return _("Please type some text.")
         if code == "link":
@@ -73,7 +77,7 @@ def expiring_soon(expiry: datetime | None, now: datetime, within: timedelta = EX
 
 
 def check_text(text: str | None, limit: int = MAX_TITLE) -> str:
-    cleaned = " ".join((text or "").split())
+    cleaned = strip_bidi_controls(text or "")  # a reversing mark in a title reverses the list
     if not cleaned:
         raise TrainingInputError("empty")
     if len(cleaned) > limit:

@@ -18,12 +18,14 @@ from zoneinfo import ZoneInfo
 
 import phonenumbers
 
+from bot.answers import looks_like_a_date, name_words, strip_bidi_controls
 from bot.catalog import LANGUAGES, PERIODS, SPECIALTIES, Item
-from bot.i18n import _, normalize_digits, use_locale
+from bot.i18n import _, ngettext, normalize_digits, use_locale
 
 MAX_VOLUNTEER_AGE = 90
 NAME_MIN_CHARS, NAME_MAX_CHARS = 3, 80
-NAME_MIN_WORDS, NAME_MAX_WORDS = 2, 5
+# «عبد الرحمن بن عبد الله آل الشيخ»: particles (بن، آل، عبد...) join names and do not count.
+NAME_MIN_WORDS, NAME_MAX_WORDS = 2, 8
 CITY_MAX_CHARS = 60
 DEFAULT_PHONE_REGION = "SA"
 
@@ -46,7 +48,10 @@ class VolunteerInputError(ValueError):
                 "or symbols."
             )
         if code == "name_words":
-            return _("Please type your full name in 2 to 5 words, for example: Ahmad Saleh Alharbi.")
+            return _(
+                "Please type your full name as on your ID: at least two names and at most eight "
+                "(bin, Al and Abd do not count), for example: Abdulrahman bin Abdullah Al Sheikh."
+            )
         if code == "name_length":
             return _("Your name should be between 3 and 80 characters long.")
         if code == "phone":
@@ -54,19 +59,32 @@ class VolunteerInputError(ValueError):
                 "That does not look like a valid phone number. Type it with the country code "
                 "(for example +966 50 123 4567) or as a Saudi mobile number (0501234567)."
             )
+        if code == "landline":
+            return _(
+                "That is a landline number. Please type your mobile number (for example "
+                "0501234567), or tap “Share my phone number”."
+            )
         if code == "not_your_contact":
             return _(
                 "That contact is not yours. Please tap “Share my phone number” to send your own "
                 "number, or type it."
             )
         if code == "too_young":
-            return _("Sorry, volunteers must be at least {age} years old.").format(**self.values)
+            return ngettext(
+                "Sorry, volunteers must be at least {age} year old.",
+                "Sorry, volunteers must be at least {age} years old.", int(self.values["age"]),
+            ).format(**self.values)
         if code == "too_old":
             return _("Please check the year: that date gives an age above {age}.").format(**self.values)
         if code == "future":
             return _("That date is in the future. Please type your date of birth.")
         if code == "city":
             return _("Please type the name of your city or district in letters (up to 60 characters).")
+        if code == "city_date":
+            return _(
+                "That looks like a date or a number. Please type the name of your city or "
+                "district, or choose it below."
+            )
         if code == "until_before_from":
             return _("The last date cannot be before the first date ({date}).").format(**self.values)
         if code == "past":
@@ -90,6 +108,7 @@ class Profile:
     weekdays: list[int] = field(default_factory=list)
     available_from: date | None = None
     available_until: date | None = None
+    other_language: str = ""  # which one, when "other" is among the languages
 
     @classmethod
     def from_draft(cls, draft: dict[str, Any]) -> Profile:
@@ -107,6 +126,7 @@ class Profile:
             weekdays=[int(d) for d in draft["weekdays"]],
             available_from=_iso_or_none(draft.get("available_from")),
             available_until=_iso_or_none(draft.get("available_until")),
+            other_language=str(draft.get("other_language") or ""),
         )
 
     @classmethod
@@ -133,6 +153,7 @@ class Profile:
             weekdays=sorted({weekday for weekday, _ in slots}),
             available_from=_iso_or_none(row["available_from"]),
             available_until=_iso_or_none(row["available_until"]),
+            other_language=row["other_language"] or "",
         )
 
     def to_draft(self) -> dict[str, Any]:
@@ -150,6 +171,7 @@ class Profile:
             "weekdays": list(self.weekdays),
             "available_from": self.available_from.isoformat() if self.available_from else None,
             "available_until": self.available_until.isoformat() if self.available_until else None,
+            "other_language": self.other_language,
         }
 
 
@@ -163,8 +185,9 @@ _NAME_JOINERS = {"-", "'", "’", ".", "\u200c", "\u200d"}  # hyphen, apostrophe
 
 
 def validate_name(text: str) -> str:
-    """2-5 words of letters in any script, 3-80 characters; returns the tidied name."""
-    name = " ".join((text or "").split())
+    """2-8 names of letters in any script (particles such as بن and آل not counted), 3-80
+    characters, without the invisible characters that reverse a line; returns the tidied name."""
+    name = strip_bidi_controls(text or "")
     for char in name:
         if char == " " or char in _NAME_JOINERS:
             continue
@@ -174,7 +197,8 @@ def validate_name(text: str) -> str:
     if not NAME_MIN_CHARS <= len(name) <= NAME_MAX_CHARS:
         raise VolunteerInputError("name_length")
     words = [w for w in name.split(" ") if any(unicodedata.category(c).startswith("L") for c in w)]
-    if len(words) != len(name.split(" ")) or not NAME_MIN_WORDS <= len(words) <= NAME_MAX_WORDS:
+    total, particles = name_words(name)
+    if len(words) != total or not NAME_MIN_WORDS <= total - particles <= NAME_MAX_WORDS:
         raise VolunteerInputError("name_words")
     return name
 
@@ -194,6 +218,15 @@ def normalize_phone(text: str, region: str = DEFAULT_PHONE_REGION) -> str:
     if not phonenumbers.is_valid_number(number):
         raise VolunteerInputError("phone")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def mobile_phone(text: str, region: str = DEFAULT_PHONE_REGION) -> str:
+    """A typed number that must be a mobile ("your mobile"): a landline is refused."""
+    phone = normalize_phone(text, region)
+    kind = phonenumbers.number_type(phonenumbers.parse(phone))
+    if kind == phonenumbers.PhoneNumberType.FIXED_LINE:
+        raise VolunteerInputError("landline")
+    return phone
 
 
 def contact_phone(phone_number: str) -> str:
@@ -218,7 +251,9 @@ def check_birth_date(birth: date, today: date, *, min_age: int, max_age: int = M
 
 
 def validate_city(text: str) -> str:
-    city = " ".join((text or "").split())
+    city = strip_bidi_controls(text or "")
+    if looks_like_a_date(city):
+        raise VolunteerInputError("city_date")
     if not 2 <= len(city) <= CITY_MAX_CHARS or not any(c.isalpha() for c in city):
         raise VolunteerInputError("city")
     if any(unicodedata.category(c).startswith(("C", "S")) for c in city):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 
 from bot.answers import (
+    looks_like_a_date,
     looks_like_a_date_or_number,
+    name_words,
     strip_bidi_controls,
     typed_choice,
+    typed_choices,
     typed_gender,
     typed_languages,
     typed_location,
@@ -83,3 +86,22 @@ def test_bidi_controls_are_removed_from_names() -> None:
 )
 def test_a_date_or_a_number_is_not_a_city(text: str, verdict: bool) -> None:
     assert looks_like_a_date_or_number(text) is verdict
+
+
+@pytest.mark.parametrize(
+    ("name", "counted"),
+    [("عبد الرحمن بن عبد الله آل الشيخ", (7, 4)), ("Ahmad Saleh Alharbi", (3, 0)), ("Abu Bakr bin Salim", (4, 2))],
+)
+def test_name_particles_are_counted_apart(name: str, counted: tuple[int, int]) -> None:
+    assert name_words(name) == counted
+
+
+def test_fields_typed_as_a_list_keep_their_multi_word_names() -> None:
+    assert typed_choices("Crowd management, relief", SPECIALTIES) == (["crowd_management", "relief"], [])
+    assert typed_choices("إدارة الحشود", SPECIALTIES)[0] == ["crowd_management"]
+    assert typed_choices("gardening", SPECIALTIES) == ([], ["gardening"])
+
+
+@pytest.mark.parametrize(("text", "verdict"), [("1447-12-08 هـ", True), ("8/12/1447", True), ("قباء", False)])
+def test_a_date_is_not_a_city(text: str, verdict: bool) -> None:
+    assert looks_like_a_date(text) is verdict

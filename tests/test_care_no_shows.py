@@ -103,7 +103,7 @@ async def test_the_roster_before_during_and_after(bot: BotHarness) -> None:
     coordinator = bot.user(50, "Coord", "en")
     at(bot, "2026-05-12T04:00:00+00:00")
     roster = (await bot.press(coordinator, f"sh:r:{shift}:0"))[-1]
-    assert "2 of 3 places taken." in roster.text
+    assert "Places taken: 2 of 3." in roster.text
     at(bot, STARTS)
     await bot.press(bot.user(101, language_code="en"), f"att:in:{taken}")
     roster = (await bot.press(coordinator, f"sh:r:{shift}:0"))[-1]

@@ -255,7 +255,7 @@ async def test_a_typed_invite_link_opens_the_bot_like_telegram(session: Session)
     second = Session(session.settings.database_path.parent, session.clock)
     await second.run(script("/as omar", link, "/quit"))
 
-    assert "أصبحت الآن منسقًا" in second.after(link)
+    assert "أصبحت الآن من منسقي المكتب" in second.after(link)
     database = await second.database()
     try:
         user = await db.get_user(database, persona_id("omar"))

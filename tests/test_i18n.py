@@ -10,6 +10,7 @@ import pytest
 from bot.i18n import (
     DateInputError,
     _,
+    example_date,
     format_date,
     format_datetime,
     format_short_date,
@@ -22,6 +23,7 @@ from bot.i18n import (
     parse_time,
     resolve_locale,
     set_locale,
+    set_today,
     translations,
     use_locale,
     user_locale,
@@ -192,7 +194,13 @@ def test_date_errors_explain_in_the_users_language() -> None:
         assert english and arabic != english
         assert any("\u0600" <= ch <= "\u06ff" for ch in arabic)
     with use_locale("en"):
-        assert "1447-12-08" in DateInputError("format").message()
+        set_today(date(2026, 5, 10))
+        try:
+            # The example is a day ahead, named the same in both calendars (Umm al-Qura).
+            assert "1447-12-07 or 2026-05-24" in DateInputError("format").message()
+        finally:
+            set_today(None)
+        assert "for example" not in DateInputError("format").message()  # no today: no example
 
 
 def test_normalize_digits() -> None:
@@ -231,3 +239,15 @@ def test_parse_time_rejects_bad_input(typed: str) -> None:
     with pytest.raises(DateInputError) as raised:
         parse_time(typed)
     assert raised.value.code == "time"
+
+
+@pytest.mark.parametrize("today", [date(2026, 5, 10), date(2026, 5, 24), date(2027, 2, 28), date(2026, 12, 31)])
+def test_example_dates_are_ahead_and_name_one_day_in_both_calendars(today: date) -> None:
+    with use_locale("en"):
+        hijri, gregorian = example_date(today)
+    with use_locale("ar"):
+        hijri_ar, gregorian_ar = example_date(today)
+    assert gregorian_ar == f"{LRI}{gregorian}{PDI}"
+    assert parse_date(hijri) == parse_date(gregorian) > today
+    assert parse_date(hijri_ar) == parse_date(hijri)  # wrapped left-to-right in Arabic only
+    assert hijri_ar == f"{LRI}{hijri}{PDI}"

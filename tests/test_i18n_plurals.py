@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from bot.config import SUPPORTED_LOCALES
 from bot.i18n import LOCALES_DIR, ngettext, use_locale
-from bot.i18n_tool import CLDR_ORDER, plural_mismatches
+from bot.i18n_tool import CLDR_ORDER, _source_messages, plural_mismatches, uncounted
 
 OLD_ARABIC_HEADER = (
     "nplurals=6; plural=(n==0 ? 0 : n==1 ? 1 : n==2 ? 2 : n%100>=3 && n%100<=10 ? 3 : "
@@ -47,3 +47,40 @@ def test_arabic_counts_read_naturally(n: int, expected: str) -> None:
 def test_arabic_volunteer_counts(n: int, expected: str) -> None:
     with use_locale("ar"):
         assert ngettext("{n} volunteer", "{n} volunteers", n).format(n=n) == expected
+
+
+@pytest.mark.parametrize(
+    "msgid",
+    ["{accepted} of {slots} places taken.", "A shift ahead already has {n} accepted volunteers.",
+     "Please type between {low} and {high} characters.", "Sorry, volunteers must be at least {age} years old."],
+)
+def test_the_check_catches_a_count_written_without_ngettext(msgid: str) -> None:
+    assert uncounted(msgid)
+
+
+@pytest.mark.parametrize(
+    "msgid",
+    ["Places taken: {accepted} of {slots}.", "We are sorry: the organisers cancelled “{title}” at {site} "
+     "for the shifts below.", "{icon} Need {id}: {title}", "{status} · {slots} per shift"],
+)
+def test_the_check_leaves_sentences_without_a_counted_noun(msgid: str) -> None:
+    assert uncounted(msgid) == []
+
+
+def test_no_catalog_entry_puts_a_number_before_a_noun_without_ngettext() -> None:
+    with (LOCALES_DIR / "en" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="en")
+    in_code = _source_messages()  # a merge may leave entries no code uses until `i18n update`
+    assert [m.id for m in catalog if isinstance(m.id, str) and m.id in in_code and uncounted(m.id)] == []
+
+
+@pytest.mark.parametrize(
+    ("n", "expected"),
+    [(3, "فضلًا اكتب من 3 إلى 3 أحرف."), (80, "فضلًا اكتب من 3 إلى 80 حرفًا."), (500, "فضلًا اكتب من 3 إلى 500 حرف.")],
+)
+def test_ranges_of_characters_agree_with_their_upper_bound(n: int, expected: str) -> None:
+    with use_locale("ar"):
+        text = ngettext(
+            "Please type between {low} and {high} character.", "Please type between {low} and {high} characters.", n
+        )
+        assert text.format(low=3, high=n) == expected

@@ -121,7 +121,7 @@ async def test_the_minimum_question_in_both_languages_and_its_checks(bot: BotHar
         await bot.text(user, "6")
         await bot.press(user, "ni:mn:ur")
         calls = await bot.text(user, "5")  # 6 + 5 > 10
-        assert tr(locale, "The minimums would add up to more than the {slots} volunteers of a shift. "
+        assert tr(locale, "The minimums would add up to more than a shift's volunteers ({slots}). "
                           "Please type a smaller number.").format(slots=10) in calls[-1].text
         calls = await bot.text(user, "٤")
         assert any(data == "ni:mn:done" for _, data in calls[-1].buttons)

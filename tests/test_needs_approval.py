@@ -161,7 +161,7 @@ async def test_change_slots_approves_with_the_new_number(bot: BotHarness) -> Non
     calls = await bot.text(khalid, "many")
     assert "Please type a whole number from 1 to 500." in calls[-1].text
     calls = await bot.text(khalid, "15")
-    assert "approved with 15 volunteers per shift" in calls[-1].text
+    assert "volunteers per shift: 15" in calls[-1].text
     need = await db.get_need(bot.db, need_id)
     assert (need["status"], need["slots"], need["requested_slots"]) == ("approved", 15, 20)
     assert {r[0] for r in await bot.db.fetchall("SELECT slots FROM shifts")} == {15}

@@ -70,7 +70,7 @@ async def test_change_slots_opened_during_need_takes_the_number_then_need_resume
     calls = await bot.press(khalid, f"apr:sl:{need_id}")
     assert "Your need draft is kept: we will come back to it after this." in calls[-1].text
     calls = await bot.text(khalid, "12")
-    assert "approved with 12 volunteers per shift" in bot.texts(calls)
+    assert "volunteers per shift: 12" in bot.texts(calls)
     assert "You can now go on with what you were doing before." in calls[-1].text
     assert "Which specialty does it need?" in calls[-1].text
     assert (await db.get_need(bot.db, need_id))["slots"] == 12

@@ -99,7 +99,7 @@ async def test_rosters_show_name_phone_languages_to_the_entitys_own_rep(bot: Bot
     await bot.press(w["rep"], f"nd:o:{w['approved']}:0")
     await bot.press(w["rep"], f"sh:r:{w['shifts'][0]}:0")
     roster = bot.last(w["rep"], "editMessageText").text
-    assert "1 of 4 places taken." in roster
+    assert "Places taken: 1 of 4." in roster
     assert "1. Omar Farouk — +966500000501 — Arabic, Urdu" in roster
     assert "سالم" not in roster and "Declined" not in roster  # offered and declined are not on it
 
@@ -248,7 +248,7 @@ async def test_change_slots_of_an_approved_need(bot: BotHarness) -> None:
     assert "Please type a whole number from 2 to 500." in calls[-1].text
     assert "A shift ahead already has 2 accepted volunteers." in calls[-1].text
     calls = await bot.text(w["coordinator"], "٦")
-    assert "now takes 6 volunteers per shift" in calls[-1].text
+    assert "volunteers per shift from now on: 6" in calls[-1].text
     slots = dict(await bot.db.fetchall("SELECT id, slots FROM shifts WHERE need_id = ?", (w["approved"],)))
     assert slots == {w["shifts"][0]: 4, w["shifts"][1]: 6, w["shifts"][2]: 6}
     audit = await bot.db.fetchone("SELECT * FROM audit_log WHERE action = 'need.slots'")

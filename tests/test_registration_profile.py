@@ -45,8 +45,8 @@ async def test_profile_shows_everything_with_edit_buttons(bot: BotHarness) -> No
     assert "Name: Yusuf Ibrahim Alharbi" in text
     assert "Phone: +966501234567 (confirmed by Telegram)" in text
     assert "Date of birth: Sunday 30 Rajab 1415 AH (1 January 1995)" in text
-    assert "Languages: Arabic, Urdu" in text
-    assert "Specialties: Wayfinding, Relief" in text
+    assert "Languages: Arabic and Urdu" in text
+    assert "Specialties: Wayfinding and Relief" in text
     assert "Availability: Any time" in text
     assert "Service: 0 shifts completed (0 hours)" in text
     assert [data for _label, data in calls[0].buttons] == [

@@ -297,7 +297,7 @@ def _picker_view(context: Context, picker: str) -> tuple[str, InlineKeyboardMark
         "gen": _("Volunteers of this gender:"),
         "city": _("Volunteers living in any of these cities or districts:"),
     }[picker]
-    keyboard = kit.markup(kit.grid(buttons), [kit.button(_("◀ Back to the filters"), BACK.data())])
+    keyboard = kit.markup(kit.grid(buttons), [kit.button(kit.back_label(_("Back to the filters")), BACK.data())])
     return title + "\n" + _("Tap to select or unselect."), keyboard
 
 
@@ -367,7 +367,7 @@ async def _needs_view(context: Context) -> tuple[str, InlineKeyboardMarkup]:
     keyboard = kit.markup(
         buttons,
         [kit.button(_("Any need (no filter)"), NEED.data(0))],
-        [kit.button(_("◀ Back to the filters"), BACK.data())],
+        [kit.button(kit.back_label(_("Back to the filters")), BACK.data())],
     )
     text = _("Volunteers holding an accepted shift of which need? Choose one below or type its number.")
     if not rows:
@@ -382,7 +382,7 @@ async def _shifts_view(context: Context, need_id: int) -> tuple[str, InlineKeybo
     keyboard = kit.markup(
         [kit.button(_("All shifts of this need"), SHIFT.data(0))],
         [[kit.button(kit.checked(shift_when(dict(r), tz), r["id"] == current), SHIFT.data(r["id"]))] for r in rows],
-        [kit.button(_("◀ Back to the filters"), BACK.data())],
+        [kit.button(kit.back_label(_("Back to the filters")), BACK.data())],
     )
     need = await db.get_need(context.db, need_id)
     text = _("Need {ref} {title}: volunteers of which shift?").format(

@@ -14,10 +14,11 @@ from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
 
 from bot import catalog, db
+from bot.answers import strip_bidi_controls
 from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, _, isolate
+from bot.i18n import N_, _, isolate, ngettext
 from bot.notices import entities as card
 from bot.operations import entities as operations
 from bot.texts import entities as texts
@@ -103,7 +104,10 @@ async def begin_edit(update: Update, context: Context) -> str | None:
 
 def _check_name(text: str, step: str) -> str | None:
     if not NAME_MIN <= len(text) <= NAME_MAX:
-        return _("The name must be between {low} and {high} characters.").format(low=NAME_MIN, high=NAME_MAX)
+        return ngettext(
+            "The name must be between {low} and {high} character.",
+            "The name must be between {low} and {high} characters.", NAME_MAX,
+        ).format(low=NAME_MIN, high=NAME_MAX)
     if step == NAME_AR and not ARABIC_LETTER.search(text):
         return _("Please type the name in Arabic letters.")
     if step == NAME_EN and not LATIN_LETTER.search(text):
@@ -116,7 +120,7 @@ async def receive_text(update: Update, context: Context) -> object:
     """A typed name or contact: check it, then ask the next question or save."""
     draft = _draft(context)
     step = _step(context)
-    text = " ".join((kit.message_of(update).text or "").split())
+    text = strip_bidi_controls(kit.message_of(update).text or "")
     if step == KIND:
         return await _ask(update, context, KIND, _("Please choose one of the buttons."))
     if step in (NAME_AR, NAME_EN):
@@ -130,7 +134,10 @@ async def receive_text(update: Update, context: Context) -> object:
     elif not CONTACT_MIN <= len(text) <= CONTACT_MAX:
         return await _ask(
             update, context, CONTACT,
-            _("The contact must be between {low} and {high} characters.").format(low=CONTACT_MIN, high=CONTACT_MAX),
+            ngettext(
+                "The contact must be between {low} and {high} character.",
+                "The contact must be between {low} and {high} characters.", CONTACT_MAX,
+            ).format(low=CONTACT_MIN, high=CONTACT_MAX),
         )
     return await _store(update, context, step, text)
 

@@ -26,7 +26,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import catalog, db
+from bot import answers, catalog, db
 from bot.auth import REPS_AND_STAFF, STAFF, caller_role, requires
 from bot.context import Context
 from bot.flows import kit
@@ -36,6 +36,7 @@ from bot.i18n import (
     N_,
     DateInputError,
     _,
+    example_date,
     format_date,
     ltr,
     ngettext,
@@ -135,11 +136,15 @@ def _use_buttons() -> str:
 
 
 def _share_location() -> str:
-    return _("Please share a location (📎, then Location), or tap Skip.")
+    return _(
+        "Please share a location (📎, then Location), paste a Google or Apple Maps link, or "
+        "type the coordinates like 24.4936, 39.5905; or tap Skip."
+    )
 
 
 def _clean(text: str | None) -> str:
-    return " ".join((text or "").split())
+    """Typed text without the invisible characters that would reverse other readers' lines."""
+    return answers.strip_bidi_controls(text or "")
 
 
 def _rule_message(error: NeedRuleError, draft: Mapping[str, Any]) -> str:
@@ -148,11 +153,18 @@ def _rule_message(error: NeedRuleError, draft: Mapping[str, Any]) -> str:
         "not_number": _("Please type a whole number from {low} to {high}, in digits."),
         "out_of_range": _("Please type a number from {low} to {high}."),
         "first_in_past": _("The first day cannot be in the past. Please type today's date or a later one."),
-        "first_too_far": _("The first day must be within {days} days from today."),
+        "first_too_far": ngettext(
+            "The first day must be within {days} day from today.",
+            "The first day must be within {days} days from today.",
+            int(str(details.get("days", 0))),
+        ),
         "last_before_first": _("The last day cannot be before the first day ({first})."),
-        "range_too_long": _(
+        "range_too_long": ngettext(
+            "A need can cover at most {days} day. Please choose an earlier last day, and post "
+            "another need for the rest.",
             "A need can cover at most {days} days. Please choose an earlier last day, and post "
-            "another need for the rest."
+            "another need for the rest.",
+            int(str(details.get("days", 0))),
         ),
         "end_equals_start": _("The end time must be different from the start time."),
     }
@@ -228,7 +240,10 @@ def _length(field: str, low: int, high: int) -> Any:
     def take(draft: dict[str, Any], message: Message, env: Env) -> Answer:
         text = _clean(message.text)
         if not low <= len(text) <= high:
-            return steps.error(_("Please type between {low} and {high} characters.").format(low=low, high=high))
+            return steps.error(ngettext(
+                "Please type between {low} and {high} character.",
+                "Please type between {low} and {high} characters.", high,
+            ).format(low=low, high=high))
         draft[field] = text
         return DONE
 
@@ -254,15 +269,21 @@ def _ask_site(draft: dict[str, Any], env: Env) -> tuple[str, None]:
 def _ask_location(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:
     return _footer(_(
         "Share the site's location so that volunteers find it and check in there: tap 📎, "
-        "then Location, and choose the point on the map. Or tap Skip."
+        "then Location, and choose the point on the map; or paste a Google or Apple Maps link, "
+        "or type its coordinates. Or tap Skip."
     )), kit.markup([kit.button(_("Skip"), SKIP.data())])
 
 
 def _take_location(draft: dict[str, Any], message: Message, env: Env) -> Answer:
-    if message.location is None:
+    """A shared location, a pasted Google or Apple Maps link, or "24.4936, 39.5905"; the next
+    question shows the point back."""
+    if message.location is not None:
+        point: tuple[float, float] | None = (message.location.latitude, message.location.longitude)
+    else:
+        point = answers.typed_location(message.text or "")
+    if point is None:
         return steps.error(_share_location())
-    draft["latitude"] = round(message.location.latitude, 6)
-    draft["longitude"] = round(message.location.longitude, 6)
+    draft["latitude"], draft["longitude"] = round(point[0], 6), round(point[1], 6)
     return DONE
 
 
@@ -274,7 +295,14 @@ def _skip_location(draft: dict[str, Any], value: str, env: Env) -> Answer:
 
 def _ask_radius(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:
     buttons = [kit.button(_("{metres} m").format(metres=m), RADIUS.data(m)) for m in RADIUS_CHOICES]
-    return _footer(_(
+    point = ""
+    if draft.get("latitude") is not None and draft.get("longitude") is not None:
+        lat, lon = float(draft["latitude"]), float(draft["longitude"])
+        point = _(
+            "📍 The site's point: {point} (check it on the map: {link}). If it is wrong, tap ✏️ "
+            "Location in the summary."
+        ).format(point=ltr(f"{lat:.5f}, {lon:.5f}"), link=f"https://maps.google.com/?q={lat:.6f},{lon:.6f}") + "\n\n"
+    return _footer(point + _(
         "Volunteers can check in when they are this close to the site. Choose a distance or "
         "type it in metres ({low} to {high}). The usual is {default} m."
     ).format(low=MIN_RADIUS_M, high=MAX_RADIUS_M, default=DEFAULT_RADIUS_M)), kit.markup(buttons)
@@ -298,10 +326,11 @@ def _number(field: str, low: int, high: int) -> Any:
 
 
 def _ask_first_day(draft: dict[str, Any], env: Env) -> tuple[str, None]:
+    hijri, gregorian = example_date(env.today, 7)
     return _footer(_(
-        "What is the first day? Type the date in Hijri or Gregorian, for example 1447-12-01 "
-        "or 2026-05-18."
-    )), None
+        "What is the first day? Type the date in Hijri or Gregorian, for example {hijri} "
+        "or {gregorian}."
+    ).format(hijri=hijri, gregorian=gregorian)), None
 
 
 def _take_first_day(draft: dict[str, Any], message: Message, env: Env) -> Answer:
@@ -314,9 +343,12 @@ def _take_first_day(draft: dict[str, Any], message: Message, env: Env) -> Answer
 
 
 def _ask_last_day(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:
-    return _footer(_(
+    return _footer(ngettext(
         "And the last day? Type it the same way, or tap “Same day” if the need is for one "
-        "day only. A need covers at most {days} days."
+        "day only. A need covers at most {days} day.",
+        "And the last day? Type it the same way, or tap “Same day” if the need is for one "
+        "day only. A need covers at most {days} days.",
+        MAX_DAYS,
     ).format(days=MAX_DAYS)), kit.markup([kit.button(_("Same day"), SAME_DAY.data())])
 
 
@@ -371,6 +403,50 @@ def _ask_gender(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMar
         [kit.button(_("Men or women"), GENDER.data("any"))],
         [kit.button(_("Men only"), GENDER.data("male")), kit.button(_("Women only"), GENDER.data("female"))],
     )
+
+
+_NEED_GENDER_WORDS = {
+    "any": {"الجميع", "كلاهما", "رجال او نساء", "رجال ونساء", "any", "both", "all", "everyone", "men or women"},
+    "male": {"رجال", "رجال فقط", "men", "men only", "male"},
+    "female": {"نساء", "نساء فقط", "women", "women only", "female"},
+}
+
+
+def _typed_gender(draft: dict[str, Any], message: Message, env: Env) -> Answer:
+    word = answers.fold(message.text or "")
+    for code, words in _NEED_GENDER_WORDS.items():
+        if word in {answers.fold(w) for w in words}:
+            draft["gender"] = code
+            return DONE
+    typed = answers.typed_gender(message.text or "")
+    if typed is None:
+        return steps.error(_use_buttons())
+    draft["gender"] = typed
+    return DONE
+
+
+def _typed_training(draft: dict[str, Any], message: Message, env: Env) -> Answer:
+    said = answers.typed_yes_no(message.text or "")
+    if said is None:
+        return steps.error(_use_buttons())
+    draft["requires_training"] = said
+    return DONE
+
+
+def _typed_specialty(draft: dict[str, Any], message: Message, env: Env) -> Answer:
+    code = answers.typed_choice(message.text or "", catalog.SPECIALTIES)
+    if code is None:
+        return steps.error(_use_buttons())
+    draft["specialty"] = code
+    return DONE
+
+
+def _typed_languages(draft: dict[str, Any], message: Message, env: Env) -> Answer:
+    codes, unknown = answers.typed_languages(message.text or "")
+    if unknown or not codes:
+        return steps.error(_use_buttons())
+    draft["languages"] = list(dict.fromkeys([*draft.get("languages", []), *codes]))
+    return DONE
 
 
 def _press_gender(draft: dict[str, Any], value: str, env: Env) -> Answer | None:
@@ -458,7 +534,7 @@ def _take_minimum_count(draft: dict[str, Any], message: Message, env: Env) -> An
     others = sum(n for code, n in minimums.items() if code != draft.get("minimum_for"))
     if count and others + count > slots:
         return steps.error(_(
-            "The minimums would add up to more than the {slots} volunteers of a shift. Please "
+            "The minimums would add up to more than a shift's volunteers ({slots}). Please "
             "type a smaller number."
         ).format(slots=slots))
     draft["minimums"] = {code: n for code, n in minimums.items() if n > 0}
@@ -501,7 +577,10 @@ def _ask_notes(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMark
 def _take_notes(draft: dict[str, Any], message: Message, env: Env) -> Answer:
     notes = tidy_notes(message.text)  # checked and stored alike
     if len(notes) > NOTES_MAX:
-        return steps.error(_("The notes are too long: at most {high} characters, please.").format(high=NOTES_MAX))
+        return steps.error(ngettext(
+            "The notes are too long: at most {high} character, please.",
+            "The notes are too long: at most {high} characters, please.", NOTES_MAX,
+        ).format(high=NOTES_MAX))
     draft["notes"] = notes or None
     return DONE
 
@@ -561,7 +640,7 @@ def _edit(draft: dict[str, Any], value: str, env: Env) -> Answer | None:
 STEPS: dict[str, Step[Env]] = {
     "entity": Step("entity", "ent", "entity", _ask_entity, _buttons_only, _press_entity),
     "title": Step("title", "", "title", _ask_title, _length("title", TITLE_MIN, TITLE_MAX)),
-    "specialty": Step("specialty", "sp", "specialty", _ask_specialty, _buttons_only, _press_specialty),
+    "specialty": Step("specialty", "sp", "specialty", _ask_specialty, _typed_specialty, _press_specialty),
     "site": Step("site", "", "site", _ask_site, _length("site_name", SITE_MIN, SITE_MAX)),
     "location": Step("location", "skip", "location", _ask_location, _take_location, _skip_location,
                      accepts_location=True),
@@ -572,11 +651,11 @@ STEPS: dict[str, Step[Env]] = {
     "start_time": Step("start_time", "", "start_time", _ask_start, _take_start),
     "end_time": Step("end_time", "", "end_time", _ask_end, _take_end),
     "slots": Step("slots", "", "slots", _ask_slots, _number("slots", MIN_SLOTS, MAX_SLOTS)),
-    "gender": Step("gender", "g", "gender", _ask_gender, _buttons_only, _press_gender),
-    "languages": Step("languages", "lg", "languages", _ask_languages, _buttons_only, _toggle_language),
+    "gender": Step("gender", "g", "gender", _ask_gender, _typed_gender, _press_gender),
+    "languages": Step("languages", "lg", "languages", _ask_languages, _typed_languages, _toggle_language),
     "minimums": Step("minimums", "mn", "minimums", _ask_minimums, _buttons_only, _press_minimum),
     "minimum_count": Step("minimum_count", "", "minimums", _ask_minimum_count, _take_minimum_count),
-    "training": Step("training", "tr", "training", _ask_training, _buttons_only, _press_training),
+    "training": Step("training", "tr", "training", _ask_training, _typed_training, _press_training),
     "min_age": Step("min_age", "age", "min_age", _ask_min_age, _number("min_age", MIN_AGE, MAX_AGE), _no_min_age),
     "notes": Step("notes", "skip", "notes", _ask_notes, _take_notes, _skip_notes),
     SUMMARY: Step(SUMMARY, "ed", "summary", _ask_summary, _buttons_only, _edit),

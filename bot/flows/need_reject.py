@@ -11,7 +11,7 @@ from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filt
 from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, _, isolate, ltr
+from bot.i18n import N_, _, isolate, ltr, ngettext
 from bot.needs import REASON_MAX, REASON_MIN
 from bot.notices.needs import REJECT
 from bot.operations import needs as operations
@@ -58,8 +58,9 @@ async def receive_reason(update: Update, context: Context) -> object:
     need_id = int((kit.draft(context, SPEC) or {}).get("need", 0))
     reason = (kit.message_of(update).text or "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
-        return await ask(update, context, notice=_(
-            "Please write the reason in {low} to {high} characters."
+        return await ask(update, context, notice=ngettext(
+            "Please write the reason in {low} to {high} character.",
+            "Please write the reason in {low} to {high} characters.", REASON_MAX,
         ).format(low=REASON_MIN, high=REASON_MAX))
     decision = await operations.reject(
         context.db, context.settings, need_id=need_id, actor_id=kit.user_id_of(update),

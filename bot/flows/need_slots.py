@@ -12,7 +12,7 @@ from bot import db
 from bot.auth import STAFF, requires
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, _, isolate, ltr, normalize_digits
+from bot.i18n import N_, _, isolate, ltr, ngettext, normalize_digits
 from bot.needs import MAX_SLOTS, MIN_SLOTS, NeedRuleError, check_whole_number, min_slots_allowed
 from bot.notices.needs import CHANGE_SLOTS, SLOTS_AND_APPROVE
 from bot.operations import needs as operations
@@ -90,7 +90,10 @@ async def begin_change(update: Update, context: Context) -> object:
 def _problem(floor: int, mode: str) -> str:
     problem = _("Please type a whole number from {low} to {high}.").format(low=floor, high=MAX_SLOTS)
     if mode == CHANGE and floor > MIN_SLOTS:
-        problem += " " + _("A shift ahead already has {n} accepted volunteers.").format(n=floor)
+        problem += " " + ngettext(
+            "A shift ahead already has {n} accepted volunteer.",
+            "A shift ahead already has {n} accepted volunteers.", floor,
+        ).format(n=floor)
     return problem
 
 
@@ -110,7 +113,7 @@ async def receive_slots(update: Update, context: Context) -> object:
             context.db, context.settings, need_id=need_id, actor_id=actor, now=now, slots=slots
         )
         text = (
-            _("Need {id} was approved with {slots} volunteers per shift. The representatives were told.").format(
+            _("Need {id} was approved; volunteers per shift: {slots}. The representatives were told.").format(
                 id=ltr(f"#{need_id}"), slots=ltr(slots))
             if decision.won else too_late_text(decision.need, decision.actor)
         )
@@ -121,7 +124,7 @@ async def receive_slots(update: Update, context: Context) -> object:
         if change.kind == operations.BELOW:  # a volunteer accepted a shift ahead meanwhile
             return await ask(update, context, notice=_problem(change.floor, mode))
         text = (
-            _("Need {id} now takes {slots} volunteers per shift for the shifts ahead.").format(
+            _("Need {id} was changed; volunteers per shift from now on: {slots}.").format(
                 id=ltr(f"#{need_id}"), slots=ltr(slots))
             if change.kind == operations.CHANGED else too_late_text(change.need, change.actor)
         )

@@ -7,7 +7,7 @@ A short question: another command or flow closes it.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from telegram import InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -15,7 +15,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Mess
 from bot import db
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, DateInputError, _, format_date, parse_date
+from bot.i18n import G_, N_, DateInputError, _, example_date, format_date, parse_date
 from bot.operations import volunteers as operations
 from bot.volunteers import VolunteerInputError, check_pause_day, effective_status, pause_end
 
@@ -25,21 +25,22 @@ FOREVER = kit.Route("pz", "ever")
 CANCEL = kit.Route("pz", "x")
 
 
-def _question() -> tuple[str, InlineKeyboardMarkup]:
+def _question(today: date) -> tuple[str, InlineKeyboardMarkup]:
     keyboard = kit.markup(
         [kit.button(_("⏸ Until I send /resume"), FOREVER.data())],
         [kit.button(_("✖ Cancel"), CANCEL.data())],
     )
+    hijri, gregorian = example_date(today)
     text = _(
         "Until when should I pause your shift offers? Type the date from which you want offers "
-        "again (Hijri or Gregorian, for example 1447-12-20 or 2026-06-06), or tap “Until I send "
+        "again (Hijri or Gregorian, for example {hijri} or {gregorian}), or tap “Until I send "
         "/resume”.\n\nShifts you have already accepted stay booked; see them with /myshifts."
-    )
+    ).format(hijri=hijri, gregorian=gregorian)
     return text, keyboard
 
 
 async def ask(update: Update, context: Context, *, notice: str = "") -> str:
-    text, keyboard = _question()
+    text, keyboard = _question(context.now().astimezone(context.settings.timezone).date())
     if notice:
         text = f"{notice}\n\n{text}"
     message = await kit.ask(update, context, SPEC, text, keyboard)
@@ -99,10 +100,10 @@ async def _pause(update: Update, context: Context, *, until: datetime | None) ->
     if not outcome.changed:
         text = _("Your volunteer status has changed meanwhile, so nothing was paused. Send /profile to see it.")
     elif until is None:
-        text = _("⏸ Your shift offers are paused until you send /resume.")
+        text = G_("⏸ Your shift offers are paused until you send /resume.")
     else:
         day = until.astimezone(context.settings.timezone).date()
-        text = _(
+        text = G_(
             "⏸ Your shift offers are paused. They start again on {date}; send /resume to come back sooner."
         ).format(date=format_date(day))
     await context.bot.send_message(kit.chat_id_of(update), text)

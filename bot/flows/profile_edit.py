@@ -15,7 +15,7 @@ from bot import db
 from bot.context import Context
 from bot.flows import kit
 from bot.flows.kit.steps import STEP_KEY
-from bot.flows.volunteer_steps import FIRST_STEP, STEPS, runner
+from bot.flows.volunteer_steps import FIRST_STEP, STEPS, phone_taken, runner
 from bot.i18n import N_, _
 from bot.notices.volunteers import PROFILE_EDIT, profile_screen
 from bot.operations import volunteers as operations
@@ -53,6 +53,8 @@ async def save(update: Update, context: Context, step_key: str, notice: str) -> 
     draft = kit.draft(context, SPEC)
     if draft is None:
         return await lost(update, context)
+    if taken := await phone_taken(update, context, SPEC, step_key):
+        return await steps.ask(update, context, "phone", notice=taken)
     user_id = kit.user_id_of(update)
     outcome = await operations.update_profile(context.db, user_id, Profile.from_draft(draft), now=context.now())
     if not outcome.saved:

@@ -15,12 +15,20 @@ from telegram import ReplyKeyboardRemove, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import db
+from bot.answers import typed_yes_no
 from bot.auth import VOLUNTEER
 from bot.context import Context
 from bot.flows import kit
 from bot.flows.kit.steps import MESSAGE_KEY, NEW_MESSAGE, STEP_KEY
-from bot.flows.volunteer_steps import FIRST_STEP, REGISTRATION_ORDER, STEPS, runner, settle
-from bot.i18n import N_, _
+from bot.flows.volunteer_steps import (
+    FIRST_STEP,
+    REGISTRATION_ORDER,
+    STEPS,
+    phone_taken,
+    runner,
+    settle,
+)
+from bot.i18n import G_, N_, _
 from bot.notices.volunteers import edit_rows, profile_screen
 from bot.operations import volunteers as operations
 from bot.texts.volunteers import FIELDS_BY_CODE, profile_lines
@@ -90,7 +98,7 @@ async def begin(update: Update, context: Context) -> object:
         )
         await context.bot.send_message(
             kit.chat_id_of(update),
-            _("You are already registered. Here is your profile:") + "\n\n" + text,
+            G_("You are already registered. Here is your profile:") + "\n\n" + text,
             reply_markup=keyboard,
         )
         return kit.END
@@ -126,9 +134,13 @@ async def consent_pressed(update: Update, context: Context) -> object:
 async def after_step(update: Update, context: Context, step_key: str, notice: str) -> object:
     """The next question, or the summary when the last one (or an edit) is done."""
     await settle(update, context, SPEC)
+    if taken := await phone_taken(update, context, SPEC, step_key):
+        return await steps.ask(update, context, "phone", notice=taken)
     if _draft(context).get("_editing") or step_key in ("season_from", "season_until"):
         return await show_summary(update, context, notice=notice)
     next_key = REGISTRATION_ORDER[REGISTRATION_ORDER.index(step_key) + 1]
+    if next_key == "other_language":  # asked only after "Other language" (volunteer_steps)
+        next_key = REGISTRATION_ORDER[REGISTRATION_ORDER.index(next_key) + 1]
     return await steps.ask(update, context, next_key, notice=notice)
 
 
@@ -183,18 +195,20 @@ async def confirm(update: Update, context: Context) -> object:
     )
     await kit.took(update, context, SPEC)
     if outcome.status == "already":
-        text = _("You are already registered. Send /profile to see your profile.")
+        text = G_("You are already registered. Send /profile to see your profile.")
     elif outcome.status == "pending":
-        text = _(
+        text = G_(
             "Thank you, your registration is complete. The office will review it, and I will "
             "tell you as soon as you are approved. Meanwhile you can check your details with "
-            "/profile."
+            "/profile.",
+            profile.gender,
         )
     else:
-        text = _(
+        text = G_(
             "Welcome aboard! You are now registered as a volunteer. I will send you shift offers "
             "that match your specialties and free times.\n\nSee open shifts with /shifts, your "
-            "own shifts with /myshifts, and your details with /profile."
+            "own shifts with /myshifts, and your details with /profile.",
+            profile.gender,
         )
     await context.bot.send_message(kit.chat_id_of(update), text)
     return kit.END
@@ -246,7 +260,21 @@ async def stale(update: Update, context: Context) -> object:
 
 
 async def wrong_input(update: Update, context: Context) -> object:
-    """Text or media where only the buttons of the consent notice or the summary count."""
+    """Text or media where only the buttons of the consent notice or the summary count; at the
+    consent notice a typed «نعم» / "no" is the same as its button."""
+    draft = kit.draft(context, SPEC) or {}
+    text = update.message.text if update.message else None
+    if draft.get(STEP_KEY) == "consent" and text and (agreed := typed_yes_no(text)) is not None:
+        await settle(update, context, SPEC)
+        if not agreed:
+            await kit.message_of(update).reply_text(
+                _("No problem: nothing was stored. Send /register whenever you are ready.")
+            )
+            return kit.END
+        draft["_consent_at"] = db.ts(context.now())
+        return await steps.ask(
+            update, context, REGISTRATION_ORDER[0], notice=_("✅ Thank you. Let's begin: it takes about two minutes.")
+        )
     return await resume(update, context, notice=_("Please choose with the buttons below."))
 
 

@@ -123,8 +123,9 @@ async def reason_typed(update: Update, context: Context) -> object:
     user_id = int((kit.draft(context, SPEC) or {}).get("volunteer", 0))
     reason = " ".join((kit.message_of(update).text or "").split())
     if not REASON_MIN <= len(reason) <= REASON_MAX:
-        return await ask(update, context, notice=_(
-            "Please write the reason in {low} to {high} characters."
+        return await ask(update, context, notice=ngettext(
+            "Please write the reason in {low} to {high} character.",
+            "Please write the reason in {low} to {high} characters.", REASON_MAX,
         ).format(low=REASON_MIN, high=REASON_MAX))
     return await _suspend(update, context, user_id, reason)
 

@@ -34,7 +34,7 @@ from bot.context import Context
 from bot.flows import kit
 from bot.flows.kit import steps
 from bot.flows.kit.steps import DONE, REDRAW, Answer, Step
-from bot.i18n import N_, DateInputError, _, ltr, normalize_digits, parse_date, parse_time
+from bot.i18n import N_, DateInputError, _, ltr, ngettext, normalize_digits, parse_date, parse_time
 from bot.notices.trainings import SCHEDULE
 from bot.operations import trainings as operations
 from bot.texts.trainings import qualification_both, session_details
@@ -548,9 +548,12 @@ async def create(update: Update, context: Context) -> object:
         return await runner.ask(update, context, "day", notice=_("The session must start in the future."))
     await kit.took(update, context, SPEC)
     if lecture:
-        text = _(
+        text = ngettext(
+            "Lecture {id} is scheduled. {count} person was invited; I will remind those who "
+            "accept. See it with /trainings.",
             "Lecture {id} is scheduled. {count} people were invited; I will remind those who "
-            "accept. See it with /trainings."
+            "accept. See it with /trainings.",
+            outcome.invited,
         ).format(id=ltr(f"#{outcome.session_id}"), count=ltr(outcome.invited))
     else:
         text = _(

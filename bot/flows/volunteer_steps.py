@@ -21,8 +21,17 @@ from typing import Any
 from telegram import InlineKeyboardButton, KeyboardButton, Message, ReplyKeyboardMarkup, Update
 from telegram.error import BadRequest
 
-from bot import volunteers
-from bot.catalog import GENDERS, LANGUAGES, PERIODS, SPECIALTIES, WEEKDAY_SHORT, city_label
+from bot import answers, volunteers
+from bot.catalog import (
+    CITY_LABELS,
+    GENDERS,
+    LANGUAGES,
+    PERIODS,
+    SPECIALTIES,
+    WEEKDAY_SHORT,
+    Item,
+    city_label,
+)
 from bot.config import Settings
 from bot.context import Context
 from bot.flows import kit
@@ -41,8 +50,9 @@ from bot.flows.kit.steps import (
     error,
     goto,
 )
-from bot.i18n import DateInputError, _, format_date, parse_date
-from bot.texts.volunteers import ALL_PERIODS, FIELDS_BY_CODE, WEEK_ORDER
+from bot.i18n import G_, DateInputError, _, format_date, isolate, parse_date
+from bot.operations import volunteers as operations
+from bot.texts.volunteers import ALL_PERIODS, FIELDS_BY_CODE, WEEK_ORDER, list_of
 from bot.volunteers import VolunteerInputError
 
 ALL_DAYS = list(range(7))
@@ -84,8 +94,8 @@ def _done_button(env: Env, code: str) -> InlineKeyboardButton:
 def ask_name(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
     return (
         _(
-            "What is your full name? Please type it as it appears on your ID, in 2 to 5 words, "
-            "for example: Ahmad Saleh Alharbi."
+            "What is your full name? Please type it as it appears on your ID, for example: "
+            "Abdulrahman bin Abdullah Al Sheikh."
         ),
         None,
     )
@@ -113,9 +123,10 @@ def ask_gender(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
 
 def ask_birth(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
     return (
-        _(
+        G_(
             "What is your date of birth? Type it in Hijri or Gregorian, for example 1416-05-20 "
-            "or 1995-10-14."
+            "or 1995-10-14.",
+            d.get("gender"),
         ),
         None,
     )
@@ -127,7 +138,7 @@ def ask_city(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         for index, code in enumerate(env.settings.cities)
     ]
     return (
-        _("Where do you live? Choose your area below, or type the name of your city or district."),
+        G_("Where do you live? Choose your area below, or type the name of your city or district.", d.get("gender")),
         kit.markup(kit.grid(buttons, 2)),
     )
 
@@ -139,7 +150,7 @@ def ask_languages(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         for item in LANGUAGES
     ]
     return (
-        _("Which languages do you speak? Tap every one that applies, then Done."),
+        G_("Which languages do you speak? Tap every one that applies, then Done.", d.get("gender")),
         kit.markup(kit.grid(buttons, 3), [_done_button(env, "lg")]),
     )
 
@@ -155,9 +166,10 @@ def ask_specialties(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         kit.button(_("ⓘ Hide descriptions") if info else _("ⓘ What are these?"), env.route("sp").data("info")),
         _done_button(env, "sp"),
     ]
-    text = _(
+    text = G_(
         "In which fields would you like to volunteer? Tap every one that applies, then Done. "
-        "Tap ⓘ to read what each field involves."
+        "Tap ⓘ to read what each field involves.",
+        d.get("gender"),
     )
     if info:
         text += "\n\n" + "\n".join(
@@ -186,9 +198,10 @@ def ask_availability(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
         [_done_button(env, "av")],
     )
     return (
-        _(
+        G_(
             "When are you usually free? Choose the times of day and the days of the week, then "
-            "Done; or tap “Any time”."
+            "Done; or tap “Any time”.",
+            d.get("gender"),
         ),
         rows,
     )
@@ -237,7 +250,7 @@ def on_phone(d: dict[str, Any], message: Message, env: Env) -> Answer:
                 raise VolunteerInputError("not_your_contact")
             phone, verified = volunteers.contact_phone(contact.phone_number), True
         else:
-            phone, verified = volunteers.normalize_phone(message.text or ""), False
+            phone, verified = volunteers.mobile_phone(message.text or ""), False
         d["phone"], d["phone_verified"] = phone, verified
 
     return _checked(store)
@@ -254,12 +267,17 @@ def on_birth(d: dict[str, Any], message: Message, env: Env) -> Answer:
 
 def on_city_text(d: dict[str, Any], message: Message, env: Env) -> Answer:
     def store() -> None:
-        d["city"] = volunteers.validate_city(message.text or "")
+        # A catalog area typed by name ("قباء", "Quba") is that area; anything else is free text.
+        areas = tuple(Item(code, CITY_LABELS[code]) for code in env.settings.cities if code in CITY_LABELS)
+        d["city"] = answers.typed_choice(message.text or "", areas) or volunteers.validate_city(message.text or "")
 
     return _checked(store)
 
 
 def on_season_from(d: dict[str, Any], message: Message, env: Env) -> Answer:
+    if on_season_none_text(d, message, env):
+        d["available_from"] = d["available_until"] = None
+        return DONE
     try:
         first = parse_date(message.text or "")
     except DateInputError as exc:
@@ -269,6 +287,10 @@ def on_season_from(d: dict[str, Any], message: Message, env: Env) -> Answer:
 
 
 def on_season_until(d: dict[str, Any], message: Message, env: Env) -> Answer:
+    if on_season_none_text(d, message, env):
+        d["available_until"] = None
+        return DONE
+
     def store() -> None:
         last = parse_date(message.text or "")
         first = date.fromisoformat(d["available_from"]) if d.get("available_from") else None
@@ -281,6 +303,66 @@ def on_season_until(d: dict[str, Any], message: Message, env: Env) -> Answer:
         d["available_until"] = last.isoformat()
 
     return _checked(store)
+
+
+def on_gender_text(d: dict[str, Any], message: Message, env: Env) -> Answer:
+    """«ذكر», "female", "F": the same as the button."""
+    code = answers.typed_gender(message.text or "")
+    if code is None:
+        return error(_("Please tap Male or Female below, or type it."))
+    d["gender"] = code
+    return DONE
+
+
+def _not_recognised(unknown: list[str]) -> str:
+    return _("I did not recognise: {words}. Please tap the buttons below, or type the names as they are written on them.").format(
+        words=list_of([isolate(word) for word in unknown])
+    )
+
+
+def _after_languages(d: dict[str, Any]) -> Answer:
+    """Done with the languages: "Other language" asks which one."""
+    d["languages"] = volunteers.in_catalog_order(LANGUAGES, d["languages"])
+    if "other" in d["languages"]:
+        return goto("other_language")
+    d.pop("other_language", None)
+    return DONE
+
+
+def on_languages_text(d: dict[str, Any], message: Message, env: Env) -> Answer:
+    """"العربية والأردية", "Urdu, Hausa": the languages typed, added to those tapped."""
+    codes, unknown = answers.typed_languages(message.text or "")
+    if unknown or not codes:
+        return error(_not_recognised(unknown or [message.text or ""]))
+    d["languages"] = list(dict.fromkeys([*(d.get("languages") or []), *codes]))
+    return _after_languages(d)
+
+
+def ask_other_language(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
+    return _("Which other language do you speak? Please type its name, for example: Swahili."), None
+
+
+def on_other_language(d: dict[str, Any], message: Message, env: Env) -> Answer:
+    text = answers.strip_bidi_controls(message.text or "")
+    if not 2 <= len(text) <= 40 or not any(c.isalpha() for c in text) or answers.looks_like_a_date_or_number(text):
+        return error(_("Please type the name of the language in letters (up to 40 characters)."))
+    d["other_language"] = text
+    return DONE
+
+
+def on_specialties_text(d: dict[str, Any], message: Message, env: Env) -> Answer:
+    """"الترجمة والإسعاف", "Relief": the fields typed, added to those tapped."""
+    codes, unknown = answers.typed_choices(message.text or "", SPECIALTIES)
+    if unknown or not codes:
+        return error(_not_recognised(unknown or [message.text or ""]))
+    d.pop("_info", None)
+    d["specialties"] = volunteers.order_specialties(list(dict.fromkeys([*(d.get("specialties") or []), *codes])))
+    return DONE
+
+
+def on_season_none_text(d: dict[str, Any], message: Message, env: Env) -> bool:
+    """«لا» / "no" at a question whose button is "No date limits" / "No end date"."""
+    return answers.typed_yes_no(message.text or "") is False
 
 
 def press_gender(d: dict[str, Any], value: str, env: Env) -> Answer | None:
@@ -310,8 +392,7 @@ def press_languages(d: dict[str, Any], value: str, env: Env) -> Answer | None:
     if value == "done":
         if not d.get("languages"):
             return alert(_("Please choose at least one language."))
-        d["languages"] = volunteers.in_catalog_order(LANGUAGES, d["languages"])
-        return DONE
+        return _after_languages(d)
     if value not in {item.code for item in LANGUAGES}:
         return None
     _toggle_in(d, "languages", value)
@@ -378,19 +459,20 @@ STEPS: dict[str, VolunteerStep] = {
     for step in (
         Step("name", "nm", "nm", ask_name, on_text=on_name),
         Step("phone", "ph", "ph", ask_phone, on_text=on_phone, accepts_contact=True),
-        Step("gender", "gd", "gd", ask_gender, on_press=press_gender),
+        Step("gender", "gd", "gd", ask_gender, on_text=on_gender_text, on_press=press_gender),
         Step("birth", "bd", "bd", ask_birth, on_text=on_birth),
         Step("city", "ct", "ct", ask_city, on_text=on_city_text, on_press=press_city),
-        Step("languages", "lg", "lg", ask_languages, on_press=press_languages),
-        Step("specialties", "sp", "sp", ask_specialties, on_press=press_specialties),
+        Step("languages", "lg", "lg", ask_languages, on_text=on_languages_text, on_press=press_languages),
+        Step("other_language", "ol", "lg", ask_other_language, on_text=on_other_language),
+        Step("specialties", "sp", "sp", ask_specialties, on_text=on_specialties_text, on_press=press_specialties),
         Step("availability", "av", "av", ask_availability, on_press=press_availability),
         Step("season_from", "sf", "ss", ask_season_from, on_text=on_season_from, on_press=press_season_from),
         Step("season_until", "su", "ss", ask_season_until, on_text=on_season_until, on_press=press_season_until),
     )
 }
 REGISTRATION_ORDER = (
-    "name", "phone", "gender", "birth", "city", "languages", "specialties", "availability",
-    "season_from",
+    "name", "phone", "gender", "birth", "city", "languages", "other_language", "specialties",
+    "availability", "season_from",
 )
 # The question an Edit button of a profile field asks first.
 FIRST_STEP = {
@@ -428,6 +510,23 @@ class VolunteerSteps(StepRunner[Env]):
         if update.callback_query is not None or not _asked_again(context, self.spec, step_key):
             await settle(update, context, self.spec)
         return await super().ask(update, context, step_key, notice=notice)
+
+
+async def phone_taken(update: Update, context: Context, spec: kit.FlowSpec, step_key: str) -> str:
+    """After the phone question: why the number cannot be used (another volunteer registered
+    it; the office sees it in /audit), or "" when it can."""
+    draft = kit.draft(context, spec) or {}
+    if step_key != "phone" or not draft.get("phone"):
+        return ""
+    check = await operations.check_phone(context.db, kit.user_id_of(update), draft["phone"], now=context.now())
+    if not check.taken:
+        return ""
+    draft.pop("phone", None)
+    return _(
+        "This number is already registered by another volunteer, so I cannot use it again. "
+        "Please give your own mobile number. If this number really is yours, please tell the "
+        "office: they can see that it was given twice."
+    )
 
 
 def _asked_again(context: Context, spec: kit.FlowSpec, step_key: str) -> bool:

@@ -65,7 +65,7 @@ async def attendance_view(
             ))
         rows.append(row)
     nav = kit.pager(ATTENDANCE, offset, offset + len(fetched), PAGE, shift["id"])
-    back = [kit.button(_("◀ Back to the roster"), SHIFT_ROSTER.data(shift["id"], 0))]
+    back = [kit.button(kit.back_label(_("Back to the roster")), SHIFT_ROSTER.data(shift["id"], 0))]
     return "\n".join(lines), kit.markup(rows, nav, back)
 
 

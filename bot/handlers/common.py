@@ -25,7 +25,16 @@ from bot.auth import ADMIN_ROLE, COORDINATOR, ENTITY_REP, PRIVATE_CHAT_PAYLOAD, 
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, _, isolate, resolve_locale, set_locale, use_locale
+from bot.i18n import (
+    N_,
+    _,
+    isolate,
+    resolve_locale,
+    set_locale,
+    set_reader_gender,
+    set_today,
+    use_locale,
+)
 from bot.notices.menus import bot_commands, commands_for, refresh_user_menu
 from bot.operations import users as operations
 
@@ -67,6 +76,7 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
     user = update.effective_user
     if user is None or user.is_bot:
         set_locale(context.settings.default_locale)
+        set_reader_gender(None)
         return
     blocked_us = bool(
         update.my_chat_member
@@ -78,6 +88,8 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
         language_code=user.language_code, blocked_us=blocked_us, now=context.now(),
     )
     set_locale(resolve_locale(seen.locale, user.language_code, context.settings.default_locale))
+    set_today(context.now().astimezone(context.settings.timezone).date())
+    set_reader_gender(seen.gender)
     if update.callback_query and forged_callback_data(update.callback_query.data):
         log.info("ignored forged callback data %r from user %s", update.callback_query.data, user.id)
         await kit.stale(update)

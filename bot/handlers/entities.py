@@ -96,7 +96,7 @@ async def edit_menu(update: Update, context: Context) -> None:
         _("What would you like to change for {name}?").format(name=entity_name(entity)),
         reply_markup=kit.markup(
             [[kit.button(label, card.EDIT_FIELD.data(entity_id, code))] for code, label in fields],
-            [kit.button(_("◀ Back"), card.OPEN.data(entity_id))],
+            [kit.button(kit.back_label(_("Back")), card.OPEN.data(entity_id))],
         ),
     )
 

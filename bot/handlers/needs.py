@@ -133,7 +133,7 @@ async def finished_page(context: Context, offset: int) -> tuple[str, InlineKeybo
     needs, total = await db.list_finished_needs(
         context.db, now=context.now(), limit=NEEDS_PAGE, offset=offset
     )
-    back = [kit.button(_("◀ Active needs"), STAFF_LIST.data(0))]
+    back = [kit.button(kit.back_label(_("Active needs")), STAFF_LIST.data(0))]
     if not needs:
         return _("No need has finished yet."), kit.markup(back)
     heading = _("Finished needs ({count}). Open one, then a shift's roster, to correct its "
@@ -242,7 +242,7 @@ async def need_view(
     if active:
         rows.append([kit.button(_("✖ Cancel the whole need"), CANCEL_NEED.data(need["id"]))])
     back = STAFF_LIST.data(0) if viewer == operations.STAFF_VIEW else REP_LIST.data(0)
-    rows.append([kit.button(_("◀ All needs"), back)])
+    rows.append([kit.button(kit.back_label(_("All needs")), back)])
     return "\n".join(lines), kit.markup(rows)
 
 
@@ -319,7 +319,7 @@ async def roster(update: Update, context: Context) -> None:
     rows = [kit.pager(ROSTER, offset, seen, ROSTER_PAGE, shift["id"])]
     if shift["status"] != "cancelled" and started:
         rows.append([kit.button(_("🧾 Attendance"), ATTENDANCE.data(shift["id"], 0))])
-    rows.append([kit.button(_("◀ Back to the need"), OPEN.data(shift["need_id"], 0))])
+    rows.append([kit.button(kit.back_label(_("Back to the need")), OPEN.data(shift["need_id"], 0))])
     await query.answer()
     await query.edit_message_text("\n".join(lines), reply_markup=kit.markup(rows))
 

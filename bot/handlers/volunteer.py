@@ -13,7 +13,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filt
 from bot import db
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import _
+from bot.i18n import G_, _
 from bot.notices.volunteers import profile_screen
 from bot.operations import volunteers as operations
 from bot.texts.volunteers import not_registered
@@ -43,7 +43,7 @@ async def resume_command(update: Update, context: Context) -> None:
         "not_registered": not_registered(),
         "pending": _("Your registration is still waiting for the office's approval."),
         "suspended": _("Your volunteer account is suspended. Please contact the volunteer office."),
-    }.get(outcome.status) or _("Your offers are not paused: you are active and will receive shift offers.")
+    }.get(outcome.status) or G_("Your offers are not paused: you are active and will receive shift offers.")
     await kit.message_of(update).reply_text(text)
 
 

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardMarkup
 
 from bot.flows import kit
-from bot.i18n import N_, P_, _, format_datetime, format_time, isolate, ltr, pgettext
+from bot.i18n import G_, N_, P_, _, format_datetime, format_time, isolate, ltr, pgettext
 from bot.texts import Row, shift_when
 from bot.texts.shifts import duration_text, hours_text, moment_of, shift_details
 
@@ -108,7 +108,7 @@ def reminder_text(row: Row, tz: ZoneInfo, *, now: datetime, confirmed: bool) -> 
     if not confirmed:
         parts.append(_("Please confirm that you are coming, or tell us if you cannot make it."))
     else:
-        parts.append(_("If something has come up, please tell us now so someone else can go."))
+        parts.append(G_("If something has come up, please tell us now so someone else can go."))
     return "\n\n".join(parts)
 
 
@@ -126,9 +126,9 @@ def reminder_keyboard(assignment_id: int, *, confirmed: bool) -> InlineKeyboardM
 def checkin_prompt_text(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
     starts = moment_of(row["starts_at"]).astimezone(tz)
     if starts <= now:
-        text = _("Your shift at {site} started at {time}. When you arrive, tap Check in.")
+        text = G_("Your shift at {site} started at {time}. When you arrive, tap Check in.")
     else:
-        text = _("Your shift at {site} starts at {time}. When you arrive, tap Check in.")
+        text = G_("Your shift at {site} starts at {time}. When you arrive, tap Check in.")
     return text.format(site=isolate(row["site_name"]), time=format_time(starts))
 
 

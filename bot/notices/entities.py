@@ -49,7 +49,7 @@ def card_keyboard(
             _("🚫 Revoke the link expiring {day}").format(day=format_short_date(expires.astimezone(tz).date())),
             REVOKE.data(invite_id),
         )])
-    rows.append([kit.button(_("◀ All entities"), PAGE.data(0))])
+    rows.append([kit.button(kit.back_label(_("All entities")), PAGE.data(0))])
     return kit.markup(rows)
 
 

@@ -261,7 +261,7 @@ async def notify_slots_changed(
     """The representatives hear that the office changed an approved need's volunteers per shift."""
 
     def render() -> str:
-        return _("The volunteer office changed your need {id} “{title}” to {slots} volunteers per shift.").format(
+        return _("The volunteer office changed your need {id} “{title}”: volunteers per shift from now on: {slots}.").format(
             id=ltr(f"#{need['id']}"), title=isolate(need["title"]), slots=ltr(slots)
         )
 

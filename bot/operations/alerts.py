@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from bot import delivery
 from bot.config import Settings
 from bot.db import Database
-from bot.i18n import _, ltr, use_locale
+from bot.i18n import ltr, ngettext, use_locale
 
 # At most one alert per window: a bug hit by every update must not flood the chat (or use up
 # the sender's rate); the log has every occurrence.
@@ -35,14 +35,18 @@ async def unhandled_error(
         return AlertOutcome(enqueued=False)
     window = int(now.timestamp() // ALERT_WINDOW.total_seconds())
     with use_locale(settings.default_locale):
-        text = _(
+        minutes = int(ALERT_WINDOW.total_seconds() // 60)
+        text = ngettext(
             "Aoun: an update failed with {error} in {handler} (update {update}). "
-            "Further errors in the next {minutes} minutes are only logged."
+            "Further errors in the next {minutes} minute are only logged.",
+            "Aoun: an update failed with {error} in {handler} (update {update}). "
+            "Further errors in the next {minutes} minutes are only logged.",
+            minutes,
         ).format(
             error=ltr(error_type),
             handler=ltr(handler),
             update=ltr(update_id if update_id is not None else "-"),
-            minutes=ltr(int(ALERT_WINDOW.total_seconds() // 60)),
+            minutes=ltr(minutes),
         )
     async with database.transaction() as tx:
         enqueued = await delivery.enqueue(

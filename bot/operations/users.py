@@ -13,6 +13,7 @@ from bot.db import Database
 @dataclass(frozen=True)
 class Seen:
     locale: str | None  # the language they chose with /lang (None: not chosen)
+    gender: str | None = None  # a registered volunteer's (None: staff, representatives, unknown)
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ async def remember(
 ) -> Seen:
     """Record a person on every update: new, renamed, or back after blocking the bot (a write
     only when something changed, so most updates cost one read)."""
-    row = await db.get_user(database, user_id)
+    row = await db.get_user_as_reader(database, user_id)
+    gender = row["volunteer_gender"] if row is not None else None
     if blocked_us:
         if row is not None and row["reachable"]:
             async with database.transaction() as tx:
@@ -56,7 +58,7 @@ async def remember(
                     tx, user_id, now=now, first_name=first_name, username=username,
                     language_code=language_code,
                 )
-    return Seen(row["locale"] if row is not None else None)
+    return Seen(row["locale"] if row is not None else None, gender)
 
 
 async def choose_locale(database: Database, *, user_id: int, locale: str) -> LocaleChoice:

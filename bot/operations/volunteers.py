@@ -68,6 +68,26 @@ async def register(
 
 
 @dataclass(frozen=True)
+class PhoneCheck:
+    taken: bool  # another live volunteer registered this number (the office can see it in /audit)
+
+
+async def check_phone(db_: Database, user_id: int, phone: str, *, now: datetime) -> PhoneCheck:
+    """A number given at registration or in a profile edit that another volunteer already
+    registered: refused, and recorded for the office (once per person and number)."""
+    async with db_.transaction() as tx:
+        other = await db.volunteer_with_phone(tx, phone, other_than=user_id)
+        if other is None:
+            return PhoneCheck(False)
+        if not await db.audit_exists(tx, action="volunteer.phone_clash", actor_id=user_id, target_id=other["user_id"]):
+            await db.audit(
+                tx, actor_id=user_id, action="volunteer.phone_clash", now=now,
+                target_type="volunteer", target_id=other["user_id"],
+            )
+    return PhoneCheck(True)
+
+
+@dataclass(frozen=True)
 class ProfileSaved:
     saved: bool  # False: no live volunteer record any more (erased meanwhile)
 

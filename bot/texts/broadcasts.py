@@ -107,7 +107,12 @@ def paid_line(stars: Decimal, seconds: float) -> str:
     else:
         minutes = round(seconds / 60)
         duration = ngettext("about {n} minute", "about {n} minutes", minutes).format(n=ltr(minutes))
-    return _("⭐ Paid broadcast (Telegram Stars): estimated cost {stars} Stars, delivered in {duration}.").format(
+    return ngettext(
+        "⭐ Paid broadcast (Telegram Stars): estimated cost {stars} Star, delivered in {duration}.",
+        "⭐ Paid broadcast (Telegram Stars): estimated cost {stars} Stars, delivered in {duration}.",
+        # A fraction of a Star reads with the "other" form, as the zero form does.
+        int(stars) if stars and stars % 1 == 0 else 0,
+    ).format(
         stars=ltr(shown), duration=duration
     )
 

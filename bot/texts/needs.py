@@ -215,7 +215,7 @@ def roster_count_text(slots: int, counts: dict[str, int], *, started: bool, ende
     present = counts.get("checked_in", 0) + counts.get("completed", 0)
     absent = counts.get("no_show", 0)
     if not started:
-        return _("{accepted} of {slots} places taken.").format(accepted=waiting + present, slots=slots)
+        return _("Places taken: {accepted} of {slots}.").format(accepted=waiting + present, slots=slots)
     parts = [
         (ngettext("{n} served", "{n} served", present) if ended
          else ngettext("{n} present", "{n} present", present)).format(n=present)

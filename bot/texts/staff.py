@@ -34,6 +34,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "volunteer.reinstate": P_("audit", "{actor} reinstated volunteer {target}"),
     "volunteer.qualify": P_("audit", "{actor} recorded a training qualification for volunteer {target}"),
     "volunteer.unqualify": P_("audit", "{actor} removed a training qualification from volunteer {target}"),
+    "volunteer.phone_clash": P_("audit", "{actor} gave the phone number volunteer {target} had registered (refused)"),
     "attendance.present": P_("audit", "{actor} marked assignment {target} as attended"),
     "attendance.absent": P_("audit", "{actor} marked assignment {target} as a no-show"),
     "entity.add": P_("audit", "{actor} added entity {target}"),

@@ -95,7 +95,7 @@ def session_line(session: Row | Mapping[str, Any], tz: ZoneInfo) -> str:
             date=format_short_date(start.date()), time=format_time(start),
             title=isolate(session["title"]), kind=kind_label(session["kind"]),
         )
-    return _("{date}, {time} — {title} ({kind}), {taken} of {seats} seats taken").format(
+    return _("{date}, {time} — {title} ({kind}), seats taken: {taken} of {seats}").format(
         date=format_short_date(start.date()), time=format_time(start),
         title=isolate(session["title"]), kind=kind_label(session["kind"]),
         taken=ltr(session["taken"]), seats=ltr(session["capacity"]),

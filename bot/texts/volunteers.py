@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
+from babel.lists import format_list
+
 from bot.catalog import (
     CITY_LABELS,
     GENDERS,
@@ -23,7 +25,7 @@ from bot.catalog import (
     city_label,
     label,
 )
-from bot.i18n import N_, _, format_date, isolate, ltr, ngettext
+from bot.i18n import G_, N_, _, format_date, get_locale, isolate, ltr, ngettext
 from bot.texts import moment_of
 from bot.texts.statuses import volunteer_status
 from bot.volunteer_query import Search
@@ -47,7 +49,14 @@ def _moment(value: object) -> datetime | None:
 
 
 def join_list(items: Sequence[str]) -> str:
+    """Parts of one line (counts, reasons), comma-separated in the locale."""
     return _(", ").join(items)
+
+
+def list_of(items: Sequence[str]) -> str:
+    """Things named one after the other: `Arabic, English, and Urdu` / «العربية والإنجليزية
+    والأردية», the locale's own list pattern (CLDR, through Babel)."""
+    return format_list(list(items), locale=get_locale()) if items else ""
 
 
 # -- one line per profile field (summary, /profile, the card, the echo after each question) -------
@@ -81,11 +90,14 @@ def show_city(d: Mapping[str, Any]) -> str:
 
 
 def show_languages(d: Mapping[str, Any]) -> str:
-    return join_list([label(LANGUAGES, c) for c in d.get("languages") or []]) or "—"
+    other = d.get("other_language")
+    return list_of([
+        isolate(other) if c == "other" and other else label(LANGUAGES, c) for c in d.get("languages") or []
+    ]) or "—"
 
 
 def show_specialties(d: Mapping[str, Any]) -> str:
-    return join_list([label(SPECIALTIES, c) for c in d.get("specialties") or []]) or "—"
+    return list_of([label(SPECIALTIES, c) for c in d.get("specialties") or []]) or "—"
 
 
 def show_availability(d: Mapping[str, Any]) -> str:
@@ -95,10 +107,10 @@ def show_availability(d: Mapping[str, Any]) -> str:
         return "—"
     if len(periods) == len(ALL_PERIODS) and len(days) == 7:
         return _("Any time")
-    times = join_list([label(PERIODS, p) for p in periods])
+    times = list_of([label(PERIODS, p) for p in periods])
     if len(days) == 7:
         return _("{times}, every day").format(times=times)
-    day_names = join_list([_(WEEKDAY_SHORT[n]) for n in WEEK_ORDER if n in days])
+    day_names = list_of([_(WEEKDAY_SHORT[n]) for n in WEEK_ORDER if n in days])
     return _("{times} on {days}").format(times=times, days=day_names)
 
 
@@ -264,7 +276,7 @@ def registered_greeting(row: Row, name: str, now: datetime, tz: ZoneInfo) -> str
             "Welcome back, {name}. Your volunteer account is suspended, so you will not receive "
             "shift offers. Please contact the volunteer office if you have questions."
         ).format(name=name)
-    text = _(
+    text = G_(
         "Welcome back, {name}. You are registered as a volunteer.\n\n"
         "See open shifts with /shifts and your own shifts with /myshifts, and keep your "
         "details up to date with /profile."

@@ -82,7 +82,7 @@ def wrong_kind_text(step: Step[Any]) -> str:
         return _("Please tap “📱 Share my phone number” or type your number.")
     if step.accepts_location:
         return _("Please share a location (📎, then Location), or tap Skip.")
-    if step.on_text is None:
+    if step.on_text is None or step.on_press is not None:
         return _("Please choose with the buttons below.")
     return _("Please type your answer as a text message.")
 
