@@ -239,7 +239,7 @@ def get_today() -> date | None:
     return _current_today.get()
 
 
-EXAMPLE_DAYS_AHEAD = 14
+EXAMPLE_DAYS_AHEAD = 7
 
 
 def example_date(today: date, days_ahead: int = EXAMPLE_DAYS_AHEAD) -> tuple[str, str]:

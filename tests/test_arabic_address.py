@@ -202,3 +202,13 @@ async def test_an_english_roster_keeps_an_arabic_name_before_its_phone(bot: BotH
     staff = await add_staff(bot, 701, "Khalid", "en")
     calls = await bot.press(staff, f"sh:r:{shift}:0")
     assert "\u2068عمر فاروق\u2069 — +966500000551" in bot.texts(calls)
+
+
+def test_one_term_per_concept_in_the_status_words() -> None:
+    from bot.i18n import use_locale
+    from bot.texts import needs, statuses
+
+    with use_locale("ar"):
+        assert needs.need_status("approved") == statuses.need_status("approved") == "معتمدة"
+        assert statuses.volunteer_status("paused") == "متوقّف مؤقتًا"  # the volunteer's own choice
+        assert statuses.volunteer_status("suspended") == "موقوف"  # the office's decision

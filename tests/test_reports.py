@@ -32,7 +32,7 @@ async def test_stats_counts_volunteers_needs_and_fill_rate(bot: BotHarness) -> N
     calls = await bot.command(bot.admin, "/stats")
     text = bot.texts(calls)
     assert "active volunteers: 3 · awaiting approval: 1" in text
-    assert "📋 Needs\nawaiting approval: 1 · approved: 1" in text
+    assert "📋 Needs\nwaiting for approval: 1 · approved: 1" in text
     assert "places filled: 2 of 8 (25%)" in text
     assert "Guidance" not in text and "Wayfinding: 2" in text
 

@@ -326,7 +326,7 @@ def _number(field: str, low: int, high: int) -> Any:
 
 
 def _ask_first_day(draft: dict[str, Any], env: Env) -> tuple[str, None]:
-    hijri, gregorian = example_date(env.today, 7)
+    hijri, gregorian = example_date(env.today)
     return _footer(_(
         "What is the first day? Type the date in Hijri or Gregorian, for example {hijri} "
         "or {gregorian}."

@@ -24,7 +24,7 @@ from bot import db
 from bot.assignments import Status
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, _
+from bot.i18n import G_, N_, _
 from bot.notices.dispatch import (
     CANCEL,
     CANT_COME,
@@ -244,7 +244,7 @@ async def _check_cancel(update: Update, context: Context, assignment_id: int) ->
     question = (
         _("Leave the waitlist for this shift?")
         if assignment["status"] == Status.WAITLISTED
-        else _("Cancel your place on this shift?")
+        else G_("Cancel your place on this shift?")
     )
     await context.bot.send_message(
         kit.chat_id_of(update),

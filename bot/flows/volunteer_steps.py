@@ -210,9 +210,10 @@ def ask_availability(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
 def ask_season_from(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
     keyboard = kit.markup([kit.button(_("No date limits"), env.route("sf").data("none"))])
     return (
-        _(
+        G_(
             "Can you serve only between certain dates (for example just the Hajj season)? Type "
-            "the first day you can serve, in Hijri or Gregorian, or tap “No date limits”."
+            "the first day you can serve, in Hijri or Gregorian, or tap “No date limits”.",
+            d.get("gender"),
         ),
         keyboard,
     )
@@ -220,7 +221,7 @@ def ask_season_from(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
 
 def ask_season_until(d: dict[str, Any], env: Env) -> tuple[str, Markup]:
     keyboard = kit.markup([kit.button(_("No end date"), env.route("su").data("none"))])
-    return _("And the last day you can serve? Type it, or tap “No end date”."), keyboard
+    return G_("And the last day you can serve? Type it, or tap “No end date”.", d.get("gender")), keyboard
 
 
 # -- the answers -----------------------------------------------------------------------------------

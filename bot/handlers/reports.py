@@ -30,7 +30,7 @@ from bot.i18n import (
     parse_date,
 )
 from bot.operations import staff as operations
-from bot.texts import entity_name
+from bot.texts import entity_name, statuses
 from bot.texts.staff import dataset_label
 
 
@@ -70,11 +70,8 @@ async def stats(update: Update, context: Context) -> None:
             (_("unreachable"), volunteers["unreachable"]),
         ]),
         _section(_("📋 Needs"), [
-            (_("awaiting approval"), needs.get("submitted", 0)),
-            (_("approved"), needs.get("approved", 0)),
-            (_("closed"), needs.get("closed", 0)),
-            (_("rejected"), needs.get("rejected", 0)),
-            (_("cancelled"), needs.get("cancelled", 0)),
+            *((statuses.need_status(code), needs.get(code, 0))
+              for code in ("submitted", "approved", "closed", "rejected", "cancelled")),
         ]),
         _section(_("📅 Next 7 days"), [
             (_("shifts"), week["shifts"]),

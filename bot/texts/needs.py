@@ -21,7 +21,7 @@ from bot.i18n import (
     ngettext,
 )
 from bot.needs import Fill, is_overnight
-from bot.texts import Row, display_name, moment_of, short_reason
+from bot.texts import Row, display_name, moment_of, short_reason, statuses
 
 
 class NeedFields(Row, Protocol):
@@ -39,14 +39,8 @@ STATUS_LABELS = {
 
 
 def need_status(status: str) -> str:
-    labels = {
-        "submitted": _("waiting for approval"),
-        "approved": _("approved"),
-        "rejected": _("not approved"),
-        "cancelled": _("cancelled"),
-        "closed": _("closed"),
-    }
-    return labels.get(status, status)
+    """In words, agreeing with a need (feminine in Arabic: «معتمدة»): bot/texts/statuses.py."""
+    return statuses.need_status(status)
 
 
 def gender_label(code: str) -> str:
