@@ -44,6 +44,7 @@ from bot.handlers import (
     common,
     entities,
     errors,
+    escalations,
     membership,
     needs,
     reports,
@@ -213,6 +214,7 @@ def build_application(
     kit.install(app, certificate.build())  # /certificate: a short question, the period
     # One-step commands and buttons.
     staff.register(app)
+    escalations.register(app)  # a short shift's buttons: offer to the next ones, tell who fits
     # Typed reasons for declines and late cancellations, and check-in with a shared location.
     shift_reasons.register(app)
     checkin.register(app)

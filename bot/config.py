@@ -56,6 +56,13 @@ def _parse_durations(raw: str) -> tuple[timedelta, ...]:
     return tuple(sorted((_parse_duration(p) for p in parts), reverse=True))
 
 
+def _parse_leads(raw: str) -> tuple[timedelta, ...]:
+    """Durations such as 24h,6h, or "off" for none."""
+    if raw.strip().lower() in ("off", "none", "0"):
+        return ()
+    return _parse_durations(raw)
+
+
 def _parse_ids(raw: str) -> frozenset[int]:
     ids = set()
     for part in raw.replace(" ", "").split(","):
@@ -319,6 +326,12 @@ class Settings:
         _parse_duration,
         timedelta(hours=6),
         doc="unconfirmed this long before start is at-risk",
+    )
+    escalation_leads: tuple[timedelta, ...] = _setting(
+        "ESCALATION_LEADS",
+        _parse_leads,
+        (timedelta(hours=24), timedelta(hours=6)),
+        doc="a shift still short this long before its start is escalated to the office and the entity (off: never)",
     )
     max_shifts_per_week: int = _setting(
         "MAX_SHIFTS_PER_WEEK", _parse_positive_int, 6, doc="most shifts one volunteer may hold a week"

@@ -25,6 +25,7 @@ from datetime import (
     UTC,
     date,
     datetime,
+    timedelta,
 )
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
@@ -1707,6 +1708,54 @@ async def open_shifts_for_volunteer(
     )
 
 
+async def need_open_shift_rows(conn: Queryable, need_id: int, *, now: datetime) -> list[Row]:
+    """A need's open shifts that have not started, soonest first, with the columns dispatch
+    reads (`_SHIFT_COLUMNS`)."""
+    return await conn.fetchall(
+        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM}"
+        " WHERE s.need_id = ? AND s.status = 'open' AND s.starts_at > ? ORDER BY s.starts_at, s.id",
+        (need_id, ts(now)),
+    )
+
+
+async def first_shift_start(conn: Queryable, need_id: int) -> datetime | None:
+    """When a need's first shift (cancelled or not) starts."""
+    return parse_ts(await conn.fetchval("SELECT MIN(starts_at) FROM shifts WHERE need_id = ?", (need_id,)))
+
+
+async def first_shift_end(conn: Queryable, need_id: int) -> datetime:
+    """When a need's first shift ends."""
+    return moment(await conn.fetchval(
+        "SELECT ends_at FROM shifts WHERE need_id = ? ORDER BY starts_at, id LIMIT 1", (need_id,)
+    ))
+
+
+async def waiting_needs_started(conn: Queryable, *, now: datetime) -> list[int]:
+    """Needs still waiting for approval whose first shift has started."""
+    rows = await conn.fetchall(
+        "SELECT n.id FROM needs n WHERE n.status = 'submitted'"
+        " AND (SELECT MIN(s.starts_at) FROM shifts s WHERE s.need_id = n.id) <= ? ORDER BY n.id",
+        (ts(now),),
+    )
+    return [int(r[0]) for r in rows]
+
+
+async def close_waiting_need(tx: Tx, need_id: int, *, now: datetime) -> bool:
+    """A waiting need is closed unapproved (check-and-set) and its open shifts cancelled."""
+    cursor = await tx.execute(
+        "UPDATE needs SET status = 'closed', cancelled_at = ? WHERE id = ? AND status = 'submitted'",
+        (ts(now), need_id),
+    )
+    if cursor.rowcount != 1:
+        return False
+    await tx.execute(
+        "UPDATE shifts SET status = 'cancelled', cancelled_at = ?, cancel_reason = 'not_approved_in_time'"
+        " WHERE need_id = ? AND status = 'open'",
+        (ts(now), need_id),
+    )
+    return True
+
+
 async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> dict[int, dict[str, int]]:
     """The minimum speakers per language of each need (only languages with a minimum)."""
     found: dict[int, dict[str, int]] = {need_id: {} for need_id in need_ids}
@@ -2320,6 +2369,57 @@ async def mark_alerts_sent(tx: Tx, alert_ids: Sequence[int], *, now: datetime) -
     return count
 
 
+async def short_shifts_due(conn: Queryable, *, now: datetime, lead_seconds: int) -> list[Row]:
+    """Open shifts of approved needs starting within `lead_seconds` with places still open and
+    not escalated at that lead yet, with their fill counts."""
+    return await conn.fetchall(
+        f"SELECT * FROM (SELECT {_SHIFT_COLUMNS},"
+        f" COALESCE(SUM(CASE WHEN a.status IN ({_marks(TAKEN_STATUSES)}) THEN 1 ELSE 0 END), 0)"
+        "  AS accepted,"
+        " COALESCE(SUM(CASE WHEN a.status = 'offered' AND a.promoted_at IS NOT NULL"
+        "  AND a.expires_at > ? THEN 1 ELSE 0 END), 0) AS holds,"
+        " COALESCE(SUM(CASE WHEN a.status = 'offered' AND a.promoted_at IS NULL"
+        "  AND a.expires_at > ? THEN 1 ELSE 0 END), 0) AS outstanding"
+        f" FROM {_SHIFT_FROM} LEFT JOIN assignments a ON a.shift_id = s.id"
+        " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ? AND s.starts_at <= ?"
+        " AND NOT EXISTS (SELECT 1 FROM shift_escalations x WHERE x.shift_id = s.id"
+        "  AND x.lead_seconds = ?)"
+        " GROUP BY s.id) f WHERE f.accepted + f.holds < f.slots ORDER BY f.starts_at, f.shift_id",
+        (*TAKEN_STATUSES, ts(now), ts(now), ts(now), ts(now + timedelta(seconds=lead_seconds)),
+         lead_seconds),
+    )
+
+
+async def record_escalation(tx: Tx, shift_id: int, lead_seconds: int, *, now: datetime, short_by: int) -> bool:
+    """Mark a shift escalated at a lead; False when it was already (nothing changes)."""
+    cursor = await tx.execute(
+        "INSERT INTO shift_escalations (shift_id, lead_seconds, escalated_at, short_by)"
+        " VALUES (?, ?, ?, ?) ON CONFLICT (shift_id, lead_seconds) DO NOTHING",
+        (shift_id, lead_seconds, ts(now), short_by),
+    )
+    return cursor.rowcount == 1
+
+
+async def get_escalation(conn: Queryable, shift_id: int, lead_seconds: int) -> Row | None:
+    return await conn.fetchone(
+        "SELECT * FROM shift_escalations WHERE shift_id = ? AND lead_seconds = ?", (shift_id, lead_seconds)
+    )
+
+
+async def mark_escalation_acted(
+    tx: Tx, shift_id: int, lead_seconds: int, action: str, *, by: int, now: datetime
+) -> bool:
+    """One of an escalation's buttons ("next" or "told") acted, once (check-and-set)."""
+    if action not in ("next", "told"):
+        raise ValueError(action)
+    cursor = await tx.execute(
+        f"UPDATE shift_escalations SET {action}_at = ?, {action}_by = ?"
+        f" WHERE shift_id = ? AND lead_seconds = ? AND {action}_at IS NULL",
+        (ts(now), by, shift_id, lead_seconds),
+    )
+    return cursor.rowcount == 1
+
+
 async def volunteer_live_places(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:
     """A volunteer's offers, places and waitlist turns on shifts that have not ended."""
     return await conn.fetchall(
@@ -2569,6 +2669,69 @@ async def volunteer_for_matching(
     }
     qualifications = set(listed("matching_qualifications"))
     return row, specialties, languages, availability, qualifications
+
+
+async def feasibility_counts(
+    conn: Queryable,
+    *,
+    specialty: str,
+    now: datetime,
+    requires_training: bool,
+    languages: Sequence[str],
+    gender: str,
+    born_by: str,
+    periods: Iterable[tuple[int, str]],
+    first_day: str,
+    last_day: str,
+    qualified_at: datetime,
+) -> Row:
+    """For one shift: the specialty's active, reachable volunteers (`specialty`), and how many of
+    them have a qualification valid at `qualified_at` (`trained`), speak one of `languages`
+    (`speakers`, and `lang_<i>` per language), are of `gender` (`gender_ok`), were born by
+    `born_by` (`age_ok`), are available for `periods` from first_day to last_day
+    (`available`); `eligible` meet all of them, `eligible_<i>` of those speak languages[i]."""
+    mask = availability_mask(periods)
+    flags = [
+        "EXISTS (SELECT 1 FROM qualifications q WHERE q.user_id = v.user_id AND q.specialty = vs.specialty"
+        " AND (q.expires_at IS NULL OR q.expires_at > ?)) AS trained",
+        "(v.gender = ?) AS gender_ok",
+        "(v.birth_date IS NOT NULL AND v.birth_date <= ?) AS age_ok",
+        "((v.availability_mask & ?) = ? AND (v.available_from IS NULL OR v.available_from <= ?)"
+        " AND (v.available_until IS NULL OR v.available_until >= ?)) AS available",
+    ]
+    params: list[Any] = [ts(qualified_at), gender, born_by, mask, mask, first_day, last_day]
+    for index, language in enumerate(languages):
+        flags.append(
+            "EXISTS (SELECT 1 FROM volunteer_languages l WHERE l.user_id = v.user_id"
+            f" AND l.language = ?) AS lang_{index}"
+        )
+        params.append(language)
+    spoken = " OR ".join(f"c.lang_{i}" for i in range(len(languages))) or "1"
+    all_of = (
+        f"({'c.trained' if requires_training else '1'}) AND ({'c.gender_ok' if gender != 'any' else '1'})"
+        f" AND c.age_ok AND c.available AND ({spoken})"
+    )
+    sums = [
+        "COUNT(*) AS specialty", "COALESCE(SUM(c.trained), 0) AS trained",
+        f"COALESCE(SUM(CASE WHEN {spoken} THEN 1 ELSE 0 END), 0) AS speakers",
+        "COALESCE(SUM(c.gender_ok), 0) AS gender_ok", "COALESCE(SUM(c.age_ok), 0) AS age_ok",
+        "COALESCE(SUM(c.available), 0) AS available",
+        f"COALESCE(SUM(CASE WHEN {all_of} THEN 1 ELSE 0 END), 0) AS eligible",
+    ]
+    for index in range(len(languages)):
+        sums.append(f"COALESCE(SUM(c.lang_{index}), 0) AS lang_{index}")
+        sums.append(f"COALESCE(SUM(CASE WHEN {all_of} AND c.lang_{index} THEN 1 ELSE 0 END), 0)"
+                    f" AS eligible_{index}")
+    row = await conn.fetchone(
+        f"SELECT {', '.join(sums)} FROM (SELECT {', '.join(flags)}"
+        " FROM volunteer_specialties vs CROSS JOIN volunteers v ON v.user_id = vs.user_id"
+        " CROSS JOIN users u ON u.id = v.user_id"
+        " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
+        " AND v.paused_until IS NOT NULL AND v.paused_until <= ?)) AND u.reachable = 1) c",
+        (*params, specialty, ts(now)),
+    )
+    assert row is not None
+    return row
 
 
 # ================================================================================================

@@ -79,6 +79,23 @@ def check_window(start: time, end: time) -> None:
         raise NeedRuleError("end_equals_start")
 
 
+def first_window(first_day: str, start: str, end: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first shift's (starts_at, ends_at), aware in `tz`, from a draft's ISO day and HH:MM."""
+    day = date.fromisoformat(first_day)
+    start_t, end_t = time.fromisoformat(start), time.fromisoformat(end)
+    ends_day = day + timedelta(days=1) if is_overnight(start_t, end_t) else day
+    return datetime.combine(day, start_t, tz), datetime.combine(ends_day, end_t, tz)
+
+
+def check_first_shift(
+    first_day: str, start: str, end: str, tz: ZoneInfo, now: datetime, *, code: str = "first_shift_ended"
+) -> None:
+    """A need whose first shift has ended cannot be posted."""
+    starts, ends = first_window(first_day, start, end, tz)
+    if ends <= now:
+        raise NeedRuleError(code, starts=starts, ends=ends)
+
+
 def is_overnight(start: time, end: time) -> bool:
     return end < start
 

@@ -34,7 +34,8 @@ from bot.context import Context
 from bot.db import Database
 from bot.i18n import use_reader
 from bot.notices import dispatch as texts
-from bot.operations import attendance, digests, dispatch
+from bot.operations import attendance, digests, dispatch, escalations
+from bot.operations import needs as needs_ops
 from bot.operations import trainings as training_operations
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,8 @@ class TickReport:
     checkins_asked: int = 0
     completed: int = 0
     no_shows: int = 0
+    needs_closed: int = 0
+    escalated: int = 0
     digests: int = 0
     errors: int = 0
     seconds: float = 0.0
@@ -93,6 +96,8 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         ("at-risk", flag_at_risk, {}),
         ("check-in", send_checkin_prompts, {}),
         ("attendance", settle_attendance, {}),
+        ("waiting needs", close_started_needs, {}),
+        ("short shifts", escalate_short_shifts, {}),
         ("qualifications", tell_expiring_qualifications, {}),
         ("digests", send_digests, {}),  # last: carries the alerts the steps above raised
     )
@@ -549,6 +554,23 @@ async def send_digests(
 ) -> None:
     """The at-risk and no-show alerts due to go: one digest per person (bot/operations/digests.py)."""
     report.digests += await digests.drain(database, settings, now=now)
+
+
+# -- needs that waited too long ------------------------------------------------------------------
+
+
+async def close_started_needs(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Waiting needs whose first shift has started are closed, and their representatives told."""
+    report.needs_closed += await needs_ops.close_started_waiting(database, settings, now=now)
+
+
+async def escalate_short_shifts(
+    database: Database, settings: Settings, *, now: datetime, report: TickReport
+) -> None:
+    """Shifts still short at an ESCALATION_LEADS lead: told to the office and the entity, once."""
+    report.escalated += await escalations.escalate_due(database, settings, now=now)
 
 
 # -- the job -------------------------------------------------------------------------------------

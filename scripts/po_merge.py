@@ -19,6 +19,11 @@ def main(base_path: str, ours_path: str, theirs_path: str) -> int:
         ours = read_po(handle)
     with open(theirs_path, "rb") as handle:
         theirs = read_po(handle)
+    try:
+        with open(base_path, "rb") as handle:
+            base = read_po(handle)
+    except (OSError, ValueError):
+        base = None
     for message in theirs:
         if not message.id:
             continue
@@ -27,6 +32,12 @@ def main(base_path: str, ours_path: str, theirs_path: str) -> int:
             ours[message.id] = message
         elif not _translated(mine) and _translated(message):
             mine.string = message.string
+        elif _translated(message) and base is not None:
+            # A translation changed on their side only (a retranslation) wins over ours, which
+            # is still the common ancestor's.
+            old = base.get(message.id, message.context)
+            if old is not None and mine.string == old.string and message.string != old.string:
+                mine.string = message.string
     with open(ours_path, "wb") as handle:
         write_po(handle, ours, width=100, sort_output=True, no_location=True)
     return 0

@@ -238,6 +238,9 @@ def make_settings(tmp_path: Path, **env: str) -> Settings:
         "ADMIN_IDS": str(ADMIN_ID),
         "DEFAULT_LOCALE": "ar",
         "TIMEZONE": "Asia/Riyadh",
+        # Short-shift escalations (24h,6h in production) would add messages to every test that
+        # moves the clock near a shift; tests/test_escalations.py turns them on.
+        "ESCALATION_LEADS": "off",
     }
     base.update(env)
     return Settings.from_env(base)

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
@@ -29,6 +30,7 @@ from telegram.ext import (
 from bot import answers, catalog, db
 from bot.auth import REPS_AND_STAFF, STAFF, caller_role, requires
 from bot.context import Context
+from bot.feasibility import Pool, explain
 from bot.flows import kit
 from bot.flows.kit import steps
 from bot.flows.kit.steps import DONE, REDRAW, Answer, Step
@@ -38,6 +40,7 @@ from bot.i18n import (
     _,
     example_date,
     format_date,
+    format_time,
     ltr,
     ngettext,
     normalize_digits,
@@ -60,14 +63,18 @@ from bot.needs import (
     TITLE_MIN,
     NeedRuleError,
     check_first_day,
+    check_first_shift,
     check_last_day,
     check_whole_number,
     check_window,
+    first_window,
     tidy_notes,
 )
 from bot.notices.trainings import SCHEDULE as SCHEDULE_TRAINING
+from bot.operations import feasibility as feasibility_reads
 from bot.operations import needs as operations
 from bot.texts import Row, entity_name
+from bot.texts.feasibility import report_text
 from bot.texts.needs import need_details
 
 SPEC = kit.FlowSpec("need_intake", kit.Mode.LONG, N_("need draft"), area="ni", commands=("need",))
@@ -117,10 +124,13 @@ SUMMARY = "summary"
 @dataclass(frozen=True)
 class Env:
     today: date  # in the office's time zone
+    now: datetime
+    tz: ZoneInfo
 
 
 def _env(context: Context) -> Env:
-    return Env(today=context.now().astimezone(context.settings.timezone).date())
+    now, tz = context.now(), context.settings.timezone
+    return Env(today=now.astimezone(tz).date(), now=now, tz=tz)
 
 
 def state(step: str) -> str:
@@ -167,8 +177,21 @@ def _rule_message(error: NeedRuleError, draft: Mapping[str, Any]) -> str:
             int(str(details.get("days", 0))),
         ),
         "end_equals_start": _("The end time must be different from the start time."),
+        "first_shift_ended": _(
+            "The first shift ({window}) would be over already. Please type a later end time, "
+            "or choose a later first day from the summary."
+        ),
+        "first_shift_over": _(
+            "The first shift ({window}) is over already, so the need cannot be submitted. "
+            "Please choose a later first day."
+        ),
     }
     first = format_date(date.fromisoformat(draft["first_day"])) if draft.get("first_day") else ""
+    starts, ends = details.get("starts"), details.get("ends")
+    if isinstance(starts, datetime) and isinstance(ends, datetime):
+        details = {"window": _("{day}, {start} to {end}").format(
+            day=format_date(starts.date()), start=format_time(starts), end=format_time(ends),
+        )}
     return texts[error.code].format(first=first, **details)
 
 
@@ -388,9 +411,22 @@ def _take_end(draft: dict[str, Any], message: Message, env: Env) -> Answer:
     def parse() -> None:
         end = parse_time(_clean(message.text))
         check_window(parse_time(draft["start_time"]), end)
+        check_first_shift(draft["first_day"], draft["start_time"], end.strftime("%H:%M"), env.tz, env.now)
         draft["end_time"] = end.strftime("%H:%M")
 
     return _checked(draft, parse)
+
+
+def _started_warning(draft: Mapping[str, Any], env: Env) -> list[str]:
+    """A first shift that has started (and not ended) is said before Submit."""
+    starts, ends = first_window(draft["first_day"], draft["start_time"], draft["end_time"], env.tz)
+    if not starts <= env.now < ends:
+        return []
+    return ["", _(
+        "⚠️ The first shift started at {time}. A need whose first shift starts before it is "
+        "approved is closed, so this one would be closed at once: choose a later first day, or "
+        "change the time, before you submit."
+    ).format(time=ltr(format_time(starts.astimezone(env.tz))))]
 
 
 def _ask_slots(draft: dict[str, Any], env: Env) -> tuple[str, None]:
@@ -610,9 +646,19 @@ def _ask_summary(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMa
                 "It will make {n} shift.", "It will make {n} shifts, one per day.", days
             ).format(n=days),
             *_qualified_line(draft),
-            _("Tap a field to change it, or Submit."),
+            *_started_warning(draft, env),
         ]
     )
+    report = [
+        (datetime.fromisoformat(starts), pool, explain(pool))
+        for starts, data in draft.get("feasibility") or []
+        for pool in [Pool.from_dict(data)]
+    ]
+    if report:
+        text += "\n\n" + report_text(
+            report, env.tz, specialty=draft["specialty"], gender=draft.get("gender", "any")
+        )
+    text += "\n\n" + _("Tap a field to change it, or Submit.")
     labels = [
         ("title", _("Title")), ("specialty", _("Specialty")), ("site", _("Site")),
         ("location", _("Location")), ("dates", _("Days")), ("times", _("Time")),
@@ -687,8 +733,15 @@ async def _after(update: Update, context: Context, step: str, notice: str) -> ob
     draft = kit.draft(context, SPEC) or {}
     following = _following(draft, step)
     if following == SUMMARY:
+        await _count_pool(context, draft)
         await _count_qualified(context, draft)
     return await runner.ask(update, context, following, notice=notice)
+
+
+async def _count_pool(context: Context, draft: dict[str, Any]) -> None:
+    """Who could fill the draft's shifts, kept in the draft for its summary."""
+    report = await feasibility_reads.for_draft(context.db, context.settings, draft, now=context.now())
+    draft["feasibility"] = [[starts.isoformat(), pool.to_dict()] for starts, pool, _finding in report]
 
 
 # -- trainings: how many hold the qualification a need requires ------------------------------------

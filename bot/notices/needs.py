@@ -17,10 +17,12 @@ from bot import db, delivery
 from bot.auth import ADMIN_ROLE, COORDINATOR
 from bot.config import Settings
 from bot.db import Row, Tx
+from bot.feasibility import Finding, Pool
 from bot.flows.kit.callback import Route
 from bot.i18n import _, format_datetime, isolate, ltr, use_locale, user_locale
 from bot.texts import Row as Fields
 from bot.texts import display_name, entity_name, shift_when
+from bot.texts.feasibility import report_text
 from bot.texts.needs import NeedFields, need_details
 
 # The buttons of a need's decisions: built on the approval card (here) and the need's view
@@ -95,6 +97,9 @@ def outcome_line(need: Fields, actor: Row | None, settings: Settings) -> str:
     if status == "cancelled":
         when = format_datetime(_at(need["cancelled_at"]), settings.timezone)
         return _("✖ Cancelled by {name} on {when}.").format(name=name, when=when)
+    if status == "closed" and not need["decided_at"] and need["cancelled_at"]:
+        when = format_datetime(_at(need["cancelled_at"]), settings.timezone)
+        return _("☑ Closed on {when} without a decision: its first shift had started.").format(when=when)
     return ""
 
 
@@ -117,13 +122,21 @@ async def decided_card_text(conn: db.Queryable, need_id: int, settings: Settings
     return f"{card_text(need, languages, submitter, settings, minimums)}\n\n{outcome_line(need, actor, settings)}"
 
 
-async def send_approval_cards(tx: Tx, need_id: int, *, settings: Settings, now: datetime) -> int:
-    """One approval card per coordinator and admin; returns how many were enqueued."""
+async def send_approval_cards(
+    tx: Tx, need_id: int, *, settings: Settings, now: datetime,
+    report: Sequence[tuple[datetime, Pool, Finding]] = (),
+) -> int:
+    """One approval card per coordinator and admin, with who could fill the shifts (`report`,
+    bot/operations/feasibility.py); returns how many were enqueued."""
     need, languages, submitter, _actor, minimums = await _card_parts(tx, need_id)
     count = 0
     for user in await db.list_users_by_role(tx, (COORDINATOR, ADMIN_ROLE)):
         with use_locale(user_locale(user, settings.default_locale)):
             text = card_text(need, languages, submitter, settings, minimums)
+            if report:
+                text += "\n\n" + report_text(
+                    report, settings.timezone, specialty=need["specialty"], gender=need["gender"]
+                )
             keyboard = approval_keyboard(need_id)
         count += await delivery.enqueue(
             tx,
@@ -253,6 +266,29 @@ async def cancel_assignments_and_notify(
             priority=delivery.URGENT,
         )
     return len(by_volunteer)
+
+
+async def notify_closed_unapproved(
+    tx: Tx, need_id: int, first: datetime, *, settings: Settings, now: datetime
+) -> None:
+    """The representatives hear that their need was closed: its first shift started before the
+    office approved it."""
+    need = await db.get_need(tx, need_id)
+    assert need is not None
+
+    def render() -> str:
+        return _(
+            "Your need {id} “{title}” was closed without a decision: its first shift started on "
+            "{when} before the office approved it. If you still need volunteers, post it again "
+            "with later days with /need."
+        ).format(
+            id=ltr(f"#{need_id}"), title=isolate(need["title"]),
+            when=format_datetime(first, settings.timezone),
+        )
+
+    await notify_reps(
+        tx, need["entity_id"], dedupe=f"needclosed:{need_id}", render=render, settings=settings, now=now
+    )
 
 
 async def notify_slots_changed(

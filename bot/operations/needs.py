@@ -19,10 +19,12 @@ from bot.needs import (
     MIN_SLOTS,
     NeedRuleError,
     check_first_day,
+    check_first_shift,
     min_slots_allowed,
     shift_windows,
 )
 from bot.notices import needs as notices
+from bot.operations import feasibility
 from bot.texts.needs import decider_id
 
 _VOLUNTEER, ENTITY_REP, COORDINATOR, ADMIN = db.ROLES
@@ -101,6 +103,9 @@ async def submit(
         first, last = date.fromisoformat(draft["first_day"]), date.fromisoformat(draft["last_day"])
         try:
             check_first_day(first, now.astimezone(tz).date())
+            check_first_shift(
+                draft["first_day"], draft["start_time"], draft["end_time"], tz, now, code="first_shift_over"
+            )
         except NeedRuleError as error:
             return Submission(FIRST_DAY, error=error)
         windows = shift_windows(first, last, parse_time(draft["start_time"]), parse_time(draft["end_time"]), tz)
@@ -113,7 +118,8 @@ async def submit(
             tx, actor_id=user_id, action="need.submit", now=now, target_type="need",
             target_id=need_id, details={"entity": entity_id, "shifts": len(shift_ids)},
         )
-        await notices.send_approval_cards(tx, need_id, settings=settings, now=now)
+        report = await feasibility.for_need(tx, settings, need_id, now=now)
+        await notices.send_approval_cards(tx, need_id, settings=settings, now=now, report=report)
     return Submission(SUBMITTED, need_id, len(shift_ids))
 
 
@@ -135,6 +141,9 @@ async def _decide(
     async with db_.transaction() as tx:
         cards = await db.approval_cards(tx, need_id)
         on_card = pressed is not None and any((c["chat_id"], c["message_id"]) == pressed for c in cards)
+        if status == "approved" and await _close_if_started(tx, settings, need_id, now=now, ended=True):
+            need, actor = await need_and_decider(tx, need_id)
+            return Decision(False, on_card, need, actor)
         won = await db.decide_need(tx, need_id, status, by=actor_id, now=now, reason=reason)
         if won:
             if slots is not None:
@@ -173,6 +182,41 @@ async def reject(
     return await _decide(
         db_, settings, need_id=need_id, status="rejected", actor_id=actor_id, now=now, reason=reason
     )
+
+
+# -- waiting too long -----------------------------------------------------------------------------
+
+
+async def _close_if_started(
+    tx: db.Tx, settings: Settings, need_id: int, *, now: datetime, ended: bool = False
+) -> bool:
+    """Close a waiting need whose first shift has started (the scheduler), or has ended (an
+    approval, which is then refused): its shifts are cancelled, its approval cards say so, the
+    representatives are told; audited."""
+    first = await db.first_shift_start(tx, need_id)
+    if first is None or first > now:
+        return False
+    if ended and await db.first_shift_end(tx, need_id) > now:
+        return False
+    if not await db.close_waiting_need(tx, need_id, now=now):
+        return False
+    await db.audit(
+        tx, actor_id=None, action="need.expire", now=now, target_type="need", target_id=need_id,
+        details={"first_shift": db.ts(first)},
+    )
+    await notices.close_approval_cards(tx, need_id, settings=settings, now=now)
+    await notices.notify_closed_unapproved(tx, need_id, first, settings=settings, now=now)
+    return True
+
+
+async def close_started_waiting(db_: Database, settings: Settings, *, now: datetime) -> int:
+    """The scheduler's step: every waiting need whose first shift has started is closed (once:
+    the guarded update), each in its own transaction; returns how many."""
+    closed = 0
+    for need_id in await db.waiting_needs_started(db_, now=now):
+        async with db_.transaction() as tx:
+            closed += await _close_if_started(tx, settings, need_id, now=now)
+    return closed
 
 
 # -- change slots ---------------------------------------------------------------------------------

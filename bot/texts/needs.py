@@ -254,6 +254,9 @@ def too_late_text(need: Row | None, actor: Row | None) -> str:
         return _("Too late: {name} already rejected this need.").format(name=name)
     if need["status"] == "cancelled":
         return _("This need was cancelled by {name}.").format(name=name)
+    if need["status"] == "closed" and not need["decided_at"]:
+        return _("Too late: the first shift of this need has started, so it can no longer be "
+                 "approved. It was closed and the representatives were told.")
     return _("This button is no longer active.")
 
 
