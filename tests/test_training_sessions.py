@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date, timedelta
 
+import pytest
 from openpyxl import load_workbook
 
 from bot import db, scheduler
@@ -330,3 +331,57 @@ async def test_need_intake_counts_the_qualified_and_offers_a_training(bot: BotHa
     # no line when the need does not require training
     other = await fill_intake(bot, bot.user(641, "Rep", "en"), specialty="healthcare", training=False)
     assert "qualification" not in other.text.split("Tap a field")[0].split("It will make")[-1]
+
+
+async def test_draft_survives_kill_9_is_kept_for_need_and_create_retap_creates_once(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    coordinator = await add_staff(bot, 708, "Khalid", "en")
+    await create_entity(bot.db)
+    await bot.command(coordinator, "/newtraining")
+    for step in TRAINING_ANSWERS[:5]:
+        await _answer(bot, coordinator, step)
+    # another flow starts: the long draft is kept and resumed with its command
+    calls = await bot.command(coordinator, "/need")
+    assert "kept" in bot.texts(calls) and "/newtraining" in bot.texts(calls)
+    calls = await bot.command(coordinator, "/newtraining")
+    assert "Share the place's location" in bot.texts(calls)
+    # kill -9: the draft saved by the persistence writer is still there
+    await bot.app.update_persistence()
+    bot = await bot.restart(graceful=False)
+    calls = await bot.command(coordinator, "/newtraining")  # the old message is gone with the test's double
+    assert "Share the place's location" in bot.texts(calls)
+    for step in TRAINING_ANSWERS[5:]:
+        await _answer(bot, coordinator, step)
+    assert "Please check the session" in (bot.last(coordinator, "sendMessage").text or "")
+    # Create's answer fails: pressed again, one session
+    await bot.app.update_persistence()
+    bot.api.fail(502, "Bad Gateway", method="answerCallbackQuery")
+    await bot.press(coordinator, "trs:create")
+
+    async def killed() -> None:
+        return None
+
+    monkeypatch.setattr(bot.app, "update_persistence", killed)
+    bot = await bot.restart(graceful=False)  # before the writer saved that the draft ended
+    await bot.command(coordinator, "/newtraining")  # the draft comes back at its summary
+    assert "Please check the session" in (bot.last(coordinator, "sendMessage").text or "")
+    calls = await bot.press(coordinator, "trs:create")
+    assert "Training #1 is scheduled" in bot.texts(calls).replace("\u2066", "").replace("\u2069", "")
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM training_sessions") == 1
+    assert await bot.db.fetchval("SELECT COUNT(*) FROM needs WHERE session_id IS NOT NULL") == 1
+
+
+async def test_help_names_the_training_commands_per_role_in_both_languages(bot: BotHarness) -> None:
+    coordinator = await add_staff(bot, 709, "Khalid", "en")
+    text = bot.texts(await bot.command(coordinator, "/help"))
+    assert "/trainings" in text and "/newtraining" in text and "awareness lecture" in text
+    arabic = await add_staff(bot, 710, "خالد", "ar")
+    text = bot.texts(await bot.command(arabic, "/help"))
+    assert "/newtraining" in text and "محاضرة توعوية" in text
+    await create_entity(bot.db, reps=(642,))
+    text = bot.texts(await bot.command(bot.user(642, "Rep", "en"), "/help"))
+    assert "/newtraining" in text and "/trainings" not in text
+    await create_volunteer(bot.db, 960)
+    text = bot.texts(await bot.command(bot.user(960, "Vol", "en"), "/help"))
+    assert "/newtraining" not in text
