@@ -212,3 +212,18 @@ def test_one_term_per_concept_in_the_status_words() -> None:
         assert needs.need_status("approved") == statuses.need_status("approved") == "معتمدة"
         assert statuses.volunteer_status("paused") == "متوقّف مؤقتًا"  # the volunteer's own choice
         assert statuses.volunteer_status("suspended") == "موقوف"  # the office's decision
+
+
+async def test_a_profile_edit_to_another_volunteers_phone_is_refused(bot: BotHarness) -> None:
+    await create_volunteer(bot.db, 560, full_name="Omar Saleh", phone="+966551112244")
+    await create_volunteer(bot.db, 561, full_name="Ali Hasan", phone="+966551112255", locale="en",
+                           language_code="en")
+    ali = bot.user(561, "Ali", "en")
+    await bot.command(ali, "/profile")
+    await bot.press(ali, "prof:e:ph")
+    calls = await bot.text(ali, "055 111 2244")
+    assert "This number is already registered by another volunteer" in bot.texts(calls)
+    assert await bot.db.fetchval("SELECT phone FROM volunteers WHERE user_id = 561") == "+966551112255"
+    calls = await bot.text(ali, "0551112266")
+    assert "Saved." in bot.texts(calls)
+    assert await bot.db.fetchval("SELECT phone FROM volunteers WHERE user_id = 561") == "+966551112266"
