@@ -26,6 +26,7 @@ from bot.flows import (
     checkin,
     entity_edit,
     kit,
+    manual_reason,
     need_intake,
     need_reject,
     need_slots,
@@ -45,6 +46,7 @@ from bot.handlers import (
     entities,
     errors,
     escalations,
+    manual,
     membership,
     needs,
     reports,
@@ -211,6 +213,8 @@ def build_application(
     broadcast.register(app)
     # Admins' short question "who should become a coordinator?", started from /staff's list.
     add_coordinator.register(app)
+    # "Offer anyway" on an offer made by hand: a short question, the reason.
+    manual_reason.register(app)
     kit.install(app, certificate.build())  # /certificate: a short question, the period
     # One-step commands and buttons.
     staff.register(app)
@@ -228,6 +232,7 @@ def build_application(
     membership.register(app)  # my_chat_member: blocked the bot
     shifts.register(app)
     attendance.register(app)  # coordinators' and representatives' attendance corrections
+    manual.register(app)  # offers made by hand, from a volunteer's card or a shift's roster
     common.register(app, greeting=registered_greeting)  # a volunteer's /start
     common.register_fallbacks(app)
     app.add_error_handler(errors.on_error)

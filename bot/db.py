@@ -1074,6 +1074,18 @@ async def languages_of_volunteers(conn: Queryable, user_ids: Sequence[int]) -> d
     return found
 
 
+async def volunteer_names(conn: Queryable, user_ids: Sequence[int]) -> dict[int, str]:
+    """Full names of these volunteers (those with a profile)."""
+    found: dict[int, str] = {}
+    for chunk in _chunks(list(user_ids)):
+        for row in await conn.fetchall(
+            f"SELECT user_id, full_name FROM volunteers WHERE user_id IN ({_marks(chunk)})",
+            tuple(chunk),
+        ):
+            found[row[0]] = row[1]
+    return found
+
+
 async def volunteer_with_phone(conn: Queryable, phone: str, *, other_than: int) -> Row | None:
     """Another live volunteer who registered this number (E.164), if any."""
     return await conn.fetchone(
@@ -2231,6 +2243,20 @@ async def attendance_roster(
     )
 
 
+async def reopen_for_manual_offer(
+    tx: Tx, assignment_id: int, *, now: datetime, expires_at: datetime, waived: str | None
+) -> bool:
+    """Offer again, by hand, a shift the volunteer declined, let expire or gave up."""
+    cursor = await tx.execute(
+        "UPDATE assignments SET status = 'offered', source = 'manual', offered_at = ?,"
+        " expires_at = ?, responded_at = NULL, promoted_at = NULL, waived = ?"
+        " WHERE id = ? AND (status IN ('declined', 'expired', 'cancelled')"
+        "  OR (status = 'offered' AND expires_at <= ?))",
+        (ts(now), ts(expires_at), waived, assignment_id, ts(now)),
+    )
+    return cursor.rowcount == 1
+
+
 async def shift_speakers(
     conn: Queryable, shift_id: int, *, now: datetime, leave_out: int | None = None
 ) -> tuple[list[list[str]], list[list[str]]]:
@@ -2290,6 +2316,47 @@ async def set_no_show_reason(tx: Tx, assignment_id: int, reason: str) -> bool:
         (reason, assignment_id),
     )
     return cursor.rowcount == 1
+
+
+async def set_waived(tx: Tx, assignment_id: int, waived: str | None) -> None:
+    """The requirements an offer made by hand waived (bot/offer_check.py's codes)."""
+    await tx.execute("UPDATE assignments SET waived = ? WHERE id = ?", (waived, assignment_id))
+
+
+async def day_shifts(
+    conn: Queryable, *, start: datetime, end: datetime, entity_id: int | None = None
+) -> list[Row]:
+    """Shifts of approved (or finished) needs that run at some time in [start, end), in time
+    order, with their need's and entity's columns (`_SHIFT_COLUMNS`): the day's board."""
+    sql = (
+        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM}"
+        " WHERE s.status != 'cancelled' AND n.status IN ('approved', 'closed')"
+        " AND s.starts_at < ? AND s.ends_at > ?"
+    )
+    params: list[Any] = [ts(end), ts(start)]
+    if entity_id is not None:
+        sql += " AND n.entity_id = ?"
+        params.append(entity_id)
+    return await conn.fetchall(sql + " ORDER BY s.starts_at, s.id", tuple(params))
+
+
+async def day_assignments(conn: Queryable, shift_ids: Sequence[int]) -> list[Row]:
+    """Who holds, held or was offered a place on these shifts (not declined, expired or
+    cancelled), with the volunteer's name and phone, in the order they took it."""
+    rows: list[Row] = []
+    for chunk in _chunks(list(shift_ids)):
+        rows += await conn.fetchall(
+            "SELECT a.id, a.shift_id, a.volunteer_id, a.status, a.checked_in_at, a.expires_at,"
+            " a.promoted_at, v.full_name, v.phone, u.first_name, u.username"
+            " FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+            " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+            f" WHERE a.shift_id IN ({_marks(chunk)})"
+            " AND a.status IN ('offered', 'accepted', 'checked_in', 'completed', 'no_show',"
+            " 'waitlisted')"
+            " ORDER BY a.accepted_at, a.id",
+            tuple(chunk),
+        )
+    return rows
 
 
 async def volunteer_shift_list(conn: Queryable, user_id: int, *, now: datetime) -> list[Row]:

@@ -17,7 +17,7 @@ import pytest
 BOT = Path(__file__).resolve().parent.parent / "bot"
 PURE = (
     "matching", "needs", "volunteers", "audience", "assignments", "catalog", "richtext", "clock",
-    "answers",
+    "answers", "offer_check",
 )
 
 

@@ -21,6 +21,9 @@ BUTTONS = [
     "staff:list", "staff:inv", "staff:add", "audit:p:0", "nds:p:0", "my:p:0", "nd:o:1:0",
     "apr:ok:1", "apr:rj:1", "apr:sl:1", "sh:r:1:0", "vol:v:5", "vol:bk", "ent:o:1", "ent:p:0",
     "ent:inv:1", "att:v:1:5", "bc:k:vol", "audit:f:needs:0:0", "audit:k:all:0", "audit:a:all:0",
+    "trl:p:0", "trs:new:healthcare", "nds:f:0", "vol:su:5",
+    # offers made by hand
+    "mo:v:5:0", "mo:s:1:0", "mo:c:1:5", "mo:ok:1:5", "mw:go:1:5",
     "trl:p:0", "trs:new:healthcare", "nds:f:0", "vol:su:5", "esc:nx:1:86400", "esc:tell:1:86400",
     "exp:f:needs:xlsx", "st:me:0", "st:e:0", "st:md",
 ]

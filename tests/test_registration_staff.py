@@ -193,7 +193,7 @@ async def test_card_suspend_and_reinstate_are_audited_and_told(bot: BotHarness) 
     assert "Age: 31" in card.text and "Trained for: —" in card.text
     assert "Registered on Thursday 12 Rajab 1447 AH (1 January 2026)" in card.text
     assert "Service: 0 shifts completed (0 hours)" in card.text
-    assert [d for _l, d in card.buttons] == ["vol:su:501", "vol:q:501", "vol:bk"]
+    assert [d for _l, d in card.buttons] == ["mo:v:501:0", "vol:su:501", "vol:q:501", "vol:bk"]
 
     # Suspending asks why first (bot/flows/suspension.py); the reason is the confirmation.
     calls = await bot.press(coord, "vol:su:501")

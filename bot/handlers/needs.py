@@ -19,6 +19,7 @@ from bot.context import Context
 from bot.flows import kit
 from bot.i18n import _, isolate, ltr, ngettext
 from bot.notices import needs as notices
+from bot.notices.manual import FOR_SHIFT as OFFER_BY_HAND
 from bot.notices.needs import APPROVE, CHANGE_SLOTS
 from bot.operations import needs as operations
 from bot.texts import entity_name, shift_when, short_day
@@ -317,6 +318,8 @@ async def roster(update: Update, context: Context) -> None:
         )
         lines.append(f"{line} — {roster_status(person)}" if started else line)
     rows = [kit.pager(ROSTER, offset, seen, ROSTER_PAGE, shift["id"])]
+    if shift["status"] == "open" and shift["need_status"] == "approved" and not started:
+        rows.append([kit.button(_("📣 Offer to a volunteer"), OFFER_BY_HAND.data(shift["id"], 0))])
     if shift["status"] != "cancelled" and started:
         rows.append([kit.button(_("🧾 Attendance"), ATTENDANCE.data(shift["id"], 0))])
     rows.append([kit.button(kit.back_label(_("Back to the need")), OPEN.data(shift["need_id"], 0))])

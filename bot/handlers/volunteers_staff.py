@@ -20,6 +20,7 @@ from bot.catalog import SPECIALTIES, by_code
 from bot.context import Context
 from bot.flows import kit
 from bot.i18n import _, isolate
+from bot.notices.manual import offer_shift_button
 from bot.notices.volunteers import (
     APPROVE,
     BACK,
@@ -50,6 +51,7 @@ def card_keyboard(row: db.Row, *, back: bool) -> InlineKeyboardMarkup:
             [kit.button(_("✅ Approve"), APPROVE.data(user_id)), kit.button(_("✖ Reject"), REJECT.data(user_id))]
         )
     elif status in ("active", "paused"):
+        rows.append(offer_shift_button(user_id))
         rows.append([kit.button(_("⛔ Suspend"), SUSPEND.data(user_id))])
     elif status == "suspended":
         rows.append([kit.button(_("↩️ Reinstate"), REINSTATE.data(user_id))])

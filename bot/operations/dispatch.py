@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
-from bot import assignments, db, delivery, language_rule, matching
+from bot import assignments, db, delivery, language_rule, matching, offer_check
 from bot.assignments import HOLDS_PLACE, Status
 from bot.config import Settings
 from bot.db import Database, Queryable, Row, Tx
@@ -329,6 +329,9 @@ def offer_key(assignment: Row) -> str:
     if assignment["promoted_at"]:
         stamp = int(db.moment(assignment["promoted_at"]).timestamp())
         return f"promo:{assignment['id']}:{stamp}"
+    if assignment["source"] == "manual":  # offered by hand, maybe again after a decline
+        stamp = int(db.moment(assignment["offered_at"]).timestamp())
+        return f"manual:{assignment['id']}:{stamp}"
     return f"offer:{assignment['id']}"
 
 
@@ -521,8 +524,11 @@ async def _take_place(tx: Tx, settings: Settings, assignment: Row, *, now: datet
 
 
 async def _eligibility_problem(
-    tx: Tx, settings: Settings, user_id: int, shift: Row, *, now: datetime
+    tx: Tx, settings: Settings, user_id: int, shift: Row, *, now: datetime,
+    waived: frozenset[str] = frozenset(),
 ) -> Outcome | None:
+    """Why this volunteer may not take the shift, or None; `waived` are the rules an offer made by
+    hand waived (bot/operations/manual.py): every other rule still counts."""
     if shift["session_id"] is not None:
         session = await db.get_training_session(tx, session_id=shift["session_id"])
         if session is not None and session["kind"] == "lecture":
@@ -532,6 +538,8 @@ async def _eligibility_problem(
     if candidate is None:
         return Outcome(INELIGIBLE, reason=matching.STATUS)
     reason = matching.ineligibility(candidate, spec, rules(settings), now)
+    if reason is not None and waived:
+        reason = offer_check.first_unwaived(candidate, spec, rules(settings), now, waived)
     return None if reason is None else Outcome(INELIGIBLE, reason=reason)
 
 
@@ -577,7 +585,10 @@ async def accept(
         if problem:
             return problem
         assert assignment is not None
-        problem = await _eligibility_problem(tx, settings, user_id, assignment, now=now)
+        problem = await _eligibility_problem(
+            tx, settings, user_id, assignment, now=now,
+            waived=offer_check.decode(assignment["waived"]),
+        )
         if problem:
             return replace(problem, assignment=assignment)
         return await _take_place(tx, settings, assignment, now=now)

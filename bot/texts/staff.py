@@ -28,6 +28,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
     "need.slots": P_("audit", "{actor} changed the number of volunteers of need {target}"),
     "need.cancel": P_("audit", "{actor} cancelled need {target}"),
     "shift.cancel": P_("audit", "{actor} cancelled shift {target}"),
+    "offer.manual": P_("audit", "{actor} offered a shift by hand (assignment {target})"),
     "need.expire": P_("audit", "Need {target} was closed without a decision: its first shift had started"),
     "shift.offer_now": P_("audit", "{actor} offered short shift {target} to the next volunteers at once"),
     "shift.tell_eligible": P_("audit", "{actor} told every volunteer who fits about short shift {target}"),
@@ -57,7 +58,7 @@ AUDIT_ACTIONS: dict[str, tuple[str, str]] = {
 
 # The kinds /audit filters by: a code (in callback data), its label, and the action prefixes.
 AUDIT_KINDS: tuple[tuple[str, tuple[str, str], tuple[str, ...]], ...] = (
-    ("needs", P_("audit kind", "Needs and shifts"), ("need", "shift")),
+    ("needs", P_("audit kind", "Needs and shifts"), ("need", "shift", "offer")),
     ("vols", P_("audit kind", "Volunteers"), ("volunteer", "certificate")),
     ("attend", P_("audit kind", "Attendance"), ("attendance",)),
     ("ents", P_("audit kind", "Entities"), ("entity",)),
