@@ -84,3 +84,16 @@ def test_ranges_of_characters_agree_with_their_upper_bound(n: int, expected: str
             "Please type between {low} and {high} character.", "Please type between {low} and {high} characters.", n
         )
         assert text.format(low=3, high=n) == expected
+
+
+def test_arabic_many_form_takes_the_accusative_and_other_does_not() -> None:
+    """11-99 count a singular accusative noun («11 يومًا»), 100+ a genitive one («100 يوم»): an
+    entry whose "other" form has the tanween its "many" form lacks has the two swapped."""
+    with (LOCALES_DIR / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    swapped = [
+        message.id[0] for message in catalog
+        if message.id and isinstance(message.id, tuple) and len(message.string) == 6
+        and "\u064b" in message.string[5] and "\u064b" not in message.string[4]
+    ]
+    assert swapped == []
