@@ -253,10 +253,13 @@ async def test_lecture_to_an_audience_with_rsvps_waitlist_reminders_and_hours(bo
     await scheduler.tick(bot.app, now=bot.clock.now())
     await bot.flush_outbox()
     assert "Reminder" in (bot.last(first, "sendMessage").text or "")
+    assert "your session starts in" in (bot.last(first, "sendMessage").text or "")
     # attendance: 921 checks in, the lecture ends and settles; nothing is granted
     bot.clock.set(db.moment(session["starts_at"]) + timedelta(minutes=5))
     await scheduler.tick(bot.app, now=bot.clock.now())
     await bot.flush_outbox()
+    prompt = bot.last(first, "sendMessage").text or ""
+    assert "Your session at" in prompt and "shift" not in prompt
     await bot.press_label(first, "Check in")
     assert await bot.db.fetchval("SELECT COUNT(*) FROM qualifications") == 0
     bot.clock.set(db.moment(session["ends_at"]) + timedelta(hours=2))

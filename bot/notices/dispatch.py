@@ -99,10 +99,12 @@ def shift_gone_note() -> str:
 
 def reminder_text(row: Row, tz: ZoneInfo, *, now: datetime, confirmed: bool) -> str:
     starts = moment_of(row["starts_at"])
+    if _is_session(row):
+        heading = _("⏰ Reminder: your session starts in {duration}.")
+    else:
+        heading = _("⏰ Reminder: your shift starts in {duration}.")
     parts = [
-        _("⏰ Reminder: your shift starts in {duration}.").format(
-            duration=duration_text(starts - now)
-        ),
+        heading.format(duration=duration_text(starts - now)),
         shift_details(row, tz),
     ]
     if not confirmed:
@@ -125,11 +127,23 @@ def reminder_keyboard(assignment_id: int, *, confirmed: bool) -> InlineKeyboardM
 
 def checkin_prompt_text(row: Row, tz: ZoneInfo, *, now: datetime) -> str:
     starts = moment_of(row["starts_at"]).astimezone(tz)
-    if starts <= now:
+    if _is_session(row) and starts <= now:
+        text = G_("Your session at {site} started at {time}. When you arrive, tap Check in.")
+    elif _is_session(row):
+        text = G_("Your session at {site} starts at {time}. When you arrive, tap Check in.")
+    elif starts <= now:
         text = G_("Your shift at {site} started at {time}. When you arrive, tap Check in.")
     else:
         text = G_("Your shift at {site} starts at {time}. When you arrive, tap Check in.")
     return text.format(site=isolate(row["site_name"]), time=format_time(starts))
+
+
+def _is_session(row: Row) -> bool:
+    """A training or lecture rides dispatch as a need of one shift: it reads as a session."""
+    try:
+        return row["session_id"] is not None
+    except (KeyError, IndexError):  # a row without the column is a shift's
+        return False
 
 
 def checkin_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
@@ -141,7 +155,11 @@ def thank_you_text(row: Row, *, total_hours: float) -> str:
     return "\n\n".join(
         [
             _("🙏 Thank you for your service at {site}!").format(site=isolate(row["site_name"])),
-            _("This shift: {duration}. Your hours served in total: {total}.").format(
+            (
+                _("This session: {duration}. Your hours served in total: {total}.")
+                if _is_session(row)
+                else _("This shift: {duration}. Your hours served in total: {total}.")
+            ).format(
                 duration=duration_text(span), total=hours_text(total_hours)
             ),
         ]
