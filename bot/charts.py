@@ -84,6 +84,9 @@ class Series:
     values: Sequence[float]
 
 
+MAX_DAY_TICKS = 14  # day labels that fit side by side under the chart
+
+
 def fill_rate(days: Sequence[date], series: Sequence[Series], *, title: str) -> bytes:
     """Places taken / places offered per day, one line per specialty (0-100 %)."""
     families = _fonts()
@@ -95,7 +98,9 @@ def fill_rate(days: Sequence[date], series: Sequence[Series], *, title: str) -> 
                   color=COLORS[index % len(COLORS)], label=item.label)
     axes.set_ylim(0, 105)
     axes.set_ylabel(_("Places taken (%)"))
-    axes.set_xticks(positions, [day_label(day) for day in days], fontsize=8)
+    step = max(1, -(-len(days) // MAX_DAY_TICKS))  # a month of days: every other or third day
+    ticks = positions[::step]
+    axes.set_xticks(ticks, [day_label(days[i]) for i in ticks], fontsize=8)
     if series:
         axes.legend(fontsize=8, loc="lower left" if not is_rtl() else "lower right", frameon=False)
     axes.grid(axis="y", alpha=0.3)

@@ -3823,16 +3823,26 @@ async def export_volunteers(conn: Queryable) -> list[Row]:
     )
 
 
-async def export_shifts(conn: Queryable) -> list[Row]:
-    """Every shift with its need and entity, and how many accepted."""
+async def export_shifts(conn: Queryable, entity_ids: Sequence[int] | None = None) -> list[Row]:
+    """Every shift with its need and entity, and how many accepted (only these entities' when
+    `entity_ids` is given)."""
+    where, params = _entity_filter(entity_ids)
     return await conn.fetchall(
         "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
         " n.site_name, n.status AS need_status, s.status AS shift_status, s.starts_at, s.ends_at,"
         " s.slots, (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
         f"   AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
         " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
-        " ORDER BY s.starts_at, s.id"
+        f"{where} ORDER BY s.starts_at, s.id",
+        params,
     )
+
+
+def _entity_filter(entity_ids: Sequence[int] | None) -> tuple[str, tuple[int, ...]]:
+    if entity_ids is None:
+        return "", ()
+    marks = ",".join("?" for _ in entity_ids) or "NULL"
+    return f" WHERE n.entity_id IN ({marks})", tuple(entity_ids)
 
 
 async def export_assignments(conn: Queryable) -> list[Row]:
@@ -3841,6 +3851,95 @@ async def export_assignments(conn: Queryable) -> list[Row]:
         " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
         " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
+    )
+
+
+async def export_rosters(conn: Queryable, entity_ids: Sequence[int] | None = None) -> list[Row]:
+    """Each shift's roster: one row per volunteer holding a place (a shift nobody took: one row
+    without a volunteer); only these entities' shifts when `entity_ids` is given."""
+    where, params = _entity_filter(entity_ids)
+    return await conn.fetchall(
+        "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
+        " n.site_name, s.status AS shift_status, s.starts_at, s.ends_at, s.slots,"
+        " a.volunteer_id, a.status AS assignment_status, a.checked_in_at,"
+        " COALESCE(v.full_name, u.first_name) AS full_name, v.phone"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
+        f" LEFT JOIN assignments a ON a.shift_id = s.id AND a.status IN {status_in(HOLDS_PLACE)}"
+        " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
+        " LEFT JOIN users u ON u.id = a.volunteer_id"
+        f"{where} ORDER BY s.starts_at, s.id, a.accepted_at, a.id",
+        params,
+    )
+
+
+async def export_hours(conn: Queryable) -> list[Row]:
+    """Per volunteer (not deleted): shifts served and their hours, no-shows, late cancellations."""
+    return await conn.fetchall(
+        "SELECT v.user_id, v.full_name, v.phone, v.status,"
+        " COUNT(CASE WHEN a.status = 'completed' THEN 1 END) AS completed,"
+        f" COALESCE(SUM(CASE WHEN a.status = 'completed' THEN {shift_hours()} END), 0) AS hours,"
+        " COUNT(CASE WHEN a.status = 'no_show' THEN 1 END) AS no_shows,"
+        " COUNT(CASE WHEN a.late_cancel THEN 1 END) AS late_cancels"
+        " FROM volunteers v LEFT JOIN assignments a ON a.volunteer_id = v.user_id"
+        " LEFT JOIN shifts s ON s.id = a.shift_id"
+        " WHERE v.status != 'deleted' GROUP BY v.user_id, v.full_name, v.phone, v.status"
+        " ORDER BY hours DESC, v.user_id"
+    )
+
+
+async def export_audit(conn: Queryable) -> list[Row]:
+    """The whole audit log, oldest first, with the actor's name (as recent_audit reads it)."""
+    return await conn.fetchall(
+        "SELECT a.*, u.first_name AS actor_name, u.username AS actor_username"
+        " FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id ORDER BY a.id"
+    )
+
+
+def _chart_filter(entity_id: int | None, specialty: str | None) -> tuple[str, list[Any]]:
+    where = ""
+    params: list[Any] = []
+    if entity_id:
+        where += " AND n.entity_id = ?"
+        params.append(entity_id)
+    if specialty:
+        where += " AND n.specialty = ?"
+        params.append(specialty)
+    return where, params
+
+
+async def stats_fill_filtered(
+    conn: Queryable, *, since: datetime, until: datetime, entity_id: int | None = None,
+    specialty: str | None = None,
+) -> list[Row]:
+    """stats_fill_by_shift for one entity and/or one specialty, shifts starting in [since, until)."""
+    where, params = _chart_filter(entity_id, specialty)
+    return await conn.fetchall(
+        "SELECT s.starts_at, n.specialty, s.slots,"
+        " (SELECT COUNT(*) FROM assignments a WHERE a.shift_id = s.id"
+        f"  AND a.status IN {status_in(HOLDS_PLACE)}) AS accepted"
+        " FROM shifts s JOIN needs n ON n.id = s.need_id"
+        " WHERE n.status = 'approved' AND s.status = 'open' AND s.starts_at >= ? AND s.starts_at < ?"
+        f"{where} ORDER BY s.starts_at",
+        (ts(since), ts(until), *params),
+    )
+
+
+async def stats_offer_funnel_for_shifts(
+    conn: Queryable, *, since: datetime, until: datetime, entity_id: int | None = None,
+    specialty: str | None = None,
+) -> Row:
+    """The offers made for shifts starting in [since, until) (of one entity and/or specialty):
+    how many, and how many were accepted, declined or expired."""
+    where, params = _chart_filter(entity_id, specialty)
+    return await _aggregate(
+        conn,
+        "SELECT COUNT(*) AS offered,"
+        " COALESCE(SUM(CASE WHEN a.accepted_at IS NOT NULL THEN 1 ELSE 0 END), 0) AS accepted,"
+        " COALESCE(SUM(CASE WHEN a.status = 'declined' THEN 1 ELSE 0 END), 0) AS declined,"
+        " COALESCE(SUM(CASE WHEN a.status = 'expired' THEN 1 ELSE 0 END), 0) AS expired"
+        " FROM assignments a JOIN shifts s ON s.id = a.shift_id JOIN needs n ON n.id = s.need_id"
+        f" WHERE a.offered_at IS NOT NULL AND s.starts_at >= ? AND s.starts_at < ?{where}",
+        (ts(since), ts(until), *params),
     )
 
 

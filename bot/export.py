@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # openpyxl is loaded when a workbook is made, not with the bo
 
 from bot import catalog
 from bot.i18n import _, get_locale, is_rtl, pgettext, to_hijri
+from bot.texts import staff as staff_texts
 from bot.texts import statuses
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -301,3 +302,76 @@ def qualifications_table(rows: Sequence[Any]) -> Table:
         Column(pgettext("export column", "Expires at"), lambda r: r["expires_at"], Kind.DATETIME),
         Column(_("Session"), lambda r: r["session_id"], Kind.NUMBER),
     ], rows)
+
+
+def roster_table(rows: Sequence[Any]) -> Table:
+    """Needs and shifts with their rosters: one row per volunteer holding a place."""
+    return Table(_("Rosters"), [
+        Column(_("Shift"), lambda r: r["shift_id"], Kind.NUMBER),
+        Column(_("Need"), lambda r: r["need_id"], Kind.NUMBER),
+        Column(_("Entity"), _entity),
+        Column(_("Title"), lambda r: r["title"]),
+        Column(_("Specialty"), lambda r: catalog.label(catalog.SPECIALTIES, r["specialty"])),
+        Column(_("Site"), lambda r: r["site_name"]),
+        Column(_("Shift status"), lambda r: statuses.shift_status(r["shift_status"])),
+        Column(pgettext("export column", "Starts at"), lambda r: r["starts_at"], Kind.DATETIME),
+        Column(pgettext("export column", "Ends at"), lambda r: r["ends_at"], Kind.DATETIME),
+        Column(_("Slots"), lambda r: r["slots"], Kind.NUMBER),
+        Column(_("Telegram id"), lambda r: r["volunteer_id"], Kind.NUMBER),
+        Column(_("Full name"), lambda r: r["full_name"]),
+        Column(_("Phone"), lambda r: r["phone"]),
+        Column(_("Status"), lambda r: statuses.assignment_status(r["assignment_status"])),
+        Column(pgettext("export column", "Checked in at"), lambda r: r["checked_in_at"], Kind.DATETIME),
+    ], rows)
+
+
+def hours_table(rows: Sequence[Any]) -> Table:
+    return Table(_("Hours per volunteer"), [
+        Column(_("Telegram id"), lambda r: r["user_id"], Kind.NUMBER),
+        Column(_("Full name"), lambda r: r["full_name"]),
+        Column(_("Phone"), lambda r: r["phone"]),
+        Column(_("Status"), lambda r: statuses.volunteer_status(r["status"])),
+        Column(_("Completed shifts"), lambda r: r["completed"], Kind.NUMBER),
+        Column(_("Hours served"), lambda r: round(float(r["hours"] or 0), 1), Kind.NUMBER),
+        Column(_("No-shows"), lambda r: r["no_shows"], Kind.NUMBER),
+        Column(_("Late cancellations"), lambda r: r["late_cancels"], Kind.NUMBER),
+    ], rows)
+
+
+def audit_table(rows: Sequence[Any]) -> Table:
+    """The staff actions in words (as /audit says them), with the raw details for the record."""
+    return Table(pgettext("dataset", "Staff actions"), [
+        Column(pgettext("export column", "At"), lambda r: r["at"], Kind.DATETIME),
+        Column(_("Telegram id"), lambda r: r["actor_id"], Kind.NUMBER),
+        Column(pgettext("export column", "Person"), lambda r: r["actor_name"]),
+        Column(pgettext("export column", "Action"), staff_texts.audit_line),
+        Column(pgettext("export column", "Details"), lambda r: r["details"] if r["details"] != "{}" else ""),
+    ], rows)
+
+
+DATASETS = ("volunteers", "needs", "assignments", "hours", "trainings", "audit")
+FORMATS = ("xlsx", "csv")
+
+
+def dataset_tables(dataset: str, rows: dict[str, Sequence[Any]]) -> list[Table]:
+    """The tables of a dataset, from the rows of its queries (`rows` by query name)."""
+    if dataset == "volunteers":
+        return [volunteers_table(rows["volunteers"])]
+    if dataset == "needs":
+        return [roster_table(rows["rosters"]), shifts_table(rows["shifts"])]
+    if dataset == "assignments":
+        return [assignments_table(rows["assignments"])]
+    if dataset == "hours":
+        return [hours_table(rows["hours"])]
+    if dataset == "trainings":
+        return [training_sessions_table(rows["sessions"]), qualifications_table(rows["qualifications"])]
+    if dataset == "audit":
+        return [audit_table(rows["audit"])]
+    raise ValueError(dataset)
+
+
+def dataset_file(tables: Sequence[Table], file_format: str, tz: ZoneInfo) -> bytes:
+    """XLSX: a sheet per table; CSV: the first table (for needs, the rosters with their shifts)."""
+    if file_format == "csv":
+        return csv_file(tables[0], tz)
+    return workbook(tables, tz)

@@ -35,6 +35,20 @@ class NeedRuleError(ValueError):
         self.details = details
 
 
+def tidy_notes(text: str | None) -> str:
+    """Notes as they are stored and shown: each line's spaces tidied, at most one blank line
+    between paragraphs, none around. The length rule is checked on this, so what was checked is
+    what is kept (padding cannot slip a longer text past NOTES_MAX)."""
+    lines = [" ".join(line.split()) for line in (text or "").splitlines()]
+    kept: list[str] = []
+    for line in lines:
+        if line or (kept and kept[-1]):
+            kept.append(line)
+    while kept and not kept[-1]:
+        kept.pop()
+    return "\n".join(kept)
+
+
 def check_whole_number(text: str, low: int, high: int) -> int:
     """A whole number typed by a person (Arabic-Indic digits already normalised), in range."""
     cleaned = text.strip()

@@ -29,15 +29,17 @@ OUR_REP = 90
 OTHER_REP = 91
 
 STAFF_COMMANDS = [
-    "/needs", "/volunteers", "/volunteers Ahmad", "/entities", "/broadcast", "/stats", "/export",
-    "/audit", "/staff",
+    "/needs", "/volunteers", "/volunteers Ahmad", "/entities", "/broadcast", "/stats",
+    "/export volunteers", "/export audit csv", "/audit", "/staff",
 ]
 
 
 def refusals() -> set[str]:
     with use_locale("en"):
         return {refusal_text(allowed) for allowed in (ADMIN, STAFF, REPS_AND_STAFF)} | {
-            _("Sorry, this belongs to another entity.")
+            _("Sorry, this belongs to another entity."),
+            _("Sorry, only the office's coordinators can export this. "
+              "Representatives can export their own entity's needs and rosters."),
         }
 
 
@@ -96,6 +98,8 @@ def staff_buttons(w: dict[str, Any]) -> list[str]:
         f"ent:rr:{e}:{OUR_REP}", f"ent:rrok:{e}:{OUR_REP}", "ent:add", f"ent:ef:{e}:ar",
         "staff:list", "staff:add", "staff:inv", f"staff:rm:{COORDINATOR_ID}",
         f"staff:rmok:{COORDINATOR_ID}", "staff:invrv:abcdefghijklmnop", "audit:p:0",
+        "audit:f:needs:0:0", "audit:k:all:0", "audit:a:all:0", "exp:f:volunteers:xlsx",
+        "exp:f:hours:csv", "exp:f:audit:xlsx", "exp:f:assignments:csv",
         "vol:pe:0", "vol:sp:guidance:0", "vol:bk", f"vol:v:{PENDING_ID}", f"vol:ap:{PENDING_ID}",
         f"vol:rj:{PENDING_ID}", f"vol:su:{VOLUNTEER_ID}", f"vol:q:{VOLUNTEER_ID}",
         f"vol:qg:{VOLUNTEER_ID}:guidance", f"vol:qr:{VOLUNTEER_ID}:guidance",

@@ -198,7 +198,7 @@ async def test_invitations_in_waves_accept_waitlist_and_qualification(bot: BotHa
     stats = bot.texts(await bot.command(coordinator, "/stats")).replace("\u2066", "").replace("\u2069", "")
     assert "Trainings and lectures" in stats and "held in the last 30 days: 1" in stats
     assert "attended: 2 of 2 (100%)" in stats and "Healthcare: 3" in stats  # 906 too
-    calls = await bot.command(coordinator, "/export")
+    calls = await bot.command(coordinator, "/export trainings")  # the trainings dataset
     document = next(c for c in calls if c.method == "sendDocument")
     book = load_workbook(io.BytesIO(next(iter(document.files.values()))[1]))
     assert book.sheetnames[-2:] == ["Trainings", "Qualifications"]

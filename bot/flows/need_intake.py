@@ -68,6 +68,7 @@ from bot.needs import (
     check_whole_number,
     check_window,
     first_window,
+    tidy_notes,
 )
 from bot.notices.trainings import SCHEDULE as SCHEDULE_TRAINING
 from bot.operations import feasibility as feasibility_reads
@@ -610,12 +611,13 @@ def _ask_notes(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMark
 
 
 def _take_notes(draft: dict[str, Any], message: Message, env: Env) -> Answer:
-    if len(_clean(message.text)) > NOTES_MAX:
+    notes = tidy_notes(message.text)  # checked and stored alike
+    if len(notes) > NOTES_MAX:
         return steps.error(ngettext(
             "The notes are too long: at most {high} character, please.",
             "The notes are too long: at most {high} characters, please.", NOTES_MAX,
         ).format(high=NOTES_MAX))
-    draft["notes"] = (message.text or "").strip()
+    draft["notes"] = notes or None
     return DONE
 
 

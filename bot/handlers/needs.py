@@ -40,7 +40,9 @@ log = logging.getLogger(__name__)
 
 NEEDS_PAGE = 5
 SHIFTS_PAGE = 10
-ROSTER_PAGE = 25
+# A roster line is at most ~250 characters (an 80-character name, the phone, all 14 languages)
+# under a heading of at most ~400 (the longest title and site): 12 of them fit 4,096 with room.
+ROSTER_PAGE = 12
 PREVIEW_SHIFTS = 3
 ACTIVE = operations.ACTIVE
 

@@ -44,6 +44,7 @@ COMMANDS = (
     Command("need", N_("Post a need for volunteers"), frozenset({ENTITY_REP, COORDINATOR, ADMIN_ROLE})),
     Command("myneeds", N_("Your entity's needs and rosters"), frozenset({ENTITY_REP})),
     Command("today", N_("Today's shifts of your entity: who came, who is late, open places"), frozenset({ENTITY_REP})),
+    Command("export", N_("Your entity's needs and rosters as a spreadsheet"), frozenset({ENTITY_REP})),
     Command("certificate", N_("Your entity's volunteers and their hours this season"), frozenset({ENTITY_REP})),
     Command("newtraining", N_("Schedule a training in your entity's specialties"), frozenset({ENTITY_REP})),
     Command("register", N_("Register as a volunteer"), frozenset({VOLUNTEER})),

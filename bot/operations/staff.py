@@ -4,6 +4,7 @@ and used, and the audit row of a data export."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -117,12 +118,17 @@ async def accept_invite(
 
 
 async def record_export(
-    database: Database, *, actor_id: int, now: datetime, volunteers: int, shifts: int
+    database: Database, *, actor_id: int, now: datetime, dataset: str, file_format: str, rows: int,
+    entity_ids: Sequence[int] | None = None,
 ) -> None:
-    """An export holds personal data: who took one, and how much, is audited."""
+    """An export holds personal data: who took which dataset, in which format, how many rows
+    (and, for a representative, of which entities) is audited."""
+    details: dict[str, object] = {"dataset": dataset, "format": file_format, "rows": rows}
+    if entity_ids is not None:
+        details["entities"] = list(entity_ids)
     async with database.transaction() as tx:
-        await db.audit(tx, actor_id=actor_id, action="export", now=now,
-                       details={"volunteers": volunteers, "shifts": shifts})
+        await db.audit(tx, actor_id=actor_id, action="export", now=now, target_type="dataset",
+                       target_id=dataset, details=details)
 
 
 async def _announce(

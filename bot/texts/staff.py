@@ -95,6 +95,7 @@ def dataset_label(code: str) -> str:
         "needs": pgettext("dataset", "Needs and shifts with rosters"),
         "assignments": pgettext("dataset", "Assignments"),
         "hours": pgettext("dataset", "Hours per volunteer"),
+        "trainings": pgettext("dataset", "Trainings and qualifications"),
         "audit": pgettext("dataset", "Staff actions"),
     }
     return labels.get(code, pgettext("dataset", "Spreadsheet"))
