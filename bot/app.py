@@ -52,6 +52,7 @@ from bot.handlers import (
     reports,
     shifts,
     staff,
+    today,
     trainings,
     volunteer,
     volunteers_staff,
@@ -232,6 +233,7 @@ def build_application(
     membership.register(app)  # my_chat_member: blocked the bot
     shifts.register(app)
     attendance.register(app)  # coordinators' and representatives' attendance corrections
+    today.register(app)  # /today: the day's board
     manual.register(app)  # offers made by hand, from a volunteer's card or a shift's roster
     common.register(app, greeting=registered_greeting)  # a volunteer's /start
     common.register_fallbacks(app)

@@ -333,6 +333,10 @@ class Settings:
         (timedelta(hours=24), timedelta(hours=6)),
         doc="a shift still short this long before its start is escalated to the office and the entity (off: never)",
     )
+    late_grace: timedelta = _setting(
+        "LATE_GRACE", _parse_duration, timedelta(minutes=15),
+        doc="/today shows a volunteer as late once a shift has run this long without their check-in",
+    )
     max_shifts_per_week: int = _setting(
         "MAX_SHIFTS_PER_WEEK", _parse_positive_int, 6, doc="most shifts one volunteer may hold a week"
     )

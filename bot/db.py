@@ -2324,7 +2324,7 @@ async def set_waived(tx: Tx, assignment_id: int, waived: str | None) -> None:
 
 
 async def day_shifts(
-    conn: Queryable, *, start: datetime, end: datetime, entity_id: int | None = None
+    conn: Queryable, *, start: datetime, end: datetime, entity_ids: Sequence[int] | None = None
 ) -> list[Row]:
     """Shifts of approved (or finished) needs that run at some time in [start, end), in time
     order, with their need's and entity's columns (`_SHIFT_COLUMNS`): the day's board."""
@@ -2334,9 +2334,11 @@ async def day_shifts(
         " AND s.starts_at < ? AND s.ends_at > ?"
     )
     params: list[Any] = [ts(end), ts(start)]
-    if entity_id is not None:
-        sql += " AND n.entity_id = ?"
-        params.append(entity_id)
+    if entity_ids is not None:  # a representative's entities only
+        if not entity_ids:
+            return []
+        sql += f" AND n.entity_id IN ({_marks(list(entity_ids))})"
+        params += list(entity_ids)
     return await conn.fetchall(sql + " ORDER BY s.starts_at, s.id", tuple(params))
 
 

@@ -24,6 +24,7 @@ BUTTONS = [
     "trl:p:0", "trs:new:healthcare", "nds:f:0", "vol:su:5",
     # offers made by hand
     "mo:v:5:0", "mo:s:1:0", "mo:c:1:5", "mo:ok:1:5", "mw:go:1:5",
+    "td:p:0",  # /today: a page of the board
     "trl:p:0", "trs:new:healthcare", "nds:f:0", "vol:su:5", "esc:nx:1:86400", "esc:tell:1:86400",
     "exp:f:needs:xlsx", "st:me:0", "st:e:0", "st:md",
 ]

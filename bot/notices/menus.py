@@ -30,6 +30,7 @@ class Command:
 # The command menu and /help, in the order shown. Staff see their own commands first.
 COMMANDS = (
     Command("needs", N_("Needs waiting for approval and fill rates"), STAFF_ROLES),
+    Command("today", N_("Today's board: who is on shift, late or absent, and open places"), STAFF_ROLES),
     Command("volunteers", N_("Find, approve and manage volunteers"), STAFF_ROLES),
     Command("entities", N_("Partner entities and their representatives"), STAFF_ROLES),
     Command("broadcast", N_("Send a message to many people"), STAFF_ROLES),
@@ -42,6 +43,7 @@ COMMANDS = (
     Command("newtraining", N_("Schedule a training session or an awareness lecture"), STAFF_ROLES),
     Command("need", N_("Post a need for volunteers"), frozenset({ENTITY_REP, COORDINATOR, ADMIN_ROLE})),
     Command("myneeds", N_("Your entity's needs and rosters"), frozenset({ENTITY_REP})),
+    Command("today", N_("Today's shifts of your entity: who came, who is late, open places"), frozenset({ENTITY_REP})),
     Command("export", N_("Your entity's needs and rosters as a spreadsheet"), frozenset({ENTITY_REP})),
     Command("certificate", N_("Your entity's volunteers and their hours this season"), frozenset({ENTITY_REP})),
     Command("newtraining", N_("Schedule a training in your entity's specialties"), frozenset({ENTITY_REP})),
