@@ -28,16 +28,26 @@ def main(base_path: str, ours_path: str, theirs_path: str) -> int:
         if not message.id:
             continue
         mine = ours.get(message.id, message.context)
+        old = base.get(message.id, message.context) if base is not None else None
+        if mine is None and old is not None and old.string == message.string:
+            continue  # we dropped it and they did not change it: it stays dropped
         if mine is None:
             ours[message.id] = message
         elif not _translated(mine) and _translated(message):
             mine.string = message.string
-        elif _translated(message) and base is not None:
+        elif (
+            _translated(message) and old is not None
+            and mine.string == old.string and message.string != old.string
+        ):
             # A translation changed on their side only (a retranslation) wins over ours, which
             # is still the common ancestor's.
-            old = base.get(message.id, message.context)
-            if old is not None and mine.string == old.string and message.string != old.string:
-                mine.string = message.string
+            mine.string = message.string
+    if base is not None:
+        for message in list(base):
+            mine = ours.get(message.id, message.context) if message.id else None
+            if mine is not None and theirs.get(message.id, message.context) is None \
+                    and mine.string == message.string:
+                ours.delete(message.id, message.context)  # they dropped it, we did not change it
     with open(ours_path, "wb") as handle:
         write_po(handle, ours, width=100, sort_output=True, no_location=True)
     return 0
