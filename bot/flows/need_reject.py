@@ -6,7 +6,7 @@ A short question: another command or flow closes it.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot.auth import STAFF, requires
 from bot.context import Context
@@ -97,15 +97,11 @@ async def resume(update: Update, context: Context, *, notice: str = "") -> objec
 
 
 def build() -> kit.Flow:
-    new = filters.UpdateType.MESSAGE & ~filters.COMMAND
     return kit.flow(
         SPEC,
         entry_points=[CallbackQueryHandler(begin, pattern=REJECT.pattern)],
         states={
-            REASON: [
-                MessageHandler(new & filters.TEXT, receive_reason),
-                MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, wrong_kind),
-            ]
+            REASON: kit.typed_answer(receive_reason, wrong_kind)
         },
         on_cancel=cancel,
         resume=resume,

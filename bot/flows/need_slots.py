@@ -6,7 +6,7 @@ A short question: another command or flow closes it.
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot import db
 from bot.auth import STAFF, requires
@@ -149,7 +149,6 @@ async def resume(update: Update, context: Context, *, notice: str = "") -> objec
 
 
 def build() -> kit.Flow:
-    new = filters.UpdateType.MESSAGE & ~filters.COMMAND
     return kit.flow(
         SPEC,
         entry_points=[
@@ -157,10 +156,7 @@ def build() -> kit.Flow:
             CallbackQueryHandler(begin_change, pattern=CHANGE_SLOTS.pattern),
         ],
         states={
-            SLOTS: [
-                MessageHandler(new & filters.TEXT, receive_slots),
-                MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, wrong_kind),
-            ]
+            SLOTS: kit.typed_answer(receive_slots, wrong_kind)
         },
         on_cancel=cancel,
         resume=resume,

@@ -8,7 +8,7 @@ A short question: another command or flow closes it, and its buttons are dead af
 from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.ext import Application, CallbackQueryHandler, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler
 
 from bot import db
 from bot.auth import STAFF, requires
@@ -155,7 +155,6 @@ async def resume(update: Update, context: Context, *, notice: str = "") -> objec
 
 
 def build() -> kit.Flow:
-    new = filters.UpdateType.MESSAGE & ~filters.COMMAND
     return kit.flow(
         SPEC,
         entry_points=[CallbackQueryHandler(begin, pattern=SUSPEND.pattern)],
@@ -163,8 +162,7 @@ def build() -> kit.Flow:
             REASON: [
                 CallbackQueryHandler(reason_pressed, pattern=REASON_BUTTON.pattern),
                 CallbackQueryHandler(keep, pattern=KEEP.pattern),
-                MessageHandler(new & filters.TEXT, reason_typed),
-                MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, wrong_kind),
+                *kit.typed_answer(reason_typed, wrong_kind),
             ]
         },
         on_cancel=cancel,

@@ -39,6 +39,7 @@ from bot.flows.kit.flow import (
     stale,
     start,
     took,
+    typed_answer,
 )
 from bot.flows.kit.keyboards import (
     back_arrow,
@@ -105,6 +106,7 @@ __all__ = [
     "stale",
     "start",
     "took",
+    "typed_answer",
     "user_id_of",
     "user_of",
     ]

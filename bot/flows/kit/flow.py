@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -565,6 +565,19 @@ def command_name(text: str) -> str | None:
     if not text.startswith("/"):
         return None
     return text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else None
+
+
+def typed_answer(
+    receive: Callable[[Update, Context], Coroutine[Any, Any, object]],
+    wrong_kind: Callable[[Update, Context], Coroutine[Any, Any, object]],
+) -> list[BaseHandler[Update, Context, object]]:
+    """A question answered by typing: text goes to `receive`, anything else a person sends (a
+    sticker, a photo, a contact) to `wrong_kind`; commands and service messages to neither."""
+    new = filters.UpdateType.MESSAGE & ~filters.COMMAND
+    return [
+        MessageHandler(new & filters.TEXT, receive),
+        MessageHandler(new & ~filters.TEXT & ~filters.StatusUpdate.ALL, wrong_kind),
+    ]
 
 
 def flow(
