@@ -1,6 +1,7 @@
 """The candidates of one specialty, loaded once per tick and shared by every shift that needs them.
 
-Pure: no Telegram and no SQL (`build` is async only to yield the loop while it works). A tick asks the database once per specialty for the volunteers who
+Pure: no Telegram and no SQL (`build` is async only to read its rows chunk by chunk and yield
+the loop while it works). A tick asks the database once per specialty for the volunteers who
 could ever be offered its shifts (status, reachable, birth date known) and once for everyone's
 service statistics; `SpecialtyPool` keeps them in the fairness order without the one term that
 depends on the shift (how many of the site's languages they speak). For each shift, `best()`
@@ -10,21 +11,37 @@ it makes, not the specialty's thousands of volunteers.
 The order produced is exactly `matching.rank_key`'s: within a tier of equal (hours, no-shows +
 late cancellations) the site's languages come first, then registration and id; and every
 candidate taken is re-checked by `matching.is_eligible` (overlaps, weekly cap) like the SQL path.
+
+Memory (docs/PERFORMANCE.md, "memory"): a pool is parallel arrays, one slot per member in rank
+order (ids, registration as epoch microseconds, dates as ordinals, masks, hours), with the few
+values that repeat (statuses, genders, language sets) as small indexes into tuples: about 60
+bytes a member and no Python object per member. A `Candidate` is built only for the members a
+walk reaches that pass the cheap tests.
 """
 
 from __future__ import annotations
 
 import asyncio
 from array import array
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from bisect import bisect_left
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
 
 from bot import language_rule, matching
 
 YIELD_EVERY = 1000  # members built between two chances for handlers to run
 PERIOD_BITS = {"morning": 0, "afternoon": 1, "evening": 2, "night": 3}
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+MICROSECOND = timedelta(microseconds=1)
+NO_DAY_BEFORE = 0  # available_from not set: available from any day
+NO_DAY_AFTER = date.max.toordinal() + 1  # available_until not set
+# The columns of the rows `build` reads (db.matching_pool), in this order.
+USER_ID, STATUS, PAUSED_UNTIL, GENDER, BIRTH_DATE, AVAILABLE_FROM, AVAILABLE_UNTIL = range(7)
+REGISTERED_AT, AVAILABILITY_MASK, LANGUAGES, QUALIFIED = range(7, 11)
+
+Chunks = AsyncIterable[Sequence[Sequence[Any]]]
 
 
 def availability_mask(periods: frozenset[tuple[int, str]]) -> int:
@@ -40,103 +57,195 @@ class BusyLike(Protocol):
     ) -> tuple[tuple[matching.Window, ...], tuple[matching.Window, ...]]: ...
 
 
-@dataclass(slots=True)
-class Member:
-    """One volunteer of the pool: the facts every shift of the specialty filters on."""
+@dataclass
+class Stats:
+    """Everyone's (hours served lately, no-shows, late cancellations), as arrays in id order
+    (db.all_volunteer_stats); volunteers with none are not in it."""
 
-    user_id: int
-    status: str
-    paused_until: datetime | None
-    gender: str | None
-    birth_date: str  # ISO: compared as text with the shift's born-by date
-    available_from: str | None
-    available_until: str | None
-    registered_at: str
-    mask: int
-    languages: frozenset[str]
-    qualified: bool
-    hours: float
-    no_shows: int
-    late_cancels: int
+    ids: array[int] = field(default_factory=lambda: array("q"))
+    hours: array[float] = field(default_factory=lambda: array("d"))
+    no_shows: array[int] = field(default_factory=lambda: array("l"))
+    late_cancels: array[int] = field(default_factory=lambda: array("l"))
+
+    @classmethod
+    async def load(cls, chunks: Chunks, *, pause: Callable[[], Awaitable[None]] | None = None) -> Stats:
+        """From rows (volunteer_id, hours, no_shows, late_cancels) in ascending id order."""
+        stats = cls()
+        async for chunk in chunks:
+            for user_id, hours, no_shows, late in chunk:
+                stats.ids.append(user_id)
+                stats.hours.append(float(hours or 0))
+                stats.no_shows.append(int(no_shows or 0))
+                stats.late_cancels.append(int(late or 0))
+            if pause is not None:
+                await pause()
+        return stats
+
+    def get(self, user_id: int) -> tuple[float, int, int]:
+        index = bisect_left(self.ids, user_id)
+        if index < len(self.ids) and self.ids[index] == user_id:
+            return self.hours[index], self.no_shows[index], self.late_cancels[index]
+        return 0.0, 0, 0
+
+
+class _StatsReader:
+    """Stats looked up for ids that mostly come in ascending order: a merge, bisecting only
+    when an id goes back."""
+
+    def __init__(self, stats: Stats) -> None:
+        self.ids, self.stats, self.at, self.last = stats.ids, stats, 0, -1
+
+    def get(self, user_id: int) -> tuple[float, int, int]:
+        ids, at = self.ids, self.at
+        if user_id < self.last:
+            at = bisect_left(ids, user_id)
+        self.last = user_id
+        end = len(ids)
+        while at < end and ids[at] < user_id:
+            at += 1
+        self.at = at
+        if at < end and ids[at] == user_id:
+            s = self.stats
+            return s.hours[at], s.no_shows[at], s.late_cancels[at]
+        return 0.0, 0, 0
 
 
 @dataclass
 class SpecialtyPool:
+    """Members in the order (hours, no-shows + late cancels, registered, id): position p of
+    every array is one member."""
+
     specialty: str
-    members: list[Member]  # in the order (hours, no-shows + late cancels, registered, id)
+    user_ids: array[int] = field(default_factory=lambda: array("q"))
+    registered: array[int] = field(default_factory=lambda: array("q"))  # epoch microseconds
+    birth: array[int] = field(default_factory=lambda: array("i"))  # date ordinals
+    available_from: array[int] = field(default_factory=lambda: array("i"))  # NO_DAY_BEFORE: none
+    available_until: array[int] = field(default_factory=lambda: array("i"))  # NO_DAY_AFTER: none
+    masks: array[int] = field(default_factory=lambda: array("i"))  # 28 bits (availability_mask)
+    hours: array[float] = field(default_factory=lambda: array("d"))
+    no_shows: array[int] = field(default_factory=lambda: array("i"))
+    late_cancels: array[int] = field(default_factory=lambda: array("i"))
+    qualified: bytearray = field(default_factory=bytearray)
+    status_of: bytearray = field(default_factory=bytearray)  # index into `statuses`
+    gender_of: bytearray = field(default_factory=bytearray)  # index into `genders`
+    languages_of: array[int] = field(default_factory=lambda: array("I"))  # index into `language_sets`
+    statuses: tuple[str, ...] = ()
+    genders: tuple[str | None, ...] = ()
+    language_sets: tuple[frozenset[str], ...] = ()
+    paused_until: dict[int, datetime] = field(default_factory=dict)  # user id -> end of pause
     tiers: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of equal ranks
-    speakers: list[dict[str, array[int]]] = field(default_factory=list)  # per tier: lang -> indexes
-    # (tier, site languages) -> speakers of the site's languages, most languages first: the
-    # shifts of one site share it
-    _site_order: dict[tuple[int, frozenset[str]], tuple[list[int], set[int]]] = field(
+    speakers: dict[str, array[int]] = field(default_factory=dict)  # language -> positions, ascending
+    # (tier, site languages) -> speakers of the site's languages in the tier, most languages
+    # first, and which of the tier's members they are: the shifts of one site share it
+    _site_order: dict[tuple[int, frozenset[str]], tuple[array[int], bytearray]] = field(
         default_factory=dict
     )
+
+    def __len__(self) -> int:
+        return len(self.user_ids)
 
     @classmethod
     async def build(
         cls,
         specialty: str,
-        rows: Sequence[Any],  # rows with the columns of db.matching_pool
-        stats: Mapping[int, tuple[float, int, int]],
-        parse_ts: Any,
+        chunks: Chunks,  # rows with the columns of db.matching_pool, in chunks
+        stats: Stats,
+        parse_ts: Callable[[str], datetime | None],
         *,
-        shared: dict[Any, Any] | None = None,
         pause: Callable[[], Awaitable[None]] | None = None,
     ) -> SpecialtyPool:
-        # Memory (DESIGN.md, the memory benchmark): every value a member keeps is one shared
-        # object, not one per row: statuses, dates, masks and hours repeat across members, and a
-        # volunteer's registration time and mask across the pools of a tick (`shared`).
-        one = (shared if shared is not None else {}).setdefault
         pause = pause or _yield  # between chunks of members: handlers go first
-        interned: dict[str, frozenset[str]] = {}
-        members = []
-        for count, row in enumerate(rows):
-            if count % YIELD_EVERY == 0:
-                await pause()  # building 10,000 members must not hold the loop
-            user_id = row["user_id"]
-            hours, no_shows, late = stats.get(user_id, (0.0, 0, 0))
-            listed = row["languages"] or ""
-            languages = interned.get(listed)
-            if languages is None:
-                languages = interned[listed] = frozenset(listed.split(",")) if listed else frozenset()
-            members.append(
-                Member(
-                    user_id=user_id,
-                    status=one(row["status"], row["status"]),
-                    paused_until=parse_ts(row["paused_until"]) if row["paused_until"] else None,
-                    gender=one(row["gender"], row["gender"]),
-                    birth_date=one(row["birth_date"], row["birth_date"]),
-                    available_from=one(row["available_from"], row["available_from"]),
-                    available_until=one(row["available_until"], row["available_until"]),
-                    registered_at=one(row["registered_at"], row["registered_at"]),
-                    mask=one(row["availability_mask"], row["availability_mask"]),
-                    languages=languages,
-                    qualified=bool(row["qualified"]),
-                    hours=one(round(hours, 6), round(hours, 6)),
-                    no_shows=no_shows,
-                    late_cancels=late,
-                )
-            )
-        # registered_at is db.ts() text (UTC, one format), which sorts as the moments do.
-        members.sort(key=lambda m: (m.hours, m.no_shows + m.late_cancels, m.registered_at, m.user_id))
+        statuses: dict[str, int] = {}
+        genders: dict[str | None, int] = {}
+        language_sets: dict[str, int] = {}
+        days: dict[str, int] = {}  # ISO date -> ordinal: birth and season dates repeat
+        paused: dict[int, datetime] = {}
+        looked_up = _StatsReader(stats)
+        # What each member sorts on and what they are tested on, in the order read; sorted
+        # into the pool's arrays at the end.
+        keys: list[tuple[float, int, int, int]] = []
+        facts: list[tuple[int, ...]] = []
+        count = 0
+        async for chunk in chunks:
+            for row in chunk:
+                count += 1
+                if count % YIELD_EVERY == 0:
+                    await pause()  # building 10,000 members must not hold the loop
+                user_id = row[USER_ID]
+                hours, no_shows, late = looked_up.get(user_id)
+                if row[PAUSED_UNTIL]:
+                    resumes = parse_ts(row[PAUSED_UNTIL])
+                    if resumes is not None:
+                        paused[user_id] = resumes
+                status = statuses.setdefault(row[STATUS], len(statuses))
+                gender = genders.setdefault(row[GENDER], len(genders))
+                languages = language_sets.setdefault(row[LANGUAGES] or "", len(language_sets))
+                registered = _micros(row[REGISTERED_AT])
+                # registered_at is db.ts() text (UTC, one format): its moments sort as the text.
+                keys.append((round(hours, 6), no_shows + late, registered, user_id))
+                facts.append((
+                    _day(days, row[BIRTH_DATE], NO_DAY_AFTER),
+                    _day(days, row[AVAILABLE_FROM], NO_DAY_BEFORE),
+                    _day(days, row[AVAILABLE_UNTIL], NO_DAY_AFTER),
+                    row[AVAILABILITY_MASK], no_shows, late,
+                    1 if row[QUALIFIED] else 0, status, gender, languages,
+                ))
+            await pause()
+        order = sorted(range(len(keys)), key=keys.__getitem__)
         await pause()
-        pool = cls(specialty, members)
-        start = 0
-        for index in range(1, len(members) + 1):
-            if index % YIELD_EVERY == 0:
+        pool = cls(
+            specialty,
+            statuses=tuple(statuses),
+            genders=tuple(genders),
+            language_sets=tuple(
+                frozenset(listed.split(",")) if listed else frozenset() for listed in language_sets
+            ),
+            paused_until=paused,
+        )
+        for position, index in enumerate(order):
+            if position % YIELD_EVERY == 0 and position:
                 await pause()
-            if index == len(members) or _tier(members[index]) != _tier(members[start]):
-                spoken: dict[str, array[int]] = {}
-                for position in range(start, index):
-                    for language in members[position].languages:
-                        positions = spoken.get(language)
-                        if positions is None:
-                            positions = spoken[language] = array("l")
-                        positions.append(position)
-                pool.tiers.append((start, index))
-                pool.speakers.append(spoken)
-                start = index
+            hours, _late_and_no_shows, registered, user_id = keys[index]
+            birth, since, until, mask, no_shows, late, qualified, status, gender, spoken = facts[index]
+            pool.user_ids.append(user_id)
+            pool.registered.append(registered)
+            pool.birth.append(birth)
+            pool.available_from.append(since)
+            pool.available_until.append(until)
+            pool.masks.append(mask)
+            pool.hours.append(hours)
+            pool.no_shows.append(no_shows)
+            pool.late_cancels.append(late)
+            pool.qualified.append(qualified)
+            pool.status_of.append(status)
+            pool.gender_of.append(gender)
+            pool.languages_of.append(spoken)
+        del keys, facts, order
+        await pause()
+        pool._index()
         return pool
+
+    def _index(self) -> None:
+        """Tiers of equal (hours, no-shows + late cancels), and each language's speakers."""
+        hours, no_shows, late = self.hours, self.no_shows, self.late_cancels
+        sets, of = self.language_sets, self.languages_of
+        start = 0
+        size = len(self.user_ids)
+        for index in range(size + 1):
+            if index == size or (
+                index > start
+                and (hours[index] != hours[start]
+                     or no_shows[index] + late[index] != no_shows[start] + late[start])
+            ):
+                if index > start:
+                    self.tiers.append((start, index))
+                start = index
+            if index < size:
+                for language in sets[of[index]]:
+                    positions = self.speakers.get(language)
+                    if positions is None:
+                        positions = self.speakers[language] = array("i")
+                    positions.append(index)
 
     def best(
         self,
@@ -180,66 +289,125 @@ class SpecialtyPool:
         """The eligible volunteers for the shift, lazily, in matching.rank_key's order."""
         first_day, last_day = matching.local_days(shift, rules.tz)
         periods = matching.periods_needed(shift.starts_at, shift.ends_at, rules.tz)
-        test = _Test(
-            shift=shift,
-            now=now,
-            mask=availability_mask(periods),
-            born_by=matching.born_on_or_before(
-                first_day, matching.minimum_age(shift, rules)
-            ).isoformat(),
-            first_day=first_day.isoformat(),
-            last_day=last_day.isoformat(),
-            asked=asked,
+        passes = self._test(
+            shift, now=now, mask=availability_mask(periods), asked=asked,
+            born_by=matching.born_on_or_before(first_day, matching.minimum_age(shift, rules)),
+            first_day=first_day, last_day=last_day,
         )
         specialties = frozenset({shift.specialty})
         relevant = shift.site_languages | shift.languages
-        for member in self._in_rank_order(shift.site_languages, test):
-            held, pending = busy.of(member.user_id, shift.shift_id)
+        spoken = [languages & relevant for languages in self.language_sets]
+        for position in self._in_rank_order(shift.site_languages, passes):
+            user_id = self.user_ids[position]
+            held, pending = busy.of(user_id, shift.shift_id)
             candidate = matching.Candidate(
-                user_id=member.user_id,
-                registered_at=datetime.fromisoformat(member.registered_at),
-                status=member.status,
-                paused_until=member.paused_until,
+                user_id=user_id,
+                registered_at=EPOCH + self.registered[position] * MICROSECOND,
+                status=self.statuses[self.status_of[position]],
+                paused_until=self.paused_until.get(user_id),
                 reachable=True,
-                gender=member.gender,
-                birth_date=date.fromisoformat(member.birth_date),
+                gender=self.genders[self.gender_of[position]],
+                birth_date=date.fromordinal(self.birth[position]),
                 specialties=specialties,
-                languages=member.languages & relevant,
-                qualifications=specialties if member.qualified else frozenset(),
+                languages=spoken[self.languages_of[position]],
+                qualifications=specialties if self.qualified[position] else frozenset(),
                 availability=periods,
-                available_from=_date(member.available_from),
-                available_until=_date(member.available_until),
-                hours_30d=member.hours,
-                no_shows=member.no_shows,
-                late_cancels=member.late_cancels,
+                available_from=_date(self.available_from[position], NO_DAY_BEFORE),
+                available_until=_date(self.available_until[position], NO_DAY_AFTER),
+                hours_30d=self.hours[position],
+                no_shows=self.no_shows[position],
+                late_cancels=self.late_cancels[position],
                 held=held,
                 pending=pending,
             )
             if matching.is_eligible(candidate, shift, rules, now):
                 yield candidate
 
-    def _in_rank_order(self, site: frozenset[str], test: _Test) -> Iterator[Member]:
-        """Members passing the cheap tests, tier by tier; in a tier, most site languages first."""
-        members = self.members
+    def _test(
+        self,
+        shift: matching.ShiftSpec,
+        *,
+        now: datetime,
+        mask: int,
+        born_by: date,
+        first_day: date,
+        last_day: date,
+        asked: set[int],
+    ) -> Callable[[int], bool]:
+        """The pre-filter's tests on the member at a position (the SQL pre-filter's): what
+        depends on a member's status, gender or language set is decided once per value."""
+        paused_until = self.paused_until
+        # status: 1 passes, 2 passes once the pause is over, 0 fails
+        status_ok = bytes(
+            1 if status == "active" else 2 if status == "paused" else 0 for status in self.statuses
+        )
+        gender_ok = bytes(
+            1 if shift.gender == "any" or gender == shift.gender else 0 for gender in self.genders
+        )
+        language_ok = bytes(
+            1 if language_rule.admits(shift.languages, spoken) else 0
+            for spoken in self.language_sets
+        )
+        user_ids, masks, birth = self.user_ids, self.masks, self.birth
+        since, until, qualified = self.available_from, self.available_until, self.qualified
+        status_of, gender_of, languages_of = self.status_of, self.gender_of, self.languages_of
+        born_by_day, first, last = born_by.toordinal(), first_day.toordinal(), last_day.toordinal()
+        training = shift.requires_training
+
+        def passes(p: int) -> bool:
+            if (masks[p] & mask) != mask or birth[p] > born_by_day:
+                return False
+            if since[p] > first or until[p] < last:
+                return False
+            if not gender_ok[gender_of[p]] or not language_ok[languages_of[p]]:
+                return False
+            if training and not qualified[p]:
+                return False
+            state = status_ok[status_of[p]]
+            if state != 1:
+                if state == 0:
+                    return False
+                resumes = paused_until.get(user_ids[p])
+                if resumes is None or resumes > now:
+                    return False
+            return user_ids[p] not in asked
+
+        return passes
+
+    def _in_rank_order(self, site: frozenset[str], passes: Callable[[int], bool]) -> Iterator[int]:
+        """Positions of members passing the cheap tests, tier by tier; in a tier, most site
+        languages first."""
         for tier, (start, end) in enumerate(self.tiers):
             first, seen = self._speakers_first(tier, site)
             for position in first:
-                if test.passes(members[position]):
-                    yield members[position]
-            for position in range(start, end):
-                if position not in seen and test.passes(members[position]):
-                    yield members[position]
+                if passes(position):
+                    yield position
+            if first:
+                for position in range(start, end):
+                    if not seen[position - start] and passes(position):
+                        yield position
+            else:
+                for position in range(start, end):
+                    if passes(position):
+                        yield position
 
-    def _speakers_first(self, tier: int, site: frozenset[str]) -> tuple[list[int], set[int]]:
+    def _speakers_first(self, tier: int, site: frozenset[str]) -> tuple[array[int], bytearray]:
         cached = self._site_order.get((tier, site))
         if cached is None:
+            start, end = self.tiers[tier]
             counts: dict[int, int] = {}
-            spoken = self.speakers[tier]
             for language in site:
-                for position in spoken.get(language, ()):
+                positions = self.speakers.get(language)
+                if positions is None:
+                    continue
+                low, high = bisect_left(positions, start), bisect_left(positions, end)
+                for position in positions[low:high]:
                     counts[position] = counts.get(position, 0) + 1
-            order = sorted(counts, key=lambda p: (-counts[p], p))
-            cached = self._site_order[(tier, site)] = (order, set(counts))
+            order = array("i", sorted(counts, key=lambda p: (-counts[p], p)))
+            seen = bytearray(end - start) if order else bytearray()
+            for position in order:
+                seen[position - start] = 1
+            cached = self._site_order[(tier, site)] = (order, seen)
         return cached
 
 
@@ -247,42 +415,22 @@ async def _yield() -> None:
     await asyncio.sleep(0)
 
 
-def _tier(member: Member) -> tuple[float, int]:
-    return member.hours, member.no_shows + member.late_cancels
+def _micros(text: str) -> int:
+    """A stored UTC time as microseconds since the epoch."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - EPOCH) // MICROSECOND
 
 
-def _date(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
+def _day(days: dict[str, int], text: str | None, missing: int) -> int:
+    if not text:
+        return missing
+    ordinal = days.get(text)
+    if ordinal is None:
+        ordinal = days[text] = date.fromisoformat(text).toordinal()
+    return ordinal
 
 
-@dataclass(slots=True)
-class _Test:
-    """The pre-filter's tests on one member (the SQL pre-filter's, in the same order)."""
-
-    shift: matching.ShiftSpec
-    now: datetime
-    mask: int
-    born_by: str
-    first_day: str
-    last_day: str
-    asked: set[int]
-
-    def passes(self, m: Member) -> bool:
-        shift = self.shift
-        if m.status != "active" and not (
-            m.status == "paused" and m.paused_until is not None and m.paused_until <= self.now
-        ):
-            return False
-        if (m.mask & self.mask) != self.mask or m.birth_date > self.born_by:
-            return False
-        if (m.available_from is not None and m.available_from > self.first_day) or (
-            m.available_until is not None and m.available_until < self.last_day
-        ):
-            return False
-        if shift.gender != "any" and m.gender != shift.gender:
-            return False
-        if not language_rule.admits(shift.languages, m.languages):
-            return False
-        if shift.requires_training and not m.qualified:
-            return False
-        return m.user_id not in self.asked
+def _date(ordinal: int, missing: int) -> date | None:
+    return None if ordinal == missing else date.fromordinal(ordinal)

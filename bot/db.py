@@ -28,7 +28,7 @@ from datetime import (
     timedelta,
 )
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol
+from typing import Any, NamedTuple, Protocol, cast
 
 import aiosqlite
 
@@ -103,6 +103,12 @@ class Queryable(Protocol):
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None: ...
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
+    def chunks(
+        self, sql: str, params: Sequence[Any] = (), *, size: int = ...
+    ) -> AsyncIterator[list[tuple[Any, ...]]]: ...
+
+
+CHUNK_ROWS = 1000  # rows a large read builds at a time (Queryable.chunks)
 
 
 def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
@@ -158,6 +164,20 @@ class _QueryMixin:
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
         return None if row is None else row[0]
+
+    async def chunks(
+        self, sql: str, params: Sequence[Any] = (), *, size: int = CHUNK_ROWS
+    ) -> AsyncIterator[list[tuple[Any, ...]]]:
+        """A large read `size` rows at a time, as plain tuples (no Row objects): the rows are
+        never all in memory at once, and building them holds the GIL a chunk at a time."""
+        cursor = await self._conn.cursor()
+        cursor.row_factory = None
+        try:
+            await cursor.execute(sql, params)
+            while rows := await cursor.fetchmany(size):
+                yield cast(list[tuple[Any, ...]], rows)  # a list of tuples: no row factory
+        finally:
+            await cursor.close()
 
 
 class Tx(_QueryMixin):
@@ -2699,12 +2719,13 @@ async def matching_candidates(
     return await conn.fetchall(sql, tuple(params))
 
 
-async def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> list[Row]:
+def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> AsyncIterator[list[tuple[Any, ...]]]:
     """Everyone who could be offered a shift of this specialty on some day, with what the tick
-    filters and ranks on in Python (candidate_pool.SpecialtyPool): status, reachable, birth date
-    known; `languages` as a comma-separated list, `qualified` for the specialty's training.
+    filters and ranks on in Python (candidate_pool.SpecialtyPool, whose column constants follow
+    this order): status, reachable, birth date known; `languages` as a comma-separated list,
+    `qualified` for the specialty's training. In id order, in chunks of plain tuples.
     group_concat is SQLite's; on PostgreSQL string_agg(language, ',')."""
-    return await conn.fetchall(
+    return conn.chunks(
         "SELECT v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
         " v.available_until, v.registered_at, v.availability_mask,"
         " (SELECT group_concat(l.language) FROM volunteer_languages l"
@@ -2716,31 +2737,30 @@ async def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> li
         " CROSS JOIN users u ON u.id = v.user_id"
         " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
         " AND v.paused_until IS NOT NULL AND v.paused_until <= ?))"
-        " AND v.birth_date IS NOT NULL AND u.reachable = 1",
+        " AND v.birth_date IS NOT NULL AND u.reachable = 1"
+        " ORDER BY vs.user_id",
         (ts(now), specialty, ts(now)),
     )
 
 
-async def all_volunteer_stats(
+def all_volunteer_stats(
     conn: Queryable, *, since: datetime, now: datetime
-) -> dict[int, tuple[float, int, int]]:
+) -> AsyncIterator[list[tuple[Any, ...]]]:
     """volunteer_stats for every volunteer with any service, no-show or late cancellation, in
-    one pass over assignments_volunteer (a tick ranks many shifts with them)."""
-    rows = await conn.fetchall(
+    one pass over assignments_volunteer (a tick ranks many shifts with them): (volunteer_id,
+    hours, no_shows, late_cancels) in id order, in chunks of plain tuples."""
+    return conn.chunks(
         "SELECT a.volunteer_id,"
-        f" SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
+        f" COALESCE(SUM(CASE WHEN a.status IN ({_marks(SERVED_STATUSES)}) AND s.starts_at >= ?"
         f"  AND s.starts_at <= ? THEN {shift_hours()}"
-        "  ELSE 0 END) AS hours,"
-        " SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END) AS no_shows,"
-        " SUM(a.late_cancel) AS late_cancels"
+        "  ELSE 0 END), 0) AS hours,"
+        " COALESCE(SUM(CASE WHEN a.status = 'no_show' THEN 1 ELSE 0 END), 0) AS no_shows,"
+        " COALESCE(SUM(a.late_cancel), 0) AS late_cancels"
         " FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         f" WHERE a.status IN ({_marks(SERVED_STATUSES)}, 'no_show') OR a.late_cancel = 1"
-        " GROUP BY a.volunteer_id",
+        " GROUP BY a.volunteer_id ORDER BY a.volunteer_id",
         (*SERVED_STATUSES, ts(since), ts(now), *SERVED_STATUSES),
     )
-    return {
-        row[0]: (float(row[1] or 0), int(row[2] or 0), int(row[3] or 0)) for row in rows
-    }
 
 
 async def volunteer_stats(

@@ -133,6 +133,12 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return translations(get_locale()).ungettext(singular, plural, n)
 
 
+def npgettext(context: str, singular: str, plural: str, n: int) -> str:
+    """A count whose wording depends on its place in the sentence: Arabic duals and sound
+    plurals change after a preposition or as an object («بعد ساعتين», not «بعد ساعتان»)."""
+    return str(translations(get_locale()).unpgettext(context, singular, plural, n))
+
+
 def P_(context: str, message: str) -> tuple[str, str]:
     """Mark a message with its context for the catalog; translate it later with pgettext."""
     return context, message

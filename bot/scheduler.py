@@ -31,7 +31,7 @@ from typing import Any
 from telegram.ext import Application
 
 from bot import db, delivery, health, language_rule, matching, trainings
-from bot.candidate_pool import SpecialtyPool
+from bot.candidate_pool import SpecialtyPool, Stats
 from bot.config import Settings
 from bot.context import Context
 from bot.db import Database
@@ -328,9 +328,8 @@ class _Ranking:
         self.reader, self.now, self.horizon, self.pause = reader, now, horizon, pause
         self.rules = dispatch.rules(settings)
         self.busy = dispatch.Busy()
-        self._stats: dict[int, tuple[float, int, int]] | None = None
+        self._stats: Stats | None = None
         self._pools: dict[str, SpecialtyPool] = {}
-        self._shared: dict[Any, Any] = {}  # values the pools share (SpecialtyPool.build)
 
     async def best(
         self, spec: matching.ShiftSpec, wanted: int, asked: set[int], *,
@@ -345,13 +344,15 @@ class _Ranking:
                         end=self.horizon + dispatch.BUSY_MARGIN,
                     )
                 )
-                self._stats = await db.all_volunteer_stats(
-                    self.reader, since=self.now - dispatch.STATS_WINDOW, now=self.now
+                self._stats = await Stats.load(
+                    db.all_volunteer_stats(
+                        self.reader, since=self.now - dispatch.STATS_WINDOW, now=self.now
+                    ),
+                    pause=self.pause,
                 )
-            rows = await db.matching_pool(self.reader, spec.specialty, now=self.now)
             pool = self._pools[spec.specialty] = await SpecialtyPool.build(
-                spec.specialty, rows, self._stats, db.parse_ts, shared=self._shared,
-                pause=self.pause,
+                spec.specialty, db.matching_pool(self.reader, spec.specialty, now=self.now),
+                self._stats, db.parse_ts, pause=self.pause,
             )
             await self.pause()
         return pool.best(

@@ -12,7 +12,7 @@ from datetime import time, timedelta
 import pytest
 
 from bot import db, scheduler
-from bot.candidate_pool import SpecialtyPool
+from bot.candidate_pool import SpecialtyPool, Stats
 from bot.operations import dispatch
 from bot.volunteers import search_key
 from tests.factories import create_entity, create_need, create_user, create_volunteer
@@ -39,7 +39,7 @@ async def test_shared_pool_ranks_as_the_prefilter(bot: BotHarness) -> None:
     busy = dispatch.Busy.from_rows(
         await db.busy_windows(bot.db, start=now - timedelta(days=30), end=now + timedelta(days=30))
     )
-    stats = await db.all_volunteer_stats(bot.db, since=now - dispatch.STATS_WINDOW, now=now)
+    stats = await Stats.load(db.all_volunteer_stats(bot.db, since=now - dispatch.STATS_WINDOW, now=now))
     pools: dict[str, SpecialtyPool] = {}
     compared = 0
     for case in cases:
@@ -49,7 +49,7 @@ async def test_shared_pool_ranks_as_the_prefilter(bot: BotHarness) -> None:
         )
         spec = await dispatch.load_spec(bot.db, await db.get_shift(bot.db, shift_id))
         if spec.specialty not in pools:
-            rows = await db.matching_pool(bot.db, spec.specialty, now=now)
+            rows = db.matching_pool(bot.db, spec.specialty, now=now)
             pools[spec.specialty] = await SpecialtyPool.build(spec.specialty, rows, stats, db.parse_ts)
         asked = (await db.asked_by_shift(bot.db, [shift_id]))[shift_id]
         for limit in (1, 3, 10, 500):

@@ -216,7 +216,7 @@ async def _ask_late_reason(
     text = (
         _("This shift starts in {duration}, so cancelling now is a late cancellation and the "
           "organisers will be told. If you really cannot come, tell us why: tap a reason or "
-          "type it.").format(duration=duration_text(starts_at - context.now()))
+          "type it.").format(duration=duration_text(starts_at - context.now(), oblique=True))
         + "\n\n"
         + shift_details(assignment, context.settings.timezone)
     )

@@ -85,7 +85,7 @@ def promotion_text(row: Row, tz: ZoneInfo, expires_at: datetime, ttl: timedelta)
             _(
                 "Please confirm within {duration} (by {deadline}); after that the place goes to "
                 "the next person on the waitlist."
-            ).format(duration=duration_text(ttl), deadline=format_time(expires_at.astimezone(tz))),
+            ).format(duration=duration_text(ttl, oblique=True), deadline=format_time(expires_at.astimezone(tz))),
         ]
     )
 
@@ -254,7 +254,7 @@ def calendar_caption(*, cancelled: bool = False) -> str:
     if cancelled:
         return _("🗓 Open this file to remove the cancelled shift from your calendar.")
     return _("🗓 Open this file to add the shift to your calendar; it reminds you {duration} before.").format(
-        duration=duration_text(ALARM_BEFORE)
+        duration=duration_text(ALARM_BEFORE, oblique=True)
     )
 
 
@@ -272,7 +272,7 @@ def reminder_text(row: Row, tz: ZoneInfo, *, now: datetime, confirmed: bool) -> 
     else:
         heading = _("⏰ Reminder: your shift starts in {duration}.")
     parts = [
-        heading.format(duration=duration_text(starts - now)),
+        heading.format(duration=duration_text(starts - now, oblique=True)),
         shift_details(row, tz),
     ]
     if not confirmed:
@@ -410,7 +410,7 @@ def late_cancel_notice(row: Row, tz: ZoneInfo, *, now: datetime, reason: str) ->
         [
             _("⚠️ Late cancellation"),
             _("{volunteer} cancelled their place {duration} before the start.").format(
-                volunteer=volunteer_label(row), duration=duration_text(starts - now)
+                volunteer=volunteer_label(row), duration=duration_text(starts - now, oblique=True)
             ),
             _("Reason: {reason}").format(reason=isolate(_(reason))),
             shift_details(row, tz),

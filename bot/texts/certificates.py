@@ -12,19 +12,23 @@ from zoneinfo import ZoneInfo
 from bot import catalog
 from bot.certificate_pdf import Sheet, Table
 from bot.certificates import SEASON, Certificate, EntityHours, Period, show_code, verify_payload
-from bot.i18n import _, format_date, get_locale, isolate, ngettext
+from bot.i18n import _, format_date, get_locale, isolate, ngettext, npgettext
 
 TELEGRAM_LIMIT = 4096
 
 
-def hours_text(hours: float) -> str:
-    """`12.5 hours` / «12.5 ساعة»; whole numbers without a decimal point."""
-    rounded = round(hours, 1)
-    if rounded.is_integer():
-        n = int(rounded)
-        return ngettext("{n} hour", "{n} hours", n).format(n=isolate(n))
+def hours_text(hours: float, *, oblique: bool = False) -> str:
+    """`12.5 hours` / «12.5 ساعة»; whole numbers without a decimal point. `oblique` after a
+    preposition or as an object: «أمضى ساعتين» (the label reads «الإجمالي: ساعتان»)."""
+    rounded = round(float(hours), 1)
     # A fraction takes the plural that Arabic uses after numbers above ten ("12.5 ساعة").
-    return ngettext("{n} hour", "{n} hours", 11).format(n=isolate(f"{rounded:.1f}"))
+    n = int(rounded) if rounded.is_integer() else 11
+    shown = isolate(n) if rounded.is_integer() else isolate(f"{rounded:.1f}")
+    if oblique:
+        return npgettext("after a preposition or as an object", "{n} hour", "{n} hours", n).format(
+            n=shown
+        )
+    return ngettext("{n} hour", "{n} hours", n).format(n=shown)
 
 
 def period_text(period: Period) -> str:
@@ -57,8 +61,8 @@ def sheet(certificate: Certificate, *, office: str, url: str, tz: ZoneInfo) -> S
             "{office} certifies that the volunteer {name} served {hours} in completed "
             "volunteer shifts during {period}."
         ).format(
-            office=office, name=isolate(_name(certificate)), hours=hours_text(certificate.hours),
-            period=period_text(certificate.period),
+            office=office, name=isolate(_name(certificate)),
+            hours=hours_text(certificate.hours, oblique=True), period=period_text(certificate.period),
         ),
         facts=(
             (_("Volunteer"), isolate(_name(certificate))),

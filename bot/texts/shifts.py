@@ -8,7 +8,16 @@ from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from bot import catalog
-from bot.i18n import _, format_date, format_short_date, format_time, isolate, ltr, ngettext
+from bot.i18n import (
+    _,
+    format_date,
+    format_short_date,
+    format_time,
+    isolate,
+    ltr,
+    ngettext,
+    npgettext,
+)
 from bot.texts import Row, entity_name, moment_of
 
 # -- describing a shift ------------------------------------------------------------------------
@@ -53,8 +62,30 @@ def shift_line(row: Row, tz: ZoneInfo) -> str:
     )
 
 
-def duration_text(delta: timedelta) -> str:
-    """`2 hours`, `45 minutes`, `1 day and 3 hours` (rounded to the minute)."""
+def _days(n: int, oblique: bool) -> str:
+    if oblique:
+        return npgettext("after a preposition or as an object", "{n} day", "{n} days", n).format(n=n)
+    return ngettext("{n} day", "{n} days", n).format(n=n)
+
+
+def _hours(n: int, shown: str, oblique: bool) -> str:
+    if oblique:
+        return npgettext("after a preposition or as an object", "{n} hour", "{n} hours", n).format(n=shown)
+    return ngettext("{n} hour", "{n} hours", n).format(n=shown)
+
+
+def _minutes(n: int, oblique: bool) -> str:
+    if oblique:
+        return npgettext(
+            "after a preposition or as an object", "{n} minute", "{n} minutes", n
+        ).format(n=n)
+    return ngettext("{n} minute", "{n} minutes", n).format(n=n)
+
+
+def duration_text(delta: timedelta, *, oblique: bool = False) -> str:
+    """`2 hours`, `45 minutes`, `1 day and 3 hours` (rounded to the minute). `oblique` where the
+    sentence puts it after a preposition or as an object: Arabic «بعد ساعتين», «خلال يومين»
+    (the nominative «ساعتان» is for a label or a subject: «المتبقي: ساعتان»)."""
     minutes = max(0, round(delta.total_seconds() / 60))
     days, rest = divmod(minutes, 24 * 60)
     hours, minutes = divmod(rest, 60)
@@ -62,16 +93,17 @@ def duration_text(delta: timedelta) -> str:
     if days and not hours and not minutes:
         hours, days = days * 24, 0
     if days:
-        parts.append(ngettext("{n} day", "{n} days", days).format(n=days))
+        parts.append(_days(days, oblique))
     if hours:
-        parts.append(ngettext("{n} hour", "{n} hours", hours).format(n=hours))
+        parts.append(_hours(hours, str(hours), oblique))
     if minutes or not parts:
-        parts.append(ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes))
+        parts.append(_minutes(minutes, oblique))
     return _(" and ").join(parts)
 
 
-def hours_text(hours: float) -> str:
-    """`6 hours`, `12.5 hours` (a fraction takes the general plural form)."""
+def hours_text(hours: float, *, oblique: bool = False) -> str:
+    """`6 hours`, `12.5 hours` (a fraction takes the general plural form); `oblique` as in
+    duration_text («أمضى ساعتين»)."""
     value = round(hours, 1)
     count = int(value) if float(value).is_integer() else 100
-    return ngettext("{n} hour", "{n} hours", count).format(n=ltr(f"{value:g}"))
+    return _hours(count, ltr(f"{value:g}"), oblique)
