@@ -16,6 +16,7 @@ import gettext
 import re
 import string
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -131,7 +132,7 @@ def uncounted(msgid: str) -> list[str]:
 
 
 def addressed_in_the_masculine(
-    locale: str, context: str | None, msgid: str, strings: tuple[str, ...] | list[str]
+    locale: str, context: str | None, msgid: str, strings: Sequence[str]
 ) -> list[str]:
     """What in an entry's translations speaks to the reader in the masculine (empty when fine,
     or when the entry is a "male" one, an audit line, or in ADDRESS_ALLOWED)."""
@@ -266,7 +267,9 @@ def check() -> int:
                 print(f"{locale}: untranslated: {message.id!r}")
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
-            masculine = addressed_in_the_masculine(locale, message.context, ids[0], strings)
+            masculine = addressed_in_the_masculine(
+                locale, message.context, str(ids[0]), [str(text) for text in strings]
+            )
             if masculine:
                 missing += 1
                 print(
