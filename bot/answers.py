@@ -7,6 +7,7 @@ the bidi control characters that would reverse the rest of a line for other read
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import parse_qs, unquote, urlparse
@@ -65,13 +66,15 @@ def typed_yes_no(text: str) -> bool | None:
     return None
 
 
-def _names_of(item: catalog.Item) -> set[str]:
-    """Every way to type an item: its code, its English label and its Arabic label."""
+@functools.cache
+def _names_of(item: catalog.Item) -> frozenset[str]:
+    """Every way to type an item: its code, its English label and its Arabic label (the catalogs
+    are loaded once, so this is worked out once per item: a search reads it for every word)."""
     names = {item.code, item.label}
     for locale in ("ar", "en"):
         names.add(translations(locale).ugettext(item.label))
     folded = {fold(name) for name in names}
-    return folded | {_without_article(name) for name in folded}
+    return frozenset(folded | {_without_article(name) for name in folded})
 
 
 def typed_choice(text: str, items: tuple[catalog.Item, ...]) -> str | None:
