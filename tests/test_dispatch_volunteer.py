@@ -175,7 +175,7 @@ async def test_keep_my_place_changes_nothing(bot: BotHarness) -> None:
     await bot.command(person, "/myshifts")
     await bot.press_label(person, "إلغاء رقم 1")
 
-    await bot.press_label(person, "أبقِ مكاني")
+    await bot.press_label(person, "الإبقاء على مكاني")
 
     assert (await assignment(bot.db, taken))["status"] == "accepted"
     assert "مكانك محفوظ" in bot.last(person).text
@@ -271,7 +271,7 @@ async def test_an_early_cancel_that_became_late_asks_for_a_reason(bot: BotHarnes
     await bot.press_label(person, "إلغاء رقم 1")
     bot.clock.advance(hours=12)
 
-    await bot.press_label(person, "نعم، ألغِ")
+    await bot.press_label(person, "نعم، إلغاء")
 
     assert (await assignment(bot.db, taken))["status"] == "accepted"
     assert "إلغاءً متأخرًا" in bot.last(person).text

@@ -93,7 +93,7 @@ async def test_an_offer_accepted_and_one_declined_from_myshifts(bot: BotHarness)
     page = bot.last(person)
     assert page.method == "editMessageText" and page.text.count("بانتظار ردك") == 1
     again = await bot.press(person, f"my:acc:{first}:0")  # a retap: nothing more happens
-    assert _alert(again) == "هذا المكان محجوز لك بالفعل. راجع /myshifts."
+    assert _alert(again) == "هذا المكان محجوز لك بالفعل. وللاطلاع على مناوباتك: /myshifts."
 
     await bot.press(person, f"off:dec:{second}")  # the offer message's own Decline
     assert (await assignment(bot.db, second))["status"] == "declined"
@@ -101,7 +101,7 @@ async def test_an_offer_accepted_and_one_declined_from_myshifts(bot: BotHarness)
     edited = [c for c in calls if c.method == "editMessageReplyMarkup"][-1]
     rows = edited.params["reply_markup"]["inline_keyboard"]
     assert all(b["callback_data"] != f"off:dec:{second}" for row in rows for b in row)
-    assert "بالسبب" in bot.last(person).text  # the reason question, as from the offer itself
+    assert "ذكر السبب" in bot.last(person).text  # the reason question, as from the offer itself
     await bot.press_label(person, "تخطٍّ")
 
     await bot.command(person, "/myshifts")
