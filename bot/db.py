@@ -111,24 +111,55 @@ class Queryable(Protocol):
 CHUNK_ROWS = 1000  # rows a large read builds at a time (Queryable.chunks)
 
 
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    cursor = conn.execute(sql, params)
+    cursor.close()
+    return cursor
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        row: Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _all(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 class _QueryMixin:
+    """Each statement is one trip to the connection's thread (execute, fetch and close there
+    together): aiosqlite's own cursor API takes three, and on the per-update path the trips,
+    not SQLite, were most of a short query's cost."""
+
     _conn: aiosqlite.Connection
+
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        conn = self._conn
+        # aiosqlite's queue of calls into its thread; its `_conn` is the sqlite3 connection.
+        return await conn._execute(function, conn._conn, *args)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """Run a statement to completion; the closed cursor still has rowcount and lastrowid."""
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor
+        return aiosqlite.Cursor(self._conn, await self._in_thread(_run, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        row: Row | None = await self._in_thread(_one, sql, params)
+        return row
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        rows: list[Row] = await self._in_thread(_all, sql, params)
+        return rows
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
