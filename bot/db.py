@@ -1639,7 +1639,7 @@ async def shift_roster(
     """Volunteers who took a place on the shift, whatever came of it (a no-show too, so that the
     roster and its attendance agree): name, phone, status, the no-show's reason."""
     return await conn.fetchall(
-        "SELECT a.volunteer_id, a.status, a.no_show_reason, v.full_name, v.phone, u.first_name"
+        "SELECT a.volunteer_id, a.status, a.no_show_reason, v.full_name, v.phone, v.gender, u.first_name"
         " FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.shift_id = ? AND a.status IN {status_in(ROSTER)}"
@@ -2286,7 +2286,7 @@ async def attendance_roster(
     """Who holds a place on the shift and what came of it, in the order they took it."""
     return await conn.fetchall(
         "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, a.no_show_reason, v.full_name,"
-        " v.phone, u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+        " v.phone, v.gender, u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.shift_id = ? AND a.status IN ({_marks(ATTENDANCE_STATUSES)})"
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
@@ -3933,7 +3933,7 @@ def _entity_filter(entity_ids: Sequence[int] | None) -> tuple[str, tuple[int, ..
 
 async def export_assignments(conn: Queryable) -> list[Row]:
     return await conn.fetchall(
-        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, a.status, a.source, a.offered_at,"
+        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, v.gender, a.status, a.source, a.offered_at,"
         " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
         " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
@@ -3948,7 +3948,7 @@ async def export_rosters(conn: Queryable, entity_ids: Sequence[int] | None = Non
         "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
         " n.site_name, s.status AS shift_status, s.starts_at, s.ends_at, s.slots,"
         " a.volunteer_id, a.status AS assignment_status, a.checked_in_at,"
-        " COALESCE(v.full_name, u.first_name) AS full_name, v.phone"
+        " COALESCE(v.full_name, u.first_name) AS full_name, v.phone, v.gender"
         " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
         f" LEFT JOIN assignments a ON a.shift_id = s.id AND a.status IN {status_in(HOLDS_PLACE)}"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
@@ -3961,14 +3961,14 @@ async def export_rosters(conn: Queryable, entity_ids: Sequence[int] | None = Non
 async def export_hours(conn: Queryable) -> list[Row]:
     """Per volunteer (not deleted): shifts served and their hours, no-shows, late cancellations."""
     return await conn.fetchall(
-        "SELECT v.user_id, v.full_name, v.phone, v.status,"
+        "SELECT v.user_id, v.full_name, v.phone, v.status, v.gender,"
         " COUNT(CASE WHEN a.status = 'completed' THEN 1 END) AS completed,"
         f" COALESCE(SUM(CASE WHEN a.status = 'completed' THEN {shift_hours()} END), 0) AS hours,"
         " COUNT(CASE WHEN a.status = 'no_show' THEN 1 END) AS no_shows,"
         " COUNT(CASE WHEN a.late_cancel THEN 1 END) AS late_cancels"
         " FROM volunteers v LEFT JOIN assignments a ON a.volunteer_id = v.user_id"
         " LEFT JOIN shifts s ON s.id = a.shift_id"
-        " WHERE v.status != 'deleted' GROUP BY v.user_id, v.full_name, v.phone, v.status"
+        " WHERE v.status != 'deleted' GROUP BY v.user_id, v.full_name, v.phone, v.status, v.gender"
         " ORDER BY hours DESC, v.user_id"
     )
 

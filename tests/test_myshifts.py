@@ -101,7 +101,7 @@ async def test_an_offer_accepted_and_one_declined_from_myshifts(bot: BotHarness)
     edited = [c for c in calls if c.method == "editMessageReplyMarkup"][-1]
     rows = edited.params["reply_markup"]["inline_keyboard"]
     assert all(b["callback_data"] != f"off:dec:{second}" for row in rows for b in row)
-    assert "ذكر السبب" in bot.last(person).text  # the reason question, as from the offer itself
+    assert "بالسبب" in bot.last(person).text  # the reason question, as from the offer itself
     await bot.press_label(person, "تخطٍّ")
 
     await bot.command(person, "/myshifts")

@@ -20,7 +20,7 @@ from bot.assignments import Status
 from bot.auth import VOLUNTEER
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import _, format_datetime, ltr, ngettext
+from bot.i18n import G_, _, format_datetime, ltr, ngettext
 from bot.notices import dispatch as notices
 from bot.notices.dispatch import (
     ACCEPT,
@@ -323,7 +323,7 @@ async def _myshifts_page(
     and entity names stay well below Telegram's 4,096 characters."""
     rows = await db.volunteer_shift_list(context.db, user_id, now=context.now())
     if not rows:
-        return _("You have no upcoming shifts. Send /shifts to see open ones."), None
+        return G_("You have no upcoming shifts. Send /shifts to see open ones."), None
     offset = min(max(0, offset), (len(rows) - 1) // MY_PAGE_SIZE * MY_PAGE_SIZE)
     page = rows[offset : offset + MY_PAGE_SIZE]
     tz = context.settings.timezone
