@@ -1752,22 +1752,25 @@ async def open_shifts_for_volunteer(
     limit: int = 300,
 ) -> list[Row]:
     """Upcoming open shifts in the volunteer's specialties that they have not taken or joined the
-    waitlist of, with their fill counts (the caller checks eligibility and open places)."""
+    waitlist of, soonest first, with only what eligibility reads (shift_id, starts_at, ends_at,
+    slots, need_id, specialty, gender, min_age, requires_training): the caller checks
+    eligibility, then open places (`shift_fills`) of the eligible ones, then reads the page it
+    shows (`shift_rows`)."""
     if not specialties:
         return []
     return await conn.fetchall(
-        f"SELECT {_SHIFT_COLUMNS},"
-        f" (SELECT COUNT(*) FROM assignments t WHERE t.shift_id = s.id"
-        f"  AND t.status IN ({_marks(TAKEN_STATUSES)})) AS accepted,"
-        " (SELECT COUNT(*) FROM assignments h WHERE h.shift_id = s.id AND h.status = 'offered'"
-        "  AND h.promoted_at IS NOT NULL AND h.expires_at > ? AND h.volunteer_id != ?) AS holds"
-        f" FROM {_SHIFT_FROM}"
+        "SELECT s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.need_id, n.specialty,"
+        " n.gender, n.min_age, n.requires_training"
+        # The needs of these specialties first, then their upcoming shifts (indexes of migration
+        # 0116): a few hundred rows read instead of every upcoming shift of the season. CROSS
+        # JOIN keeps that order whether or not the database has been ANALYZEd.
+        " FROM needs n CROSS JOIN shifts s ON s.need_id = n.id JOIN entities e ON e.id = n.entity_id"
         " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ?"
         f" AND n.specialty IN ({_marks(specialties)}) AND (n.gender = 'any' OR n.gender = ?)"
         " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.shift_id = s.id"
         f"  AND m.volunteer_id = ? AND m.status IN {status_in(ROSTER | {Status.WAITLISTED})})"
         " ORDER BY s.starts_at, s.id LIMIT ?",
-        (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
+        (ts(now), *specialties, gender or "", user_id, limit),
     )
 
 
@@ -1830,6 +1833,37 @@ async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> di
         ):
             found[row["need_id"]][row["language"]] = int(row["minimum"])
     return found
+
+
+async def shift_fills(
+    conn: Queryable, shift_ids: Sequence[int], *, user_id: int, now: datetime
+) -> dict[int, tuple[int, int]]:
+    """(accepted, holds) of each shift, in one grouped read: places taken, and live offers to
+    promoted waitlisters other than `user_id`'s own (a shift with no assignments: (0, 0))."""
+    found = {shift_id: (0, 0) for shift_id in shift_ids}
+    for chunk in _chunks(list(shift_ids)):
+        for row in await conn.fetchall(
+            "SELECT shift_id,"
+            f" COALESCE(SUM(CASE WHEN status IN ({_marks(TAKEN_STATUSES)}) THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN status = 'offered' AND promoted_at IS NOT NULL"
+            "  AND expires_at > ? AND volunteer_id != ? THEN 1 ELSE 0 END), 0)"
+            f" FROM assignments WHERE shift_id IN ({_marks(chunk)}) GROUP BY shift_id",
+            (*TAKEN_STATUSES, ts(now), user_id, *chunk),
+        ):
+            found[row[0]] = (int(row[1]), int(row[2]))
+    return found
+
+
+async def shift_rows(conn: Queryable, shift_ids: Sequence[int]) -> list[Row]:
+    """These shifts with their need's and entity's columns (`_SHIFT_COLUMNS`), in the order given."""
+    if not shift_ids:
+        return []
+    rows = await conn.fetchall(
+        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM} WHERE s.id IN ({_marks(shift_ids)})",
+        tuple(shift_ids),
+    )
+    by_id = {row["shift_id"]: row for row in rows}
+    return [by_id[shift_id] for shift_id in shift_ids if shift_id in by_id]
 
 
 _FINISHED_WHERE = (
@@ -2789,9 +2823,13 @@ async def volunteer_stats(
     return found
 
 
+# A volunteer's matching profile: (row, specialties, languages, availability, qualifications).
+MatchingProfile = tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]]
+
+
 async def volunteer_for_matching(
     conn: Queryable, user_id: int, *, now: datetime | None = None
-) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
+) -> MatchingProfile | None:
     """A volunteer's whole matching profile: (row, specialties, languages, availability,
     qualifications still valid at `now`), or None when they are not registered."""
     # One statement (it runs on /shifts, every sign-up and accept): the lists as group_concat
