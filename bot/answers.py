@@ -7,6 +7,7 @@ the bidi control characters that would reverse the rest of a line for other read
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import parse_qs, unquote, urlparse
@@ -92,16 +93,18 @@ TYPED_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _names_of(item: catalog.Item) -> set[str]:
+@functools.cache
+def _names_of(item: catalog.Item) -> frozenset[str]:
     """Every way to type an item: its code, its English and Arabic labels, the adjective a label
-    comes from («العربية» -> «عربي»), and its TYPED_ALIASES."""
+    comes from («العربية» -> «عربي»), and its TYPED_ALIASES (the catalogs are loaded once, so
+    this is worked out once per item: a search reads it for every word)."""
     names = {item.code, item.label, *TYPED_ALIASES.get(item.code, ())}
     for locale in ("ar", "en"):
         names.add(translations(locale).ugettext(item.label))
     folded = {fold(name) for name in names}
     bare = {_without_article(name) for name in folded}
     adjectives = {name[:-1] for name in bare if name.endswith("يه") and " " not in name}
-    return folded | bare | adjectives
+    return frozenset(folded | bare | adjectives)
 
 
 def typed_choice(text: str, items: tuple[catalog.Item, ...]) -> str | None:

@@ -1217,8 +1217,8 @@ async def find_volunteers(
 
 async def volunteer_cities(conn: Queryable) -> list[str]:
     """The distinct cities volunteers gave (codes of the catalogue or as typed)."""
-    rows = await conn.fetchall(
-        "SELECT DISTINCT city FROM volunteers WHERE city IS NOT NULL AND status <> 'deleted'"
+    rows = await conn.fetchall(  # counted by triggers (migration 0128)
+        "SELECT city FROM city_counts WHERE volunteers > 0"
     )
     return [row[0] for row in rows]
 
@@ -3825,7 +3825,9 @@ async def outbox_health(conn: Queryable) -> dict[str, int]:
 
 async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int]:
     """Volunteers by status, and how many registered since `since`."""
-    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM volunteers GROUP BY status")
+    rows = await conn.fetchall(  # counted by triggers (migration 0128)
+        "SELECT status, volunteers AS n FROM volunteer_counts WHERE volunteers > 0"
+    )
     counts = {row["status"]: int(row["n"]) for row in rows}
     counts["new"] = int(
         await conn.fetchval(
@@ -3907,21 +3909,42 @@ async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: dateti
 
 async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
     """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
-    plus offers outstanding now."""
+    plus offers outstanding now. Whole hours come from service_hours (kept by triggers,
+    migration 0128); the partial hours at both ends of the window from the assignments."""
+    first_whole = _next_hour(since)
+    last_whole = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    edges: list[tuple[datetime, datetime]] = [(since, now)]
+    whole = ("", "")
+    if first_whole <= last_whole:
+        edges = [(since, first_whole), (last_whole, now)]
+        whole = (first_whole.strftime("%Y-%m-%dT%H"), last_whole.strftime("%Y-%m-%dT%H"))
+    edge_sql = " OR ".join("(s.starts_at >= ? AND s.starts_at < ?)" for _ in edges)
+    edge_params = [ts(moment) for edge in edges for moment in edge]
     return await _aggregate(conn,
         "SELECT"
         " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
-        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
-        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
-        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
-        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'no_show' AND s.starts_at >= ? AND s.starts_at < ?) AS no_shows,"
+        " w.completed + e.completed AS completed, w.minutes / 60.0 + e.hours AS hours,"
+        " w.no_shows + e.no_shows AS no_shows,"
         " (SELECT COUNT(*) FROM assignments WHERE late_cancel = 1 AND cancelled_at >= ?)"
-        "   AS late_cancels",
-        (ts(since), ts(now), ts(since), ts(now), ts(since), ts(now), ts(since)),
+        "   AS late_cancels"
+        " FROM (SELECT COALESCE(SUM(completed), 0) AS completed, COALESCE(SUM(minutes), 0) AS minutes,"
+        "       COALESCE(SUM(no_shows), 0) AS no_shows"
+        "       FROM service_hours WHERE hour >= ? AND hour < ?) AS w,"
+        "      (SELECT COALESCE(SUM(a.status = 'completed'), 0) AS completed,"
+        "       COALESCE(SUM(CASE WHEN a.status = 'completed' THEN"
+        "         CAST(round((julianday(s.ends_at) - julianday(s.starts_at)) * 1440) AS INTEGER)"
+        "         ELSE 0 END), 0) / 60.0 AS hours,"
+        "       COALESCE(SUM(a.status = 'no_show'), 0) AS no_shows"
+        "       FROM shifts s JOIN assignments a ON a.shift_id = s.id"
+        f"      AND a.status IN ('completed', 'no_show') WHERE {edge_sql}) AS e",
+        (ts(since), *whole, *edge_params),
     )
+
+
+def _next_hour(moment: datetime) -> datetime:
+    """The first whole hour (UTC) at or after `moment`."""
+    floor = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(hours=1)
 
 
 async def stats_outbox(conn: Queryable) -> dict[str, int]:
