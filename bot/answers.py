@@ -7,6 +7,7 @@ the bidi control characters that would reverse the rest of a line for other read
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import parse_qs, unquote, urlparse
@@ -65,42 +66,119 @@ def typed_yes_no(text: str) -> bool | None:
     return None
 
 
-def _names_of(item: catalog.Item) -> set[str]:
-    """Every way to type an item: its code, its English label and its Arabic label."""
-    names = {item.code, item.label}
+# Names people type that the catalog's labels do not give: colloquial adjectives («عربي»،
+# «انجليزي» come from the labels), other spellings, and common words for a field of work.
+TYPED_ALIASES: dict[str, tuple[str, ...]] = {
+    "en": ("انكليزي", "انقليزي", "eng"),
+    "ur": ("اردو", "اوردو", "الاوردية", "اوردي"),
+    "id": ("اندونيسي", "bahasa", "bahasa indonesia"),
+    "bn": ("بنجالي", "البنجالية", "bangla"),
+    "fa": ("farsi",),
+    "ms": ("ملايو", "ماليزي", "الماليزية", "malaysian"),
+    "zh": ("mandarin",),
+    "other": ("اخرى", "غير ذلك", "another language", "others"),
+    "healthcare": ("اسعاف", "الاسعافات الاولية", "اسعافات اولية", "صحي", "طبي", "first aid",
+                   "medical", "health"),
+    "environment": ("النظافة", "نظافه"),
+    "crowd_management": ("الحشود", "تفويج", "التفويج", "crowds"),
+    "education": ("التعليم", "تعليم"),
+    "research": ("بحوث", "الابحاث", "ابحاث", "البحوث"),
+    "guidance": ("الارشاد", "ارشاد", "guiding"),
+    "translation": ("interpreting", "interpretation"),
+    "elderly_care": ("كبار السن", "المسنين", "elderly"),
+    "lost_children": ("الاطفال التائهين", "الاطفال المفقودين", "التائهين"),
+    "special_needs": ("ذوي الاعاقة", "ذوي الاحتياجات الخاصة", "الاحتياجات الخاصة", "disabilities"),
+    "gift_distribution": ("الهدايا", "توزيع هدايا", "gifts"),
+    "reception_farewell": ("الاستقبال", "الاستقبال والتوديع", "reception", "استقبال وتوديع"),
+}
+
+
+@functools.cache
+def _names_of(item: catalog.Item) -> frozenset[str]:
+    """Every way to type an item: its code, its English and Arabic labels, the adjective a label
+    comes from («العربية» -> «عربي»), and its TYPED_ALIASES (the catalogs are loaded once, so
+    this is worked out once per item: a search reads it for every word)."""
+    names = {item.code, item.label, *TYPED_ALIASES.get(item.code, ())}
     for locale in ("ar", "en"):
         names.add(translations(locale).ugettext(item.label))
     folded = {fold(name) for name in names}
-    return folded | {_without_article(name) for name in folded}
+    bare = {_without_article(name) for name in folded}
+    adjectives = {name[:-1] for name in bare if name.endswith("يه") and " " not in name}
+    return frozenset(folded | bare | adjectives)
 
 
 def typed_choice(text: str, items: tuple[catalog.Item, ...]) -> str | None:
-    """A catalog item typed by name in Arabic or English ("الأردية", "urdu", "ur")."""
+    """A catalog item typed by name in Arabic or English ("الأردية", "urdu", "ur", «عربي»)."""
     word = fold(text)
-    candidates = {word, _without_article(word), word.removesuffix("ه"), word.removeprefix("اللغه ")}
+    candidates = {word, _without_article(word), word.removesuffix("ه")}
+    for prefix in ("اللغه ", "لغه "):
+        if word.startswith(prefix):
+            rest = word.removeprefix(prefix)
+            candidates |= {rest, rest.removesuffix("ه")}
+    candidates.add(word.removesuffix(" language"))
     for item in items:
         if candidates & _names_of(item):
             return item.code
     return None
 
 
-def typed_languages(text: str) -> tuple[list[str], list[str]]:
-    """Languages typed as a list ("العربية والأردية", "Urdu, Hausa"): (codes, unknown words)."""
-    whole = typed_choice(text or "", catalog.LANGUAGES)  # "لغة أخرى", "Other language"
+# Words that join the items of a typed list; commas and the like separate them outright.
+_CONJUNCTIONS = frozenset({"و", "and", "&", "+"})
+_SEPARATORS = re.compile(r"[,،;/\n]+")
+_LONGEST_NAME = 4  # words: «الاسعافات الأولية», "Reception and farewell"
+
+
+def _typed_list(text: str, items: tuple[catalog.Item, ...]) -> tuple[list[str], list[str]]:
+    """Items typed one after the other, as people type them: separated by commas, «و» (alone
+    or on the next word: «والأردية»), "and", "&"; an item's own name may have several words
+    («الاستقبال والتوديع»): the longest name that fits is taken first. Returns (codes, unknown
+    phrases), each in the order typed."""
+    whole = typed_choice(text or "", items)  # "لغة أخرى", "Other language"
     if whole is not None:
         return [whole], []
-    parts = re.split(r"[,،;/\n]+|\s+و(?=\S)|\s+and\s+|\s+", normalize_digits(text or ""))
     codes: list[str] = []
     unknown: list[str] = []
-    for part in (p for p in parts if p.strip()):
-        code = typed_choice(part, catalog.LANGUAGES)
-        if code is None and part.startswith("و"):
-            code = typed_choice(part[1:], catalog.LANGUAGES)
-        if code is None:
-            unknown.append(part.strip())
-        elif code not in codes:
-            codes.append(code)
+    for chunk in _SEPARATORS.split(normalize_digits(strip_bidi_controls(text or ""))):
+        words = chunk.replace("&", " & ").replace("+", " + ").split()
+        stray: list[str] = []
+        i = 0
+        while i < len(words):
+            if words[i].lower() in _CONJUNCTIONS:
+                if stray:
+                    unknown.append(" ".join(stray))
+                    stray = []
+                i += 1
+                continue
+            code, taken = None, 0
+            for j in range(min(len(words), i + _LONGEST_NAME), i, -1):
+                if words[j - 1].lower() in _CONJUNCTIONS:
+                    continue
+                span = " ".join(words[i:j])
+                code = typed_choice(span, items)
+                if code is None and span.startswith("و"):
+                    code = typed_choice(span[1:], items)
+                if code is not None:
+                    taken = j - i
+                    break
+            if code is None:
+                stray.append(words[i])
+                i += 1
+                continue
+            if stray:
+                unknown.append(" ".join(stray))
+                stray = []
+            if code not in codes:
+                codes.append(code)
+            i += taken
+        if stray:
+            unknown.append(" ".join(stray))
     return codes, unknown
+
+
+def typed_languages(text: str) -> tuple[list[str], list[str]]:
+    """Languages typed as a list ("العربية والأردية", «عربي، انجليزي», "Arabic & Urdu"):
+    (codes, unknown words)."""
+    return _typed_list(text, catalog.LANGUAGES)
 
 
 # -- places ----------------------------------------------------------------------------------------
@@ -163,25 +241,9 @@ def looks_like_a_date(text: str) -> bool:
 
 
 def typed_choices(text: str, items: tuple[catalog.Item, ...]) -> tuple[list[str], list[str]]:
-    """Several catalog items typed as a list ("الترجمة والإرشاد", "Relief, first aid"): their
-    names may have several words, so only commas, «و» and "and" separate them."""
-    whole = typed_choice(text, items)
-    if whole is not None:
-        return [whole], []
-    codes: list[str] = []
-    unknown: list[str] = []
-    for part in re.split(r"[,،;/\n]+|\s+و(?=\S)|\s+and\s+", normalize_digits(text or "")):
-        part = part.strip()
-        if not part:
-            continue
-        code = typed_choice(part, items)
-        if code is None and part.startswith("و"):
-            code = typed_choice(part[1:], items)
-        if code is None:
-            unknown.append(part)
-        elif code not in codes:
-            codes.append(code)
-    return codes, unknown
+    """Several catalog items typed as a list ("الترجمة والإرشاد", "Relief, first aid",
+    «الترجمة والاستقبال والتوديع»): (codes, unknown phrases)."""
+    return _typed_list(text, items)
 
 
 # -- names -----------------------------------------------------------------------------------------

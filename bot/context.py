@@ -16,6 +16,10 @@ if TYPE_CHECKING:
 class Context(CallbackContext[ExtBot[dict[str, Any]], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """`context.db`, `context.settings`, `context.clock` and `context.now()`."""
 
+    # The person's role as read when their update came in (bot/handlers/common.py
+    # bind_user_and_locale), so that a handler need not read their row again; None: not read.
+    reader_role: str | None = None
+
     @property
     def db(self) -> Database:
         return self.bot_data["db"]

@@ -111,24 +111,55 @@ class Queryable(Protocol):
 CHUNK_ROWS = 1000  # rows a large read builds at a time (Queryable.chunks)
 
 
+def _run(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> sqlite3.Cursor:
+    cursor = conn.execute(sql, params)
+    cursor.close()
+    return cursor
+
+
+def _one(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> Row | None:
+    cursor = conn.execute(sql, params)
+    try:
+        row: Row | None = cursor.fetchone()
+        return row
+    finally:
+        cursor.close()
+
+
+def _all(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]:
+    cursor = conn.execute(sql, params)
+    try:
+        return cursor.fetchall()
+    finally:
+        cursor.close()
+
+
 class _QueryMixin:
+    """Each statement is one trip to the connection's thread (execute, fetch and close there
+    together): aiosqlite's own cursor API takes three, and on the per-update path the trips,
+    not SQLite, were most of a short query's cost."""
+
     _conn: aiosqlite.Connection
+
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        conn = self._conn
+        # aiosqlite's queue of calls into its thread; its `_conn` is the sqlite3 connection.
+        return await conn._execute(function, conn._conn, *args)
 
     async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
         """Run a statement to completion; the closed cursor still has rowcount and lastrowid."""
-        async with self._conn.execute(sql, params) as cursor:
-            return cursor
+        return aiosqlite.Cursor(self._conn, await self._in_thread(_run, sql, params))
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         await self._conn.executemany(sql, rows)
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        row: Row | None = await self._in_thread(_one, sql, params)
+        return row
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        rows: list[Row] = await self._in_thread(_all, sql, params)
+        return rows
 
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = await self.fetchone(sql, params)
@@ -1186,8 +1217,8 @@ async def find_volunteers(
 
 async def volunteer_cities(conn: Queryable) -> list[str]:
     """The distinct cities volunteers gave (codes of the catalogue or as typed)."""
-    rows = await conn.fetchall(
-        "SELECT DISTINCT city FROM volunteers WHERE city IS NOT NULL AND status <> 'deleted'"
+    rows = await conn.fetchall(  # counted by triggers (migration 0128)
+        "SELECT city FROM city_counts WHERE volunteers > 0"
     )
     return [row[0] for row in rows]
 
@@ -1608,7 +1639,7 @@ async def shift_roster(
     """Volunteers who took a place on the shift, whatever came of it (a no-show too, so that the
     roster and its attendance agree): name, phone, status, the no-show's reason."""
     return await conn.fetchall(
-        "SELECT a.volunteer_id, a.status, a.no_show_reason, v.full_name, v.phone, u.first_name"
+        "SELECT a.volunteer_id, a.status, a.no_show_reason, v.full_name, v.phone, v.gender, u.first_name"
         " FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.shift_id = ? AND a.status IN {status_in(ROSTER)}"
@@ -1721,22 +1752,25 @@ async def open_shifts_for_volunteer(
     limit: int = 300,
 ) -> list[Row]:
     """Upcoming open shifts in the volunteer's specialties that they have not taken or joined the
-    waitlist of, with their fill counts (the caller checks eligibility and open places)."""
+    waitlist of, soonest first, with only what eligibility reads (shift_id, starts_at, ends_at,
+    slots, need_id, specialty, gender, min_age, requires_training): the caller checks
+    eligibility, then open places (`shift_fills`) of the eligible ones, then reads the page it
+    shows (`shift_rows`)."""
     if not specialties:
         return []
     return await conn.fetchall(
-        f"SELECT {_SHIFT_COLUMNS},"
-        f" (SELECT COUNT(*) FROM assignments t WHERE t.shift_id = s.id"
-        f"  AND t.status IN ({_marks(TAKEN_STATUSES)})) AS accepted,"
-        " (SELECT COUNT(*) FROM assignments h WHERE h.shift_id = s.id AND h.status = 'offered'"
-        "  AND h.promoted_at IS NOT NULL AND h.expires_at > ? AND h.volunteer_id != ?) AS holds"
-        f" FROM {_SHIFT_FROM}"
+        "SELECT s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.need_id, n.specialty,"
+        " n.gender, n.min_age, n.requires_training"
+        # The needs of these specialties first, then their upcoming shifts (indexes of migration
+        # 0116): a few hundred rows read instead of every upcoming shift of the season. CROSS
+        # JOIN keeps that order whether or not the database has been ANALYZEd.
+        " FROM needs n CROSS JOIN shifts s ON s.need_id = n.id JOIN entities e ON e.id = n.entity_id"
         " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ?"
         f" AND n.specialty IN ({_marks(specialties)}) AND (n.gender = 'any' OR n.gender = ?)"
         " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.shift_id = s.id"
         f"  AND m.volunteer_id = ? AND m.status IN {status_in(ROSTER | {Status.WAITLISTED})})"
         " ORDER BY s.starts_at, s.id LIMIT ?",
-        (*TAKEN_STATUSES, ts(now), user_id, ts(now), *specialties, gender or "", user_id, limit),
+        (ts(now), *specialties, gender or "", user_id, limit),
     )
 
 
@@ -1799,6 +1833,37 @@ async def need_language_minimums(conn: Queryable, need_ids: Sequence[int]) -> di
         ):
             found[row["need_id"]][row["language"]] = int(row["minimum"])
     return found
+
+
+async def shift_fills(
+    conn: Queryable, shift_ids: Sequence[int], *, user_id: int, now: datetime
+) -> dict[int, tuple[int, int]]:
+    """(accepted, holds) of each shift, in one grouped read: places taken, and live offers to
+    promoted waitlisters other than `user_id`'s own (a shift with no assignments: (0, 0))."""
+    found = {shift_id: (0, 0) for shift_id in shift_ids}
+    for chunk in _chunks(list(shift_ids)):
+        for row in await conn.fetchall(
+            "SELECT shift_id,"
+            f" COALESCE(SUM(CASE WHEN status IN ({_marks(TAKEN_STATUSES)}) THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN status = 'offered' AND promoted_at IS NOT NULL"
+            "  AND expires_at > ? AND volunteer_id != ? THEN 1 ELSE 0 END), 0)"
+            f" FROM assignments WHERE shift_id IN ({_marks(chunk)}) GROUP BY shift_id",
+            (*TAKEN_STATUSES, ts(now), user_id, *chunk),
+        ):
+            found[row[0]] = (int(row[1]), int(row[2]))
+    return found
+
+
+async def shift_rows(conn: Queryable, shift_ids: Sequence[int]) -> list[Row]:
+    """These shifts with their need's and entity's columns (`_SHIFT_COLUMNS`), in the order given."""
+    if not shift_ids:
+        return []
+    rows = await conn.fetchall(
+        f"SELECT {_SHIFT_COLUMNS} FROM {_SHIFT_FROM} WHERE s.id IN ({_marks(shift_ids)})",
+        tuple(shift_ids),
+    )
+    by_id = {row["shift_id"]: row for row in rows}
+    return [by_id[shift_id] for shift_id in shift_ids if shift_id in by_id]
 
 
 _FINISHED_WHERE = (
@@ -2255,7 +2320,7 @@ async def attendance_roster(
     """Who holds a place on the shift and what came of it, in the order they took it."""
     return await conn.fetchall(
         "SELECT a.id, a.volunteer_id, a.status, a.checked_in_at, a.no_show_reason, v.full_name,"
-        " v.phone, u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
+        " v.phone, v.gender, u.first_name FROM assignments a JOIN users u ON u.id = a.volunteer_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
         f" WHERE a.shift_id = ? AND a.status IN ({_marks(ATTENDANCE_STATUSES)})"
         " ORDER BY a.accepted_at, a.id LIMIT ? OFFSET ?",
@@ -2759,9 +2824,13 @@ async def volunteer_stats(
     return found
 
 
+# A volunteer's matching profile: (row, specialties, languages, availability, qualifications).
+MatchingProfile = tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]]
+
+
 async def volunteer_for_matching(
     conn: Queryable, user_id: int, *, now: datetime | None = None
-) -> tuple[Row, set[str], set[str], set[tuple[int, str]], set[str]] | None:
+) -> MatchingProfile | None:
     """A volunteer's whole matching profile: (row, specialties, languages, availability,
     qualifications still valid at `now`), or None when they are not registered."""
     # One statement (it runs on /shifts, every sign-up and accept): the lists as group_concat
@@ -3757,7 +3826,9 @@ async def outbox_health(conn: Queryable) -> dict[str, int]:
 
 async def stats_volunteers(conn: Queryable, *, since: datetime) -> dict[str, int]:
     """Volunteers by status, and how many registered since `since`."""
-    rows = await conn.fetchall("SELECT status, COUNT(*) AS n FROM volunteers GROUP BY status")
+    rows = await conn.fetchall(  # counted by triggers (migration 0128)
+        "SELECT status, volunteers AS n FROM volunteer_counts WHERE volunteers > 0"
+    )
     counts = {row["status"]: int(row["n"]) for row in rows}
     counts["new"] = int(
         await conn.fetchval(
@@ -3839,21 +3910,42 @@ async def stats_upcoming_shifts(conn: Queryable, *, now: datetime, until: dateti
 
 async def stats_assignments(conn: Queryable, *, since: datetime, now: datetime) -> Row:
     """Service over [since, now): completed shifts and hours, no-shows, late cancellations,
-    plus offers outstanding now."""
+    plus offers outstanding now. Whole hours come from service_hours (kept by triggers,
+    migration 0128); the partial hours at both ends of the window from the assignments."""
+    first_whole = _next_hour(since)
+    last_whole = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    edges: list[tuple[datetime, datetime]] = [(since, now)]
+    whole = ("", "")
+    if first_whole <= last_whole:
+        edges = [(since, first_whole), (last_whole, now)]
+        whole = (first_whole.strftime("%Y-%m-%dT%H"), last_whole.strftime("%Y-%m-%dT%H"))
+    edge_sql = " OR ".join("(s.starts_at >= ? AND s.starts_at < ?)" for _ in edges)
+    edge_params = [ts(moment) for edge in edges for moment in edge]
     return await _aggregate(conn,
         "SELECT"
         " (SELECT COUNT(*) FROM assignments WHERE status = 'offered') AS offered,"
-        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS completed,"
-        f" (SELECT COALESCE(SUM({shift_hours()}), 0)"
-        "   FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'completed' AND s.starts_at >= ? AND s.starts_at < ?) AS hours,"
-        " (SELECT COUNT(*) FROM assignments a JOIN shifts s ON s.id = a.shift_id"
-        "   WHERE a.status = 'no_show' AND s.starts_at >= ? AND s.starts_at < ?) AS no_shows,"
+        " w.completed + e.completed AS completed, w.minutes / 60.0 + e.hours AS hours,"
+        " w.no_shows + e.no_shows AS no_shows,"
         " (SELECT COUNT(*) FROM assignments WHERE late_cancel = 1 AND cancelled_at >= ?)"
-        "   AS late_cancels",
-        (ts(since), ts(now), ts(since), ts(now), ts(since), ts(now), ts(since)),
+        "   AS late_cancels"
+        " FROM (SELECT COALESCE(SUM(completed), 0) AS completed, COALESCE(SUM(minutes), 0) AS minutes,"
+        "       COALESCE(SUM(no_shows), 0) AS no_shows"
+        "       FROM service_hours WHERE hour >= ? AND hour < ?) AS w,"
+        "      (SELECT COALESCE(SUM(a.status = 'completed'), 0) AS completed,"
+        "       COALESCE(SUM(CASE WHEN a.status = 'completed' THEN"
+        "         CAST(round((julianday(s.ends_at) - julianday(s.starts_at)) * 1440) AS INTEGER)"
+        "         ELSE 0 END), 0) / 60.0 AS hours,"
+        "       COALESCE(SUM(a.status = 'no_show'), 0) AS no_shows"
+        "       FROM shifts s JOIN assignments a ON a.shift_id = s.id"
+        f"      AND a.status IN ('completed', 'no_show') WHERE {edge_sql}) AS e",
+        (ts(since), *whole, *edge_params),
     )
+
+
+def _next_hour(moment: datetime) -> datetime:
+    """The first whole hour (UTC) at or after `moment`."""
+    floor = moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    return floor if floor == moment else floor + timedelta(hours=1)
 
 
 async def stats_outbox(conn: Queryable) -> dict[str, int]:
@@ -3903,7 +3995,7 @@ def _entity_filter(entity_ids: Sequence[int] | None) -> tuple[str, tuple[int, ..
 
 async def export_assignments(conn: Queryable) -> list[Row]:
     return await conn.fetchall(
-        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, a.status, a.source, a.offered_at,"
+        "SELECT a.id, a.shift_id, a.volunteer_id, v.full_name, v.gender, a.status, a.source, a.offered_at,"
         " a.accepted_at, a.cancelled_at, a.late_cancel, a.checked_in_at, a.completed_at,"
         " s.starts_at, s.ends_at FROM assignments a JOIN shifts s ON s.id = a.shift_id"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id ORDER BY s.starts_at, a.id"
@@ -3918,7 +4010,7 @@ async def export_rosters(conn: Queryable, entity_ids: Sequence[int] | None = Non
         "SELECT s.id AS shift_id, n.id AS need_id, e.name_ar, e.name_en, n.title, n.specialty,"
         " n.site_name, s.status AS shift_status, s.starts_at, s.ends_at, s.slots,"
         " a.volunteer_id, a.status AS assignment_status, a.checked_in_at,"
-        " COALESCE(v.full_name, u.first_name) AS full_name, v.phone"
+        " COALESCE(v.full_name, u.first_name) AS full_name, v.phone, v.gender"
         " FROM shifts s JOIN needs n ON n.id = s.need_id JOIN entities e ON e.id = n.entity_id"
         f" LEFT JOIN assignments a ON a.shift_id = s.id AND a.status IN {status_in(HOLDS_PLACE)}"
         " LEFT JOIN volunteers v ON v.user_id = a.volunteer_id"
@@ -3931,14 +4023,14 @@ async def export_rosters(conn: Queryable, entity_ids: Sequence[int] | None = Non
 async def export_hours(conn: Queryable) -> list[Row]:
     """Per volunteer (not deleted): shifts served and their hours, no-shows, late cancellations."""
     return await conn.fetchall(
-        "SELECT v.user_id, v.full_name, v.phone, v.status,"
+        "SELECT v.user_id, v.full_name, v.phone, v.status, v.gender,"
         " COUNT(CASE WHEN a.status = 'completed' THEN 1 END) AS completed,"
         f" COALESCE(SUM(CASE WHEN a.status = 'completed' THEN {shift_hours()} END), 0) AS hours,"
         " COUNT(CASE WHEN a.status = 'no_show' THEN 1 END) AS no_shows,"
         " COUNT(CASE WHEN a.late_cancel THEN 1 END) AS late_cancels"
         " FROM volunteers v LEFT JOIN assignments a ON a.volunteer_id = v.user_id"
         " LEFT JOIN shifts s ON s.id = a.shift_id"
-        " WHERE v.status != 'deleted' GROUP BY v.user_id, v.full_name, v.phone, v.status"
+        " WHERE v.status != 'deleted' GROUP BY v.user_id, v.full_name, v.phone, v.status, v.gender"
         " ORDER BY hours DESC, v.user_id"
     )
 

@@ -5,8 +5,9 @@ every locales/<lang>/LC_MESSAGES/messages.po (English is the source language, so
 filled with the source text), with fixed header dates and no line numbers so that branches merge.
 check: list entries that still lack a translation, whose placeholders differ from the source,
 whose catalog's Plural-Forms header disagrees with CLDR's plural rules, or that put a number
-before a countable noun without ngettext ("{slots} volunteers": Arabic needs six forms); exit 1
-if any.
+before a countable noun without ngettext ("{slots} volunteers": Arabic needs six forms), or whose
+Arabic addresses a reader of unknown gender, or a woman, in the masculine («اضغط»، «هل تريد»); exit
+1 if any.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gettext
 import re
 import string
 import sys
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,6 +55,48 @@ COUNT_ALLOWED: frozenset[str] = frozenset({
     "{icon} Need {id}: {title}",
 })
 
+# Address (docs/GLOSSARY.md): an Arabic entry without a context is read by people whose gender is
+# not stored (office staff, representatives, newcomers), a "female" one by a woman; neither may
+# speak to the reader in the masculine. Caught: a masculine singular imperative starting a clause
+# (at the start, after punctuation or «أو»/«ثم», with a و/ف prefix and an object pronoun
+# allowed), «تريد/ترغب/تستطيع» (a woman reads «تريدين»), «أنت» + a masculine participle, and a
+# masculine predicate after «لست/أصبحت/كنت/لم تعد...» («لست ممثلًا»). Short vowels are ignored
+# except the damma, which tells a passive from an imperative («أُرسل العرض», «أرسل /cancel»).
+# Only words with no other common reading are listed («سجّل» and «تابع» are also past tense and
+# nouns). The "male" entries (and "to a man") are exempt, and so are the audit lines (third person:
+# «أرسل {actor} الرسالة الجماعية»).
+ADDRESS_LOCALES = frozenset({"ar"})
+ADDRESS_EXEMPT_CONTEXTS = frozenset({"male", "to a man", "audit"})
+MASCULINE_IMPERATIVES = (
+    "اضغط", "انقر", "اكتب", "اختر", "أرسل", "أدخل", "افتح", "اطلب", "انشر", "راجع", "شارك", "أضف",
+    "أعد", "حاول", "تحقق", "تأكد", "تواصل", "استخدم", "جرب", "انظر", "احذف", "احتفظ", "امسح",
+    "الصق", "ألغ", "أبق", "أزل", "اعرض", "اقبل", "أجب", "حدد", "اطلع", "أخبر", "أكد", "ابدأ",
+    "انتظر", "اقرأ",
+)
+_SHORT_VOWELS = re.compile("[\u064b-\u064e\u0650-\u0652\u0670\u0640]")  # all but the damma
+_CLAUSE = r"(?:^|(?<=[.،,:;؛؟?!\n(—–])\s*|(?<=\s)(?:أو|ثم)\s+)"
+_OBJECT = r"(?:ه|ها|هم|هما|نا|ني)?"
+_WORD_END = r"(?=$|[\s.،,:;؛؟?!)»\"])"
+MASCULINE_ADDRESS = (
+    re.compile(rf"{_CLAUSE}[وف]?(?:{'|'.join(MASCULINE_IMPERATIVES)}){_OBJECT}{_WORD_END}"),
+    re.compile(rf"(?<!\S)(?:هل\s+|ماذا\s+)?(?:تريد|ترغب|تستطيع){_OBJECT}{_WORD_END}"),
+    re.compile(
+        r"(?<!\S)أنت\s+(?:ممثل|مسجل|مدعو|نشط|متاح|مؤهل|مدرب|موقوف|متوقف|منسق|مدير|قادر|مستعد|متأكد)(?!\w)"
+    ),
+    re.compile(r"(?<!\S)(?:لست|أصبحت|كنت|لم تعد|ما زلت|لا تزال|صرت)\s+\w{2,}ا(?!\w)"),
+    re.compile(r"(?<!\S)غير\s+قادر(?!\w)"),
+)
+ADDRESS_ALLOWED: frozenset[str] = frozenset({
+    # «أرسله {name} في {when}»: past tense, of the person who submitted the need.
+    "Submitted by {name} on {when}.",
+})
+
+
+def masculine_address(text: str) -> list[str]:
+    """The words of an Arabic translation that address the reader in the masculine."""
+    plain = _SHORT_VOWELS.sub("", text)
+    return [match.group(0).strip() for pattern in MASCULINE_ADDRESS for match in pattern.finditer(plain)]
+
 
 def cldr_plural_forms(locale: str) -> str:
     """The Plural-Forms header CLDR gives for `locale` (forms numbered in CLDR order)."""
@@ -85,6 +129,16 @@ def uncounted(msgid: str) -> list[str]:
     if msgid in COUNT_ALLOWED:
         return []
     return [match.group(0) for match in COUNTED.finditer(msgid)]
+
+
+def addressed_in_the_masculine(
+    locale: str, context: str | None, msgid: str, strings: Sequence[str]
+) -> list[str]:
+    """What in an entry's translations speaks to the reader in the masculine (empty when fine,
+    or when the entry is a "male" one, an audit line, or in ADDRESS_ALLOWED)."""
+    if locale not in ADDRESS_LOCALES or context in ADDRESS_EXEMPT_CONTEXTS or msgid in ADDRESS_ALLOWED:
+        return []
+    return sorted({word for text in strings for word in masculine_address(str(text or ""))})
 
 
 def _set_plural_header(catalog: Catalog, locale: str) -> None:
@@ -213,6 +267,15 @@ def check() -> int:
                 print(f"{locale}: untranslated: {message.id!r}")
                 continue
             ids = message.id if isinstance(message.id, tuple) else (message.id,)
+            masculine = addressed_in_the_masculine(
+                locale, message.context, str(ids[0]), [str(text) for text in strings]
+            )
+            if masculine:
+                missing += 1
+                print(
+                    f"{locale}: addresses the reader in the masculine ({masculine}; write «يُرجى + "
+                    f"مصدر» or use G_(), docs/GLOSSARY.md): {message.context or ''} {ids[0]!r}"
+                )
             expected = set().union(*(_placeholders(i) for i in ids))
             for translated in strings:
                 # A plural form may leave the number out ("one volunteer"), never add a name.

@@ -112,11 +112,15 @@ def periods_needed(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> froz
     return frozenset(needed)
 
 
-@lru_cache(maxsize=4096)
 def local_days(shift: ShiftSpec, tz: ZoneInfo) -> tuple[date, date]:
     """The local dates a shift starts and ends on (an end at midnight belongs to the day before)."""
-    first = shift.starts_at.astimezone(tz).date()
-    last = (shift.ends_at - timedelta(microseconds=1)).astimezone(tz).date()
+    return _local_days(shift.starts_at, shift.ends_at, tz)
+
+
+@lru_cache(maxsize=4096)  # keyed on the times: hashing a whole ShiftSpec per check cost more
+def _local_days(starts_at: datetime, ends_at: datetime, tz: ZoneInfo) -> tuple[date, date]:
+    first = starts_at.astimezone(tz).date()
+    last = (ends_at - timedelta(microseconds=1)).astimezone(tz).date()
     return first, max(first, last)
 
 

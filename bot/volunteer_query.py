@@ -8,6 +8,7 @@ The criteria combine: every one given must hold. A phone number in any format is
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -82,13 +83,15 @@ class Search:
                     or self.name)
 
 
-def _labels(item: catalog.Item) -> set[str]:
+@functools.cache
+def _labels(item: catalog.Item) -> frozenset[str]:
     names = {fold(item.code.replace("_", " ")), fold(item.label)}
     for locale in ("ar", "en"):
         names.add(fold(translations(locale).ugettext(item.label)))
-    return names | {n[2:] for n in names if n.startswith("ال") and len(n) > 4}
+    return frozenset(names | {n[2:] for n in names if n.startswith("ال") and len(n) > 4})
 
 
+@functools.cache
 def _status_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for code, words in STATUS_WORDS.items():
@@ -103,6 +106,7 @@ _VOLUNTEER_LABELS = {"pending": "waiting for approval", "active": "active", "pau
                      "suspended": "suspended"}
 
 
+@functools.cache
 def _city_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for code, label in catalog.CITY_LABELS.items():
@@ -117,14 +121,23 @@ def _city_names() -> dict[str, str]:
     return names
 
 
+@functools.cache
+def _folded_words(kind: str) -> dict[str, str]:
+    """SPECIALTY_WORDS or LANGUAGE_WORDS as folded word -> code (the first code naming it)."""
+    table = SPECIALTY_WORDS if kind == "specialty" else LANGUAGE_WORDS
+    found: dict[str, str] = {}
+    for code, words in table.items():
+        for word in words:
+            found.setdefault(fold(word), code)
+    return found
+
+
 def _specialty(phrase: str) -> str | None:
     code = typed_choice(phrase, catalog.SPECIALTIES)
     if code:
         return code
-    for code, words in SPECIALTY_WORDS.items():
-        if phrase in {fold(w) for w in words} or phrase.removeprefix("ال") in {fold(w) for w in words}:
-            return code
-    return None
+    words = _folded_words("specialty")
+    return words.get(phrase) or words.get(phrase.removeprefix("ال"))
 
 
 def _language(phrase: str) -> str | None:
@@ -132,9 +145,8 @@ def _language(phrase: str) -> str | None:
     if code is None and phrase.startswith("و"):
         code = typed_choice(phrase[1:], catalog.LANGUAGES)
     if code is None:
-        bare = phrase.removeprefix("ال")
-        code = next((c for c, words in LANGUAGE_WORDS.items()
-                     if phrase in {fold(w) for w in words} or bare in {fold(w) for w in words}), None)
+        words = _folded_words("language")
+        code = words.get(phrase) or words.get(phrase.removeprefix("ال"))
     return code if code != "other" else None
 
 

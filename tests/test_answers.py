@@ -17,6 +17,7 @@ from bot.answers import (
     typed_yes_no,
 )
 from bot.catalog import LANGUAGES, SPECIALTIES
+from tests.harness import BotHarness
 
 
 @pytest.mark.parametrize(
@@ -39,7 +40,7 @@ def test_yes_no_typed(text: str, answer: bool | None) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("الأردية", "ur"), ("الاردية", "ur"), ("أردو", None), ("Urdu", "ur"), ("ur", "ur"),
+    [("الأردية", "ur"), ("الاردية", "ur"), ("أردو", "ur"), ("Urdu", "ur"), ("ur", "ur"),
      ("الإندونيسية", "id"), ("indonesian", "id"), ("العربية", "ar"), ("الهوسا", "ha"),
      ("klingon", None)],
 )
@@ -50,6 +51,32 @@ def test_language_typed_by_name(text: str, code: str | None) -> None:
 def test_a_typed_list_of_languages() -> None:
     assert typed_languages("العربية والأردية") == (["ar", "ur"], [])
     assert typed_languages("Urdu, Hausa and Klingon") == (["ur", "ha"], ["Klingon"])
+
+
+@pytest.mark.parametrize(
+    ("text", "codes", "unknown"),
+    [
+        ("العربية ولغة أخرى", ["ar", "other"], []),  # a name of two words, after «و»
+        ("عربي، انجليزي", ["ar", "en"], []),  # the adjectives people say, no hamza
+        ("عربى و إنجليزى", ["ar", "en"], []),
+        ("العربية و الإنجليزية و التركية", ["ar", "en", "tr"], []),  # «و» on its own
+        ("الانجليزيه", ["en"], []),
+        ("اوردو", ["ur"], []),
+        ("أوردو وبنغالي", ["ur", "bn"], []),
+        ("انكليزي وفرنسي", ["en", "fr"], []),
+        ("اللغة العربية واللغة الإنجليزية", ["ar", "en"], []),
+        ("Arabic & Urdu", ["ar", "ur"], []),
+        ("English + French", ["en", "fr"], []),
+        ("Arabic, English and other language", ["ar", "en", "other"], []),
+        ("arabic and farsi", ["ar", "fa"], []),
+        ("العربية والعربية", ["ar"], []),  # once
+        ("العربية والسواحيلية", ["ar"], ["والسواحيلية"]),
+        ("Klingon Elvish and Arabic", ["ar"], ["Klingon Elvish"]),
+        ("و", [], []),
+    ],
+)
+def test_languages_typed_as_people_type_them(text: str, codes: list[str], unknown: list[str]) -> None:
+    assert typed_languages(text) == (codes, unknown)
 
 
 def test_specialty_typed_by_its_name() -> None:
@@ -102,6 +129,52 @@ def test_fields_typed_as_a_list_keep_their_multi_word_names() -> None:
     assert typed_choices("gardening", SPECIALTIES) == ([], ["gardening"])
 
 
+@pytest.mark.parametrize(
+    ("text", "codes", "unknown"),
+    [
+        ("الترجمة والإرشاد", ["translation", "guidance"], []),
+        ("الترجمة والاستقبال والتوديع", ["translation", "reception_farewell"], []),  # «و» in a name
+        ("ترجمة و اسعافات أولية", ["translation", "healthcare"], []),
+        ("رعاية كبار السن والأطفال التائهين", ["elderly_care", "lost_children"], []),
+        ("الإغاثة، التوعية، المرور", ["relief", "awareness", "traffic"], []),
+        ("Reception and farewell, first aid", ["reception_farewell", "healthcare"], []),
+        ("Translation & relief", ["translation", "relief"], []),
+        ("زراعة الورد والترجمة", ["translation"], ["زراعة الورد"]),
+    ],
+)
+def test_fields_typed_as_people_type_them(text: str, codes: list[str], unknown: list[str]) -> None:
+    assert typed_choices(text, SPECIALTIES) == (codes, unknown)
+
+
 @pytest.mark.parametrize(("text", "verdict"), [("1447-12-08 هـ", True), ("8/12/1447", True), ("قباء", False)])
 def test_a_date_is_not_a_city(text: str, verdict: bool) -> None:
     assert looks_like_a_date(text) is verdict
+
+
+# -- through the registration flow ------------------------------------------------------------------
+
+
+async def test_registration_takes_lists_as_people_type_them(bot: BotHarness) -> None:
+    """The real Application: «عربي، انجليزي ولغة أخرى» at the languages question asks which other
+    language; «الترجمة والاستقبال والتوديع» at the fields question takes both fields."""
+    huda = bot.user(231, "هدى", "ar")
+    await bot.command(huda, "/register")
+    await bot.press(huda, "reg:cn:y")
+    await bot.text(huda, "هدى سالم الحربي")
+    await bot.contact(huda, "966551112244")
+    await bot.press(huda, "reg:gd:female")
+    await bot.text(huda, "1995-03-15")
+    calls = await bot.press(huda, "reg:ct:0")
+    assert "ما اللغات التي تتحدثينها" in bot.texts(calls)
+
+    calls = await bot.text(huda, "عربي و كلينغوني")
+    assert "كلينغوني" in calls[0].text and "ما اللغات" in bot.texts(calls)  # asked again
+    calls = await bot.text(huda, "عربي، انجليزي ولغة أخرى")
+    assert "السواحيلية" in bot.texts(calls)  # which other language? (the example)
+    calls = await bot.text(huda, "السواحيلية")
+    assert "في أي المجالات" in bot.texts(calls)
+    draft = bot.app.user_data[huda.id]["reg"]
+    assert draft["languages"] == ["ar", "en", "other"] and draft["other_language"] == "السواحيلية"
+
+    await bot.text(huda, "الترجمة والاستقبال والتوديع")
+    assert bot.app.user_data[huda.id]["reg"]["specialties"] == ["translation", "reception_farewell"]

@@ -57,8 +57,9 @@ async def test_a_registration_typed_from_start_to_end_in_arabic(bot: BotHarness)
     calls = await bot.text(muna, "1447-12-08 هـ")  # a date is not a city
     assert "يبدو هذا تاريخًا أو رقمًا" in bot.texts(calls)
     await bot.text(muna, "قباء")  # the catalog's area, by name
-    calls = await bot.text(muna, "العربية ولغة أخرى")
-    assert "لم أتعرّف على" in bot.texts(calls)  # «لغة أخرى» inside a list is not one language
+    calls = await bot.text(muna, "العربية والكلينغونية")
+    assert "لم أتعرّف على" in bot.texts(calls)  # an unknown language in a list is refused
+    # («العربية ولغة أخرى» is taken and asks which: tests/test_answers.py)
     calls = await bot.text(muna, "العربية، الأردية")
     assert "اللغات" in bot.texts(calls)
     await bot.text(muna, "الترجمة")
@@ -227,3 +228,102 @@ async def test_a_profile_edit_to_another_volunteers_phone_is_refused(bot: BotHar
     calls = await bot.text(ali, "0551112266")
     assert "Saved." in bot.texts(calls)
     assert await bot.db.fetchval("SELECT phone FROM volunteers WHERE user_id = 561") == "+966551112266"
+
+
+# -- address by gender: statuses, G_ prompts, staff questions, the check rule ------------------
+
+
+async def test_a_woman_reads_her_status_and_prompts_in_the_feminine_and_a_man_in_the_masculine(
+    bot: BotHarness,
+) -> None:
+    await create_volunteer(bot.db, 571, full_name="منيرة سعد", gender="female", locale="ar")
+    await create_volunteer(bot.db, 572, full_name="خالد سعد", gender="male", locale="ar")
+    muna, khalid = bot.user(571, "منيرة", "ar"), bot.user(572, "خالد", "ar")
+    assert "الحالة: ✅ نشِطة" in bot.texts(await bot.command(muna, "/profile"))
+    assert "الحالة: ✅ نشط" in bot.texts(await bot.command(khalid, "/profile"))
+    assert "أرسلي /shifts" in bot.texts(await bot.command(muna, "/myshifts"))
+    assert "أرسل /shifts" in bot.texts(await bot.command(khalid, "/myshifts"))
+
+    await bot.command(muna, "/pause")
+    await bot.press_label(muna, "⏸ حتى أرسل /resume")
+    assert "⏸ متوقّفة مؤقتًا حتى إرسال /resume" in bot.texts(await bot.command(muna, "/profile"))
+
+
+async def test_staff_read_a_womans_status_in_the_feminine_on_her_card_and_in_exports(
+    bot: BotHarness,
+) -> None:
+    from bot.i18n import use_locale
+    from bot.texts import statuses
+    from bot.texts.needs import roster_status
+    from tests.factories_needs import add_staff
+
+    await create_volunteer(bot.db, 573, full_name="منيرة سعد", gender="female", status="suspended")
+    await create_volunteer(bot.db, 574, full_name="خالد سعد", gender="male", status="suspended")
+    staff = await add_staff(bot, 575, "نورة", "ar")
+    assert "⛔ موقوفة من قبل المكتب" in bot.texts(await bot.press(staff, "vol:v:573"))
+    assert "⛔ موقوف من قبل المكتب" in bot.texts(await bot.press(staff, "vol:v:574"))
+    with use_locale("ar"):
+        assert statuses.volunteer_status("active", "female") == "نشِطة"
+        assert statuses.volunteer_status("active", None) == "نشِط"  # unknown: the default
+        assert statuses.assignment_status("checked_in", "female") == "سجّلت حضورها"
+        assert statuses.assignment_status("checked_in", "male") == "سجّل حضوره"
+        woman = {"status": "no_show", "no_show_reason": None, "gender": "female"}
+        assert roster_status(woman) == "❌ غائبة"
+        assert roster_status({**woman, "gender": "male"}) == "❌ غائب"
+    with use_locale("en"):
+        assert statuses.volunteer_status("suspended", "female") == "suspended"
+
+
+async def test_staff_confirm_questions_are_neutral(bot: BotHarness) -> None:
+    from datetime import date
+
+    from tests.factories import create_entity, create_need
+    from tests.factories_needs import add_staff
+
+    entity = await create_entity(bot.db)
+    need, _shifts = await create_need(bot.db, entity, first_day=date(2026, 5, 20))
+    staff = await add_staff(bot, 576, "نورة", "ar")
+    await bot.press(staff, f"nd:o:{need}:0")
+    await bot.press(staff, f"nd:cx:{need}")
+    question = bot.last(staff, "editMessageText").text
+    assert question.startswith("إلغاء الاحتياج") and "هل تريد" not in question
+    assert "نعم، إلغاء الاحتياج" in [label for label, _data in bot.last(staff, "editMessageText").buttons]
+
+
+def test_the_check_catches_masculine_address_in_neutral_and_female_entries() -> None:
+    from bot.i18n_tool import addressed_in_the_masculine as masculine
+
+    assert masculine("ar", None, "x", ["يُرجى الانتظار. اضغط «تم»."]) == ["اضغط"]
+    assert masculine("ar", None, "x", ["ما اليوم الأخير؟ اكتبه، أو اضغط «اليوم نفسه»."]) == ["أو اضغط", "اكتبه"]
+    assert masculine("ar", "female", "x", ["اختر سببًا"]) == ["اختر"]
+    assert masculine("ar", None, "x", ["هل تريد إلغاء الاحتياج؟"]) == ["هل تريد"]
+    assert masculine("ar", None, "x", ["📣 أنت مدعو إلى محاضرة"]) == ["أنت مدعو"]
+    assert masculine("ar", None, "x", ["لست ممثلًا لأي جهة"]) == ["لست ممثلا"]
+    assert masculine("ar", None, "x", ["نعم، ألغِ"]) == ["ألغ"]
+    # The male entries are exempt; neutral and feminine phrasings, and passives, pass.
+    assert masculine("ar", "male", "x", ["اضغط «تم»."]) == []
+    assert masculine("en", None, "x", ["اضغط"]) == []
+    for fine in (
+        "يُرجى الضغط على «تم».", "أُرسل العرض.", "للإيقاف: /cancel.", "اضغطي «تم».", "أنتِ مسجلة مسبقًا.",
+        "إن كنتِ لا تزالين غير قادرة على الحضور", "هل يمكنك الحضور؟", "⏸ حتى أرسل /resume",
+    ):
+        assert masculine("ar", "female", "x", [fine]) == [], fine
+
+
+def test_no_neutral_or_female_arabic_entry_addresses_the_reader_in_the_masculine() -> None:
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALES_DIR
+    from bot.i18n_tool import addressed_in_the_masculine
+
+    with (LOCALES_DIR / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    found = []
+    for message in catalog:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if addressed_in_the_masculine("ar", message.context, ids[0], strings):
+            found.append((message.context, ids[0]))
+    assert found == []

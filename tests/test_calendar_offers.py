@@ -68,7 +68,7 @@ async def test_accepting_offers_the_calendar_file_in_both_languages(bot: BotHarn
         assert alarm.decoded("trigger") == -timedelta(hours=2)
         assert (await assignment(bot.db, offer))["calendar_sent_at"]
     assert "add the shift to your calendar" in bot.api.sent(101, "sendDocument")[0].text
-    assert "لإضافة المناوبة إلى تقويمك" in bot.api.sent(102, "sendDocument")[0].text
+    assert "المناوبة إلى تقويمك عند فتحه" in bot.api.sent(102, "sendDocument")[0].text
 
 
 async def test_the_calendar_button_is_only_for_the_place_holder(bot: BotHarness) -> None:
@@ -120,8 +120,8 @@ async def test_cancelling_ones_own_place_sends_the_cancellation_file(bot: BotHar
     await bot.press(person, f"cal:ics:{place}")
 
     await bot.press(person, f"my:can:{place}")
-    calls = await bot.press_label(person, "نعم، ألغِ")
+    calls = await bot.press_label(person, "نعم، إلغاء")
 
     [document] = [c for c in calls if c.method == "sendDocument"]
     assert str(_calendar(document)["method"]) == "CANCEL"
-    assert "لإزالة المناوبة الملغاة" in document.text
+    assert "يزيل هذا الملف المناوبة الملغاة" in document.text

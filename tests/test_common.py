@@ -114,6 +114,22 @@ async def test_help_lists_the_commands_of_the_callers_role(
     assert listed == {c.name for c in common.commands_for(role)}
 
 
+async def test_help_and_start_follow_a_role_change_at_once(bot: BotHarness) -> None:
+    """The role is read once per update (with the user's row, before any handler): a volunteer
+    made coordinator between two updates gets the coordinator's answers from the next one."""
+    huda = bot.user(402, "Huda", "en")
+    [before] = await bot.command(huda, "/help")
+    assert "/register" in before.text and "/broadcast" not in before.text
+    async with bot.db.transaction() as tx:
+        await db.set_user_role(tx, 402, "coordinator", now=bot.clock.now())
+    [after] = await bot.command(huda, "/help")
+    assert "/broadcast" in after.text and "/register" not in after.text
+    [welcome] = await bot.command(huda, "/start")
+    assert "You are a coordinator" in welcome.text
+    [refused] = await bot.command(huda, "/shifts")
+    assert refused.text == "Sorry, this is only for volunteers."
+
+
 async def test_help_is_localized(bot: BotHarness) -> None:
     [reply] = await bot.command(bot.user(401, "Huda", "ar"), "/help")
     assert has_arabic(reply.text) and "/register" in reply.text

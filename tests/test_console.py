@@ -194,7 +194,7 @@ async def test_pressing_a_button_sends_a_callback_query_and_shows_the_edit(sessi
     assert "(pressed [1] 📝 Register as a volunteer)" in session.after("#1")
     queries = [u.callback_query for u in session.updates if u.callback_query]
     assert [q.data for q in queries] == ["lang:en", "menu:register"]
-    assert queries[0].message.text == "اختر لغتك:"
+    assert queries[0].message.text == "يُرجى اختيار اللغة:"
     assert queries[1].message.text.startswith("Peace be upon you")
     assert all(q.from_user.id == persona_id("guest") for q in queries)
     database = await session.database()

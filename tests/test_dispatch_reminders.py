@@ -113,7 +113,7 @@ async def test_cant_make_it_is_a_cancellation(bot: BotHarness) -> None:
 
     await bot.press_label(person, "لا أستطيع الحضور")  # 24 h ahead: not late, asks to confirm
     assert "هل تريد إلغاء مكانك" in bot.last(person).text
-    await bot.press_label(person, "نعم، ألغِ")
+    await bot.press_label(person, "نعم، إلغاء")
 
     row = await assignment(bot.db, taken)
     assert row["status"] == "cancelled" and row["late_cancel"] == 0

@@ -175,7 +175,7 @@ async def test_keep_my_place_changes_nothing(bot: BotHarness) -> None:
     await bot.command(person, "/myshifts")
     await bot.press_label(person, "إلغاء رقم 1")
 
-    await bot.press_label(person, "أبقِ مكاني")
+    await bot.press_label(person, "الإبقاء على مكاني")
 
     assert (await assignment(bot.db, taken))["status"] == "accepted"
     assert "مكانك محفوظ" in bot.last(person).text
@@ -271,7 +271,7 @@ async def test_an_early_cancel_that_became_late_asks_for_a_reason(bot: BotHarnes
     await bot.press_label(person, "إلغاء رقم 1")
     bot.clock.advance(hours=12)
 
-    await bot.press_label(person, "نعم، ألغِ")
+    await bot.press_label(person, "نعم، إلغاء")
 
     assert (await assignment(bot.db, taken))["status"] == "accepted"
     assert "إلغاءً متأخرًا" in bot.last(person).text
@@ -308,3 +308,48 @@ async def test_cancel_buttons_check_whose_place_and_when(bot: BotHarness) -> Non
     # A started shift can no longer be cancelled; only checked in (attendance).
     assert "جارية الآن" in bot.last(intruder).text
     assert [data for _label, data in bot.last(intruder).buttons] == [f"att:in:{mine}"]
+
+
+async def test_shifts_follow_fills_holds_and_specialties_at_once(bot: BotHarness) -> None:
+    """/shifts counts places only for the shifts it lists (and reads only the page in full):
+    what changed since the last /shifts shows at once."""
+    entity = await create_entity(bot.db)
+    await create_volunteer(bot.db, 601, locale="en", specialties=("guidance",))
+    _need, guides = await create_need(bot.db, entity, first_day=TUESDAY, days=6, slots=2, title="Guides")
+    await create_need(bot.db, entity, first_day=TUESDAY, specialty="healthcare", title="Medics",
+                      start=time(16), end=time(18))
+    for other in (602, 603, 604):
+        await create_volunteer(bot.db, other)
+    ali = bot.user(601, language_code="en")
+    await bot.command(ali, "/shifts")
+    assert bot.last(ali).text.startswith("Open shifts you can sign up for (1–5 of 6):")
+    assert "Medics" not in bot.last(ali).text
+    await bot.press_label(ali, "Next")  # the last page: the sixth shift
+
+    # The first shift fills, the second has one place taken and one held for a promoted
+    # waitlister (someone else's live offer), the sixth fills: the pressed page moves back.
+    await create_assignment(bot.db, guides[0], 602)
+    await create_assignment(bot.db, guides[0], 603)
+    await create_assignment(bot.db, guides[1], 602)
+    held = await create_assignment(bot.db, guides[1], 604, status="offered")
+    async with bot.db.transaction() as tx:
+        await tx.execute(
+            "UPDATE assignments SET promoted_at = ?, expires_at = ? WHERE id = ?",
+            (db.ts(bot.clock.now()), db.ts(bot.clock.now() + timedelta(hours=2)), held),
+        )
+    await create_assignment(bot.db, guides[5], 602)
+    await create_assignment(bot.db, guides[5], 603)
+    await bot.press_label(ali, "Previous")
+    page = bot.last(ali).text
+    assert page.startswith("Open shifts you can sign up for (1–3 of 3):")
+    assert "1 place left" not in page and page.count("2 places left") == 3
+
+    # A new specialty: its shifts are listed at once, in time order.
+    async with bot.db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO volunteer_specialties (user_id, specialty) VALUES (?, 'healthcare')", (601,)
+        )
+    await bot.command(ali, "/shifts")
+    page = bot.last(ali).text
+    assert page.startswith("Open shifts you can sign up for (1–4 of 4):")
+    assert "1. 25 Dhu al-Qadah (12 May), 16:00–18:00 — Medics" in page  # Tuesday's guides are full

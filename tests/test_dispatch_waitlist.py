@@ -34,7 +34,7 @@ async def _cancel_from_myshifts(bot: BotHarness, user_id: int) -> None:
     person = bot.user(user_id)
     await bot.command(person, "/myshifts")
     await bot.press_label(person, "إلغاء رقم 1")
-    await bot.press_label(person, "نعم، ألغِ")
+    await bot.press_label(person, "نعم، إلغاء")
 
 
 async def test_a_cancellation_offers_the_place_to_the_first_waiting(bot: BotHarness) -> None:
@@ -49,7 +49,7 @@ async def test_a_cancellation_offers_the_place_to_the_first_waiting(bot: BotHarn
     assert (await assignment(bot.db, second))["status"] == "waitlisted"
     calls = await bot.flush_outbox()
     message = next(c for c in calls if c.chat_id == 102)
-    assert "شغر مكان في مناوبة كنت تنتظرها" in message.text
+    assert "شغر مكان في مناوبة أنت في قائمة انتظارها" in message.text
     assert "خلال 30 دقيقة" in message.text
     assert message.buttons[0] == ("✅ قبول", f"off:acc:{first}")
     assert not [c for c in calls if c.chat_id == 103]
@@ -131,7 +131,7 @@ async def test_leaving_the_waitlist(bot: BotHarness) -> None:
     await bot.command(person, "/myshifts")
     assert "في قائمة الانتظار: رقم \u20661\u2069" in bot.last(person).text
     await bot.press_label(person, "مغادرة قائمة الانتظار")
-    await bot.press_label(person, "نعم، ألغِ")
+    await bot.press_label(person, "نعم، إلغاء")
 
     left = await assignment(bot.db, first)
     assert left["status"] == "cancelled" and left["late_cancel"] == 0

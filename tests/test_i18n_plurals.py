@@ -76,7 +76,7 @@ def test_no_catalog_entry_puts_a_number_before_a_noun_without_ngettext() -> None
 
 @pytest.mark.parametrize(
     ("n", "expected"),
-    [(3, "فضلًا اكتب من 3 إلى 3 أحرف."), (80, "فضلًا اكتب من 3 إلى 80 حرفًا."), (500, "فضلًا اكتب من 3 إلى 500 حرف.")],
+    [(3, "يُرجى كتابة نص من 3 إلى 3 أحرف."), (80, "يُرجى كتابة نص من 3 إلى 80 حرفًا."), (500, "يُرجى كتابة نص من 3 إلى 500 حرف.")],
 )
 def test_ranges_of_characters_agree_with_their_upper_bound(n: int, expected: str) -> None:
     with use_locale("ar"):

@@ -117,9 +117,9 @@ async def test_the_check_screen_in_arabic(bot: BotHarness) -> None:
     screen = (await bot.press(staff, f"mo:c:{shift}:{HIND}"))[-1]
     assert "متطلبات غير مستوفاة:" in screen.text and "Requirements" not in screen.text
     assert "❌ لا يتحدث أيًّا من اللغات التي تطلبها المناوبة: الأردية." in screen.text
-    assert ("⚠️ اعرضها رغم ذلك، مع ذكر السبب", f"mw:go:{shift}:{HIND}") in screen.buttons
+    assert ("⚠️ العرض رغم ذلك، مع ذكر السبب", f"mw:go:{shift}:{HIND}") in screen.buttons
     question = await bot.press(staff, f"mw:go:{shift}:{HIND}")
-    assert "لماذا تعرض هذه المناوبة على" in bot.texts(question)
+    assert "ما سبب عرض هذه المناوبة على" in bot.texts(question)
 
 
 async def test_a_suspended_volunteer_cannot_be_offered_even_with_a_reason(bot: BotHarness) -> None:

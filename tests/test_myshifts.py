@@ -93,7 +93,7 @@ async def test_an_offer_accepted_and_one_declined_from_myshifts(bot: BotHarness)
     page = bot.last(person)
     assert page.method == "editMessageText" and page.text.count("بانتظار ردك") == 1
     again = await bot.press(person, f"my:acc:{first}:0")  # a retap: nothing more happens
-    assert _alert(again) == "هذا المكان محجوز لك بالفعل. راجع /myshifts."
+    assert _alert(again) == "هذا المكان محجوز لك بالفعل. وللاطلاع على مناوباتك: /myshifts."
 
     await bot.press(person, f"off:dec:{second}")  # the offer message's own Decline
     assert (await assignment(bot.db, second))["status"] == "declined"

@@ -18,7 +18,7 @@ from bot import db
 from bot.config import SUPPORTED_LOCALES
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import N_, _, use_locale
+from bot.i18n import G_, N_, _, use_locale
 from bot.notices.dispatch import CHECK_IN
 from bot.operations import attendance
 from bot.texts import dispatch as texts
@@ -131,7 +131,7 @@ async def stop(update: Update, context: Context) -> object:
     """Cancel (button or /cancel): not checked in; the Check in button still works later."""
     return await _finish(
         update, context,
-        _("All right, you are not checked in. Tap Check in again when you arrive."),
+        G_("All right, you are not checked in. Tap Check in again when you arrive."),
     )
 
 

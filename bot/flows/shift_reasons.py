@@ -119,7 +119,7 @@ def cancel_confirm_keyboard(assignment_id: int) -> InlineKeyboardMarkup:
 async def _ask_decline_reason(
     update: Update, context: Context, assignment_id: int, *, notice: str = ""
 ) -> str:
-    text = _("Thank you for letting us know. Would you tell us why? It helps us send better "
+    text = G_("Thank you for letting us know. Would you tell us why? It helps us send better "
              "offers. Tap a reason, type it, or tap Skip.")
     if notice:
         text = f"{notice}\n\n{text}"
@@ -214,7 +214,7 @@ async def _ask_late_reason(
     starts_at = db.parse_ts(assignment["starts_at"])
     assert starts_at is not None
     text = (
-        _("This shift starts in {duration}, so cancelling now is a late cancellation and the "
+        G_("This shift starts in {duration}, so cancelling now is a late cancellation and the "
           "organisers will be told. If you really cannot come, tell us why: tap a reason or "
           "type it.").format(duration=duration_text(starts_at - context.now(), oblique=True))
         + "\n\n"
@@ -243,7 +243,7 @@ async def _check_cancel(update: Update, context: Context, assignment_id: int) ->
     assignment = outcome.assignment
     assert assignment is not None
     question = (
-        _("Leave the waitlist for this shift?")
+        G_("Leave the waitlist for this shift?")
         if assignment["status"] == Status.WAITLISTED
         else G_("Cancel your place on this shift?")
     )
@@ -330,7 +330,7 @@ async def late_reason_typed(update: Update, context: Context) -> object:
     message = kit.message_of(update)
     reason = _clean(message.text)
     if question is None:
-        await _last_word(update, context, _(
+        await _last_word(update, context, G_(
             "Nothing was cancelled. If you still cannot come, open /myshifts and tap Cancel again."
         ))
         return kit.END

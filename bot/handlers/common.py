@@ -90,6 +90,7 @@ async def bind_user_and_locale(update: Update, context: Context) -> None:
     set_locale(resolve_locale(seen.locale, user.language_code, context.settings.default_locale))
     set_today(context.now().astimezone(context.settings.timezone).date())
     set_reader_gender(seen.gender)
+    context.reader_role = seen.role
     if update.callback_query and forged_callback_data(update.callback_query.data):
         log.info("ignored forged callback data %r from user %s", update.callback_query.data, user.id)
         await kit.stale(update)
@@ -110,12 +111,16 @@ def forged_callback_data(data: str | None) -> bool:
 # -- /start, /help, /privacy, /cancel --------------------------------------------------------------
 
 
+async def _role(context: Context, user_id: int) -> str:
+    row = await db.get_user(context.db, user_id)
+    return str(row["role"]) if row else VOLUNTEER
+
+
 async def start(update: Update, context: Context, *, greeting: Greeting | None = None) -> None:
     """Greet the user for their role and say what to do next."""
     user = kit.user_of(update)
     message = kit.message_of(update)
-    row = await db.get_user(context.db, user.id)
-    role = row["role"] if row else VOLUNTEER
+    role = context.reader_role or await _role(context, user.id)
     if context.args and context.args != [PRIVATE_CHAT_PAYLOAD]:
         # A deep link whose own handler did not claim it: unknown, used or expired.
         await message.reply_text(_("This link is not valid any more. Ask the office for a new one."))
@@ -160,8 +165,7 @@ async def start(update: Update, context: Context, *, greeting: Greeting | None =
 
 async def help_command(update: Update, context: Context) -> None:
     """List the commands of the caller's role."""
-    row = await db.get_user(context.db, kit.user_id_of(update))
-    role = row["role"] if row else VOLUNTEER
+    role = context.reader_role or await _role(context, kit.user_id_of(update))
     lines = [_("Here is what you can do:"), ""]
     lines += [f"/{c.name} — {_(c.description)}" for c in commands_for(role)]
     await kit.message_of(update).reply_text("\n".join(lines))

@@ -10,6 +10,7 @@ in is in flows/checkin.py.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, Update
 from telegram.error import TelegramError
@@ -20,7 +21,7 @@ from bot.assignments import Status
 from bot.auth import VOLUNTEER
 from bot.context import Context
 from bot.flows import kit
-from bot.i18n import _, format_datetime, ltr, ngettext
+from bot.i18n import G_, _, format_datetime, ltr, ngettext
 from bot.notices import dispatch as notices
 from bot.notices.dispatch import (
     ACCEPT,
@@ -208,12 +209,11 @@ async def confirm_attendance(update: Update, context: Context) -> None:
 # -- /shifts and /myshifts -----------------------------------------------------------------------
 
 
-async def volunteer_refusal(context: Context, user_id: int, *, for_signup: bool) -> str | None:
-    """Why this person cannot use the volunteers' shift commands, or None."""
-    user = await db.get_user(context.db, user_id)
-    if user is None or user["role"] != VOLUNTEER:
+def _refusal(
+    role: str | None, volunteer: db.MatchingProfile | None, *, for_signup: bool, now: datetime
+) -> str | None:
+    if role != VOLUNTEER:
         return _("Sorry, this is only for volunteers.")
-    volunteer = await db.volunteer_for_matching(context.db, user_id)
     if volunteer is None or volunteer[0]["status"] == "deleted":
         return _("You are not registered as a volunteer yet. Send /register to start.")
     status = volunteer[0]["status"]
@@ -223,51 +223,74 @@ async def volunteer_refusal(context: Context, user_id: int, *, for_signup: bool)
     if status == "suspended":
         return _("Your volunteer account is suspended. Please contact the office.")
     paused_until = db.parse_ts(volunteer[0]["paused_until"])
-    if for_signup and status == "paused" and (paused_until is None or paused_until > context.now()):
+    if for_signup and status == "paused" and (paused_until is None or paused_until > now):
         return _("Your offers are paused. Send /resume to take shifts again.")
     return None
 
 
-async def _shifts_page(context: Context, user_id: int, offset: int) -> tuple[str, InlineKeyboardMarkup | None]:
-    rows = await dispatch.open_shifts_for(
-        context.db, context.settings, user_id=user_id, now=context.now()
+async def _reader_role(context: Context, user_id: int) -> str | None:
+    """The person's role: as read at the start of this update, or read now."""
+    if context.reader_role is not None:
+        return context.reader_role
+    user = await db.get_user(context.db, user_id)
+    return None if user is None else str(user["role"])
+
+
+async def volunteer_refusal(context: Context, user_id: int, *, for_signup: bool) -> str | None:
+    """Why this person cannot use the volunteers' shift commands, or None."""
+    role = await _reader_role(context, user_id)
+    volunteer = await db.volunteer_for_matching(context.db, user_id) if role == VOLUNTEER else None
+    return _refusal(role, volunteer, for_signup=for_signup, now=context.now())
+
+
+async def _shifts_page(
+    context: Context, user_id: int, offset: int, profile: db.MatchingProfile
+) -> tuple[str, InlineKeyboardMarkup | None]:
+    shifts = await dispatch.open_shifts_page(
+        context.db, context.settings, user_id=user_id, now=context.now(), offset=offset,
+        size=PAGE, profile=profile,
     )
-    if not rows:
+    if not shifts.total:
         return _("There are no open shifts for you right now. I will send you offers as "
                  "they come."), None
-    offset = min(max(0, offset), (len(rows) - 1) // PAGE * PAGE)
-    page = rows[offset : offset + PAGE]
+    offset = shifts.offset
     tz = context.settings.timezone
     lines = [
         _("Open shifts you can sign up for ({first}–{last} of {total}):").format(
-            first=ltr(offset + 1), last=ltr(offset + len(page)), total=ltr(len(rows))
+            first=ltr(offset + 1), last=ltr(offset + len(shifts.page)), total=ltr(shifts.total)
         ),
         "",
     ]
     buttons = []
-    for number, row in enumerate(page, start=offset + 1):
-        free = row["slots"] - row["accepted"] - row["holds"]
+    for number, (row, free) in enumerate(shifts.page, start=offset + 1):
         lines.append(f"{ltr(number)}. {shift_line(row, tz)}")
         lines.append("   " + ngettext("{n} place left", "{n} places left", free).format(n=free))
         buttons.append(
             [kit.button(_("✍️ Sign up for #{number}").format(number=number), SIGN_UP.data(row["shift_id"]))]
         )
-    return "\n".join(lines), kit.markup(buttons, kit.pager(SHIFTS_PAGE, offset, len(rows), PAGE))
+    return "\n".join(lines), kit.markup(buttons, kit.pager(SHIFTS_PAGE, offset, shifts.total, PAGE))
 
 
 async def shifts_command(update: Update, context: Context) -> None:
     """Upcoming open shifts the volunteer is eligible for, a page at a time, with Sign up."""
     user_id = kit.user_id_of(update)
     query = update.callback_query
-    refusal = await volunteer_refusal(context, user_id, for_signup=True)
-    if refusal:
+    now = context.now()
+    role = await _reader_role(context, user_id)
+    # One read of the profile: for the refusal and for the shifts' eligibility.
+    profile = (
+        await db.volunteer_for_matching(context.db, user_id, now=now) if role == VOLUNTEER else None
+    )
+    refusal = _refusal(role, profile, for_signup=True, now=now)
+    if refusal is not None:
         if query:
             await query.answer(refusal, show_alert=True)
         else:
             await kit.message_of(update).reply_text(refusal)
         return
+    assert profile is not None  # _refusal refuses anyone without one
     offset = (SHIFTS_PAGE.one(query.data) or 0) if query else 0
-    text, keyboard = await _shifts_page(context, user_id, offset)
+    text, keyboard = await _shifts_page(context, user_id, offset, profile)
     if query:
         await query.answer()
         try:
@@ -323,7 +346,7 @@ async def _myshifts_page(
     and entity names stay well below Telegram's 4,096 characters."""
     rows = await db.volunteer_shift_list(context.db, user_id, now=context.now())
     if not rows:
-        return _("You have no upcoming shifts. Send /shifts to see open ones."), None
+        return G_("You have no upcoming shifts. Send /shifts to see open ones."), None
     offset = min(max(0, offset), (len(rows) - 1) // MY_PAGE_SIZE * MY_PAGE_SIZE)
     page = rows[offset : offset + MY_PAGE_SIZE]
     tz = context.settings.timezone

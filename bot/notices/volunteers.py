@@ -142,6 +142,22 @@ def _list_route(kind: str) -> Route:
     return {"s": SEARCH_PAGE, "sp": SPECIALTY_PAGE}.get(kind, PENDING_PAGE)
 
 
+async def typed_search(
+    conn: db.Queryable, text: str, *, limit: int, offset: int = 0
+) -> tuple[volunteer_query.Search, list[db.Row]]:
+    """What a coordinator typed at /volunteers, understood, and one page of who matches it."""
+    search = volunteer_query.parse(text, await db.volunteer_cities(conn))
+    if search.empty:
+        return search, []
+    rows = await db.find_volunteers(
+        conn, name=search.name, phone_digits=search.phone, languages=search.languages,
+        specialty_groups=search.specialties, status=search.status, cities=search.cities,
+        or_specialties=search.or_specialties, or_cities=search.or_cities, limit=limit,
+        offset=offset,
+    )
+    return search, rows
+
+
 async def results_screen(
     conn: db.Queryable, kind: str, arg: str, page: int, keys: Sequence[int | str],
     *, now: datetime, tz: ZoneInfo,
@@ -156,16 +172,11 @@ async def results_screen(
         title = _("Volunteers in {field}").format(field=label(SPECIALTIES, arg))
         rows = await db.search_volunteers(conn, specialties=[arg], **common)
     else:
-        search = volunteer_query.parse(arg, await db.volunteer_cities(conn))
+        search, rows = await typed_search(conn, arg, **common)
         title = _("Search results for “{query}”").format(query=isolate(arg))
         understood = texts.search_summary(search)
         if understood:
             title += "\n" + understood
-        rows = await db.find_volunteers(
-            conn, name=search.name, phone_digits=search.phone, languages=search.languages,
-            specialty_groups=search.specialties, status=search.status, cities=search.cities,
-            or_specialties=search.or_specialties, or_cities=search.or_cities, **common,
-        ) if not search.empty else []
     more, rows = len(rows) > PAGE_SIZE, rows[:PAGE_SIZE]
     if not rows:
         text = title + "\n\n" + (_("Nobody matches.") if page == 0 else _("No more results."))

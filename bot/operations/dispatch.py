@@ -184,13 +184,36 @@ async def load_candidate(
     return _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), held)
 
 
-async def open_shifts_for(
-    database: Database, settings: Settings, *, user_id: int, now: datetime
-) -> list[Row]:
-    """Upcoming shifts with a free place that this volunteer is eligible for, soonest first."""
-    profile = await db.volunteer_for_matching(database, user_id, now=now)
+@dataclass(frozen=True)
+class OpenShifts:
+    """A page of the upcoming shifts with a free place that a volunteer is eligible for."""
+
+    total: int  # all of them, not only this page
+    offset: int  # of the page's first shift (moved back onto the last page if past the end)
+    page: list[tuple[Row, int]]  # (shift with `_SHIFT_COLUMNS`, places left), soonest first
+
+
+async def open_shifts_page(
+    database: Database,
+    settings: Settings,
+    *,
+    user_id: int,
+    now: datetime,
+    offset: int,
+    size: int,
+    profile: db.MatchingProfile | None = None,
+) -> OpenShifts:
+    """Upcoming shifts with a free place that this volunteer is eligible for, soonest first: the
+    total, and the `size` of them from `offset`. `profile`: the volunteer's matching profile if
+    the caller has just read it (`db.volunteer_for_matching` with `now`).
+
+    Eligibility is checked on every candidate shift (the total must be right), on the few columns
+    it reads; places left are counted for the eligible ones only, and only the page is read in
+    full."""
     if profile is None:
-        return []
+        profile = await db.volunteer_for_matching(database, user_id, now=now)
+    if profile is None:
+        return OpenShifts(0, 0, [])
     rows = await db.open_shifts_for_volunteer(
         database,
         user_id=user_id,
@@ -198,10 +221,14 @@ async def open_shifts_for(
         gender=profile[0]["gender"],
         now=now,
     )
-    rows = [r for r in rows if r["slots"] - r["accepted"] - r["holds"] > 0]
     if not rows:
-        return []
-    languages = await db.need_languages_by_need(database, sorted({r["need_id"] for r in rows}))
+        return OpenShifts(0, 0, [])
+    languages = {
+        need_id: frozenset(spoken)
+        for need_id, spoken in (
+            await db.need_languages_by_need(database, sorted({r["need_id"] for r in rows}))
+        ).items()
+    }
     windows = [_window(r) for r in rows]
     busy = Busy.from_rows(
         await db.busy_windows(
@@ -211,16 +238,41 @@ async def open_shifts_for(
             user_ids=[user_id],
         )
     )
-    stats = await db.volunteer_stats(database, [user_id], since=now - STATS_WINDOW, now=now)
     office = rules(settings)
+    # Eligibility reads no statistics (they only rank) and no site languages or language
+    # minimums (they choose among the eligible): the spec carries what `ineligibility` reads.
+    candidate = _profile_candidate(profile, (0.0, 0, 0), ())  # once, not per shift
+    eligible = []
+    for row, (starts_at, ends_at) in zip(rows, windows, strict=True):
+        shift_id = row["shift_id"]
+        candidate.held, _pending = busy.of(user_id, shift_id)
+        spec = matching.ShiftSpec(
+            shift_id=shift_id,
+            specialty=row["specialty"],
+            starts_at=starts_at,
+            ends_at=ends_at,
+            gender=row["gender"],
+            min_age=row["min_age"],
+            languages=languages[row["need_id"]],
+            requires_training=bool(row["requires_training"]),
+        )
+        if matching.ineligibility(candidate, spec, office, now) is None:
+            eligible.append(row)
+    fills = await db.shift_fills(
+        database, [row["shift_id"] for row in eligible], user_id=user_id, now=now
+    )
     found = []
-    candidate = _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), ())  # once, not per shift
-    for row in rows:
-        candidate.held, _pending = busy.of(user_id, row["shift_id"])
-        spec = shift_spec(row, languages[row["need_id"]], set())
-        if matching.is_eligible(candidate, spec, office, now):
-            found.append(row)
-    return found
+    for row in eligible:
+        accepted, holds = fills[row["shift_id"]]
+        if row["slots"] - accepted - holds > 0:
+            found.append((row["shift_id"], row["slots"] - accepted - holds))
+    if not found:
+        return OpenShifts(0, 0, [])
+    offset = min(max(0, offset), (len(found) - 1) // size * size)
+    shown = found[offset : offset + size]
+    page = await db.shift_rows(database, [shift_id for shift_id, _free in shown])
+    free = dict(shown)
+    return OpenShifts(len(found), offset, [(row, free[row["shift_id"]]) for row in page])
 
 
 async def ranked_candidates(

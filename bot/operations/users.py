@@ -14,6 +14,7 @@ from bot.db import Database
 class Seen:
     locale: str | None  # the language they chose with /lang (None: not chosen)
     gender: str | None = None  # a registered volunteer's (None: staff, representatives, unknown)
+    role: str | None = None  # their role now (None: not known, e.g. they have just blocked the bot)
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,9 @@ async def remember(
                     tx, user_id, now=now, first_name=first_name, username=username,
                     language_code=language_code,
                 )
-    return Seen(row["locale"] if row is not None else None, gender)
+    if row is None:
+        return Seen(None, gender)
+    return Seen(row["locale"], gender, row["role"])
 
 
 async def choose_locale(database: Database, *, user_id: int, locale: str) -> LocaleChoice:

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 
 from bot import matching
 from bot.assignments import Status
-from bot.i18n import N_, _, format_datetime, format_time, isolate, ltr, ngettext
+from bot.i18n import G_, N_, P_, _, format_datetime, format_time, isolate, ltr, ngettext, row_gender
 from bot.operations import attendance, dispatch
 from bot.texts import Row, shift_when, short_reason
+from bot.texts.statuses import said_of
 
 DECLINE_REASONS = (
     ("busy", N_("I am busy at that time")),
@@ -183,7 +184,7 @@ def checked_in_text(now: datetime, tz: ZoneInfo) -> str:
 
 
 def ask_location_text(row: Row) -> str:
-    return _(
+    return G_(
         "To check in, share your location with the button below. You need to be within {radius} "
         "of {site}."
     ).format(radius=distance_text(row["checkin_radius_m"]), site=isolate(row["site_name"]))
@@ -204,18 +205,21 @@ def too_far_text(row: Row, distance_m: int) -> str:
 
 
 def attendance_label(row: Row, tz: ZoneInfo) -> str:
+    """What came of a volunteer's place, agreeing with the volunteer («📍 سجّلت حضورها»)."""
+    gender = row_gender(row)
     if row["status"] == Status.CHECKED_IN:
         if not row["checked_in_at"]:
-            return _("📍 checked in")
-        return _("📍 checked in at {time}").format(
-            time=format_time(datetime.fromisoformat(row["checked_in_at"]).astimezone(tz))
-        )
+            return said_of(gender, N_("📍 checked in"), P_("volunteer status, female", "📍 checked in"))
+        return said_of(
+            gender, N_("📍 checked in at {time}"), P_("volunteer status, female", "📍 checked in at {time}")
+        ).format(time=format_time(datetime.fromisoformat(row["checked_in_at"]).astimezone(tz)))
     if row["status"] == Status.COMPLETED:
-        return _("✅ completed")
+        return said_of(gender, N_("✅ completed"), P_("volunteer status, female", "✅ completed"))
     if row["status"] == Status.NO_SHOW:
         reason = row["no_show_reason"]
-        return f"{_('❌ absent')} ({isolate(short_reason(_(reason)))})" if reason else _("❌ absent")
-    return _("⏳ not checked in")
+        absent = said_of(gender, N_("❌ absent"), P_("volunteer status, female", "❌ absent"))
+        return f"{absent} ({isolate(short_reason(_(reason)))})" if reason else absent
+    return said_of(gender, N_("⏳ not checked in"), P_("volunteer status, female", "⏳ not checked in"))
 
 
 def marked_text(outcome: attendance.Attendance) -> str:

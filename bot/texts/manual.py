@@ -17,6 +17,7 @@ from bot.i18n import (
     isolate,
     ltr,
     ngettext,
+    row_gender,
 )
 from bot.operations import manual
 from bot.texts import Row, moment_of
@@ -63,7 +64,7 @@ def failure_text(
         return _("Has paused their offers.")
     if code == matching.STATUS:
         return _("Is not an active volunteer (status: {status}).").format(
-            status=volunteer_status(volunteer["status"])
+            status=volunteer_status(volunteer["status"], row_gender(volunteer))
         )
     if code == matching.UNREACHABLE:
         return _("Has blocked the bot, so an offer would not reach them.")

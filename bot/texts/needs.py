@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot import catalog
 from bot.i18n import (
+    N_,
+    P_,
     _,
     format_date,
     format_short_date,
@@ -19,9 +21,11 @@ from bot.i18n import (
     isolate,
     ltr,
     ngettext,
+    row_gender,
 )
 from bot.needs import Fill, is_overnight
 from bot.texts import Row, display_name, moment_of, short_reason, statuses
+from bot.texts.statuses import said_of
 
 
 class NeedFields(Row, Protocol):
@@ -226,15 +230,16 @@ def roster_count_text(slots: int, counts: dict[str, int], *, started: bool, ende
 def roster_status(person: Row) -> str:
     """A roster line's attendance, once the shift has started (a no-show with their reason)."""
     status = person["status"]
+    gender = row_gender(person)
     if status == "checked_in":
-        return _("📍 checked in")
+        return said_of(gender, N_("📍 checked in"), P_("volunteer status, female", "📍 checked in"))
     if status == "completed":
-        return _("✅ completed")
+        return said_of(gender, N_("✅ completed"), P_("volunteer status, female", "✅ completed"))
     if status == "no_show":
         reason = person["no_show_reason"]
-        absent = _("❌ absent")
+        absent = said_of(gender, N_("❌ absent"), P_("volunteer status, female", "❌ absent"))
         return f"{absent} ({isolate(short_reason(_(reason)))})" if reason else absent
-    return _("⏳ not checked in")
+    return said_of(gender, N_("⏳ not checked in"), P_("volunteer status, female", "⏳ not checked in"))
 
 
 def decider_id(need: Row) -> int | None:

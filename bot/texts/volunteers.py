@@ -25,9 +25,9 @@ from bot.catalog import (
     city_label,
     label,
 )
-from bot.i18n import G_, N_, _, format_date, get_locale, isolate, ltr, ngettext
+from bot.i18n import G_, N_, P_, _, format_date, get_locale, isolate, ltr, ngettext, row_gender
 from bot.texts import moment_of
-from bot.texts.statuses import volunteer_status
+from bot.texts.statuses import said_of, volunteer_status
 from bot.volunteer_query import Search
 from bot.volunteers import Profile, ServiceRecord, age_on, effective_status, order_specialties
 
@@ -164,21 +164,27 @@ def profile_lines(draft: Mapping[str, Any]) -> list[str]:
 
 
 def status_text(row: Row, now: datetime, tz: ZoneInfo) -> str:
-    """The volunteer's status in words (a pause that has run out reads as active)."""
+    """The volunteer's status in words (a pause that has run out reads as active), agreeing with
+    the volunteer's gender: a woman reads «✅ نشِطة» on her /profile, and staff on her card."""
     until = _moment(row["paused_until"])
     status = effective_status(row["status"], until, now)
+    gender = row_gender(row)
     if status == "paused":
         if until is None:
-            return _("⏸ Paused until you send /resume")
-        return _("⏸ Paused: offers resume on {date}").format(
+            return said_of(gender, N_("⏸ Paused until you send /resume"),
+                           P_("volunteer status, female", "⏸ Paused until you send /resume"))
+        return said_of(gender, N_("⏸ Paused: offers resume on {date}"),
+                       P_("volunteer status, female", "⏸ Paused: offers resume on {date}")).format(
             date=format_date(until.astimezone(tz).date())
         )
-    return {
-        "pending": _("⏳ Waiting for the office's approval"),
-        "active": _("✅ Active"),
-        "suspended": _("⛔ Suspended by the office"),
-        "deleted": _("Deleted"),
-    }[status]
+    if status == "pending":
+        return _("⏳ Waiting for the office's approval")
+    if status == "active":
+        return said_of(gender, N_("✅ Active"), P_("volunteer status, female", "✅ Active"))
+    if status == "suspended":
+        return said_of(gender, N_("⛔ Suspended by the office"),
+                       P_("volunteer status, female", "⛔ Suspended by the office"))
+    return said_of(gender, N_("Deleted"), P_("volunteer status, female", "Deleted"))
 
 
 def service_text(record: ServiceRecord) -> str:
