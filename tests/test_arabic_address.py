@@ -327,3 +327,31 @@ def test_no_neutral_or_female_arabic_entry_addresses_the_reader_in_the_masculine
         if addressed_in_the_masculine("ar", message.context, ids[0], strings):
             found.append((message.context, ids[0]))
     assert found == []
+
+
+async def test_exports_give_a_womans_status_in_the_feminine(bot: BotHarness) -> None:
+    from datetime import date
+    from zoneinfo import ZoneInfo
+
+    from bot import db
+    from bot.export import hours_table, roster_table, volunteers_table, workbook
+    from bot.i18n import use_locale
+    from tests.factories import create_assignment, create_entity, create_need
+    from tests.test_export_files import _sheet_rows
+
+    await create_volunteer(bot.db, 581, full_name="منيرة سعد", gender="female", status="paused")
+    await create_volunteer(bot.db, 582, full_name="خالد سعد", gender="male", status="paused")
+    entity = await create_entity(bot.db)
+    _need, shifts = await create_need(bot.db, entity, first_day=date(2026, 5, 20))
+    await create_assignment(bot.db, shifts[0], 581, status="checked_in")
+    tz = ZoneInfo("Asia/Riyadh")
+    with use_locale("ar"):
+        for table in (hours_table(await db.export_hours(bot.db)),
+                      volunteers_table(await db.export_volunteers(bot.db))):
+            header, *rows = _sheet_rows(workbook([table], tz))
+            by_name = {row[header.index("الاسم الكامل")]: row[header.index("الحالة")] for row in rows}
+            assert (by_name["منيرة سعد"], by_name["خالد سعد"]) == ("متوقّفة مؤقتًا", "متوقّف مؤقتًا")
+        header, *rows = _sheet_rows(workbook([roster_table(await db.export_rosters(bot.db))], tz))
+        assert [row[header.index("الحالة")] for row in rows if row[header.index("الاسم الكامل")] == "منيرة سعد"] == [
+            "سجّلت حضورها"
+        ]
