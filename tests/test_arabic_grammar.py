@@ -9,11 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import db, scheduler
+from bot.audience import Audience, AudienceNames
 from bot.certificates import Certificate, Period
 from bot.i18n import use_locale
 from bot.notices.dispatch import calendar_caption, promotion_text
+from bot.notices.escalations import lead_text
 from bot.texts import certificates as certificate_texts
+from bot.texts.broadcasts import describe
+from bot.texts.needs import languages_label, requirement_label
 from bot.texts.shifts import duration_text, hours_text
+from bot.texts.volunteers import any_of, clauses, list_of
 from tests.factories import create_entity, create_need, create_user, create_volunteer
 from tests.factories_dispatch import TUESDAY, assignments_of, outbox
 from tests.harness import BotHarness
@@ -119,3 +124,36 @@ async def test_a_reminder_two_hours_ahead_reads_in_two_hours_and_so_do_the_late_
     assert {r["chat_id"] for r in await outbox(bot.db, "latecancel:")} == {1, 50, 90}
     notices = [c for c in await bot.flush_outbox() if c.chat_id == 50]
     assert any("مكانه قبل ساعتين من موعد البدء" in c.text for c in notices), [c.text for c in notices]
+
+
+# -- lists in the locale's own pattern -------------------------------------------------------------
+
+
+def test_lists_join_with_the_locales_pattern() -> None:
+    with use_locale("ar"):
+        assert list_of(["العربية", "الإنجليزية", "الأردية"]) == "العربية والإنجليزية والأردية"
+        assert any_of(["الأردية", "الإندونيسية"]) == "الأردية أو الإندونيسية"
+        assert clauses(["أ", "ب"]) == "أ؛ ب"
+        assert requirement_label(["ur", "id"]) == "الأردية أو الإندونيسية (أيٌّ منها)"
+        assert languages_label(["ar", "ur"]) == "العربية والأردية"
+    with use_locale("en"):
+        assert list_of(["Arabic", "English", "Urdu"]) == "Arabic, English, and Urdu"
+        assert any_of(["Urdu", "Indonesian"]) == "Urdu or Indonesian"
+        assert clauses(["a", "b"]) == "a; b"
+
+
+def test_a_broadcast_audience_reads_as_alternatives_in_arabic() -> None:
+    audience = Audience(specialties=("healthcare", "relief"), languages=("ur", "id"))
+    with use_locale("ar"):
+        text = describe(audience, AudienceNames(), RIYADH)
+    assert "الرعاية الصحية أو الإغاثة" in text and "الأردية أو الإندونيسية" in text
+    assert "؛ " in text
+
+
+def test_the_escalation_says_how_long_before_the_start_after_its_preposition() -> None:
+    with use_locale("ar"):
+        assert lead_text(2 * 3600) == "ساعتين"
+        assert lead_text(24 * 3600) == "24 ساعة"
+        assert lead_text(30 * 60) == "30 دقيقة"
+    with use_locale("en"):
+        assert lead_text(2 * 3600) == "2 hours"

@@ -62,7 +62,7 @@ async def test_a_minimum_per_language_from_intake_to_the_places(bot: BotHarness)
 
     summary = await fill_intake(bot, rep, languages=("ur", "id"), minimums={"ur": 2}, slots="4",
                                 first="2026-05-12", last=None, location=None)
-    assert "Urdu (at least 2 per shift), Indonesian (any one of them)" in summary.text
+    assert "Urdu (at least 2 per shift) or Indonesian (any one of them)" in summary.text
     await bot.press(rep, "ni:submit")
     rows = await bot.db.fetchall("SELECT language, minimum FROM need_languages ORDER BY language")
     assert [tuple(r) for r in rows] == [("id", 0), ("ur", 2)]

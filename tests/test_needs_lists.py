@@ -100,7 +100,7 @@ async def test_rosters_show_name_phone_languages_to_the_entitys_own_rep(bot: Bot
     await bot.press(w["rep"], f"sh:r:{w['shifts'][0]}:0")
     roster = bot.last(w["rep"], "editMessageText").text
     assert "Places taken: 1 of 4." in roster
-    assert "1. Omar Farouk — +966500000501 — Arabic, Urdu" in roster
+    assert "1. Omar Farouk — +966500000501 — Arabic and Urdu" in roster
     assert "سالم" not in roster and "Declined" not in roster  # offered and declined are not on it
 
     # Another entity's representative sees only their own.

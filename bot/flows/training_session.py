@@ -38,7 +38,7 @@ from bot.i18n import N_, DateInputError, _, ltr, ngettext, normalize_digits, par
 from bot.notices.trainings import SCHEDULE
 from bot.operations import trainings as operations
 from bot.texts.trainings import qualification_both, session_details
-from bot.texts.volunteers import join_list
+from bot.texts.volunteers import any_of, clauses
 
 SPEC = kit.FlowSpec(
     "training_session", kit.Mode.LONG, N_("training session draft"), area="trs", commands=("newtraining",)
@@ -300,10 +300,10 @@ def audience_text(draft: Mapping[str, Any]) -> str:
         return _("every active volunteer")
     parts = []
     if chosen.specialties:
-        parts.append(join_list([catalog.label(catalog.SPECIALTIES, c) for c in chosen.specialties]))
+        parts.append(any_of([catalog.label(catalog.SPECIALTIES, c) for c in chosen.specialties]))
     if chosen.genders:
-        parts.append(join_list([catalog.label(catalog.GENDERS, g) for g in chosen.genders]))
-    return _("active volunteers: {filters}").format(filters="; ".join(parts))
+        parts.append(any_of([catalog.label(catalog.GENDERS, g) for g in chosen.genders]))
+    return _("active volunteers: {filters}").format(filters=clauses(parts))
 
 
 def _ask_audience(draft: dict[str, Any], env: Env) -> tuple[str, InlineKeyboardMarkup]:

@@ -35,6 +35,7 @@ from bot.texts.needs import (
     shift_line,
     too_late_text,
 )
+from bot.texts.volunteers import list_of
 
 log = logging.getLogger(__name__)
 
@@ -175,7 +176,7 @@ async def rep_page(context: Context, user_id: int, offset: int) -> tuple[str, In
     needs, total = await db.list_entity_needs(
         context.db, [e["id"] for e in entities], limit=NEEDS_PAGE, offset=offset
     )
-    names = "، ".join(entity_name(e) for e in entities)
+    names = list_of([entity_name(e) for e in entities])
     if not needs:
         return _("{entity} has not posted any need yet. Post one with /need.").format(entity=names), None
     heading = _("Needs of {entity} ({count}):").format(entity=names, count=total)

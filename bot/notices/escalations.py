@@ -6,6 +6,7 @@ Rendered in the current locale: the caller wraps calls in `use_locale(recipient'
 
 from __future__ import annotations
 
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardMarkup
@@ -16,18 +17,15 @@ from bot.i18n import _, isolate, ngettext
 from bot.notices.needs import CHANGE_SLOTS
 from bot.texts import Row, entity_name, shift_when
 from bot.texts.feasibility import finding_text
-from bot.texts.shifts import shift_details
+from bot.texts.shifts import duration_text, shift_details
 
 OFFER_NOW = kit.Route("esc", "nx", int, int)  # shift, lead in seconds: offer to the next ones now
 TELL = kit.Route("esc", "tell", int, int)  # shift, lead in seconds: tell everyone who fits
 
 
 def lead_text(lead_seconds: int) -> str:
-    hours = lead_seconds // 3600
-    if hours and lead_seconds % 3600 == 0:
-        return ngettext("{n} hour", "{n} hours", hours).format(n=hours)
-    minutes = max(1, lead_seconds // 60)
-    return ngettext("{n} minute", "{n} minutes", minutes).format(n=minutes)
+    """How long before the start, as the sentence puts it: after a preposition («قبل ساعتين»)."""
+    return duration_text(timedelta(seconds=max(60, lead_seconds)), oblique=True)
 
 
 def escalation_text(shift: Row, pool: Pool, lead_seconds: int, tz: ZoneInfo) -> str:

@@ -11,14 +11,11 @@ from zoneinfo import ZoneInfo
 
 from bot import catalog
 from bot.audience import REPRESENTATIVES, STAFF, Audience, AudienceNames, BroadcastProgress
-from bot.i18n import _, format_datetime, get_locale, isolate, ltr, ngettext
+from bot.i18n import _, format_datetime, isolate, ltr, ngettext
 from bot.texts import entity_name, moment_of, shift_when
+from bot.texts.volunteers import any_of, clauses, list_of
 
 URGENT_PRIORITY = 0  # bot.delivery.URGENT (texts do not import the sender)
-
-
-def join(values: Sequence[str]) -> str:
-    return ("، " if get_locale() == "ar" else ", ").join(values)
 
 
 def describe(audience: Audience, names: AudienceNames, tz: ZoneInfo) -> str:
@@ -29,26 +26,26 @@ def describe(audience: Audience, names: AudienceNames, tz: ZoneInfo) -> str:
         if not audience.entity_ids:
             return _("Representatives of all partner entities")
         chosen = [entity_name(row) for row in names.entities if row["id"] in audience.entity_ids]
-        return _("Representatives of: {entities}").format(entities=join(chosen))
+        return _("Representatives of: {entities}").format(entities=list_of(chosen))
     if not audience.filtered:
         return _("All active volunteers")
-    return _("Volunteers: {filters}").format(filters="; ".join(filter_parts(audience, names, tz)))
+    return _("Volunteers: {filters}").format(filters=clauses(filter_parts(audience, names, tz)))
 
 
 def filter_parts(audience: Audience, names: AudienceNames, tz: ZoneInfo) -> list[str]:
     """The volunteer filters chosen, one phrase each."""
     parts = []
     if audience.specialties:
-        values = join([catalog.label(catalog.SPECIALTIES, c) for c in audience.specialties])
+        values = any_of([catalog.label(catalog.SPECIALTIES, c) for c in audience.specialties])
         parts.append(_("specialty {values}").format(values=values))
     if audience.languages:
-        values = join([catalog.label(catalog.LANGUAGES, c) for c in audience.languages])
+        values = any_of([catalog.label(catalog.LANGUAGES, c) for c in audience.languages])
         parts.append(_("language {values}").format(values=values))
     if audience.genders:
-        values = join([catalog.label(catalog.GENDERS, c) for c in audience.genders])
+        values = any_of([catalog.label(catalog.GENDERS, c) for c in audience.genders])
         parts.append(_("gender {values}").format(values=values))
     if audience.cities:
-        values = join([catalog.city_label(c) for c in audience.cities])
+        values = any_of([catalog.city_label(c) for c in audience.cities])
         parts.append(_("city {values}").format(values=values))
     if audience.shift_id is not None:
         when = shift_when(names.shift, tz) if names.shift else ltr(f"#{audience.shift_id}")

@@ -17,7 +17,6 @@ from bot.i18n import (
     format_date,
     format_short_date,
     format_time,
-    get_locale,
     isolate,
     ltr,
     ngettext,
@@ -26,6 +25,7 @@ from bot.i18n import (
 from bot.needs import Fill, is_overnight
 from bot.texts import Row, display_name, moment_of, short_reason, statuses
 from bot.texts.statuses import said_of
+from bot.texts.volunteers import any_of, list_of
 
 
 class NeedFields(Row, Protocol):
@@ -58,8 +58,7 @@ def gender_label(code: str) -> str:
 def languages_label(codes: list[str]) -> str:
     if not codes:
         return _("any language")
-    separator = "، " if get_locale() == "ar" else ", "
-    return separator.join(catalog.label(catalog.LANGUAGES, c) for c in codes)
+    return list_of([catalog.label(catalog.LANGUAGES, c) for c in codes])
 
 
 def requirement_label(codes: list[str], minimums: Mapping[str, int] | None = None) -> str:
@@ -74,8 +73,7 @@ def requirement_label(codes: list[str], minimums: Mapping[str, int] | None = Non
         if minimums.get(code):
             name = _("{language} (at least {n} per shift)").format(language=name, n=ltr(minimums[code]))
         names.append(name)
-    separator = "، " if get_locale() == "ar" else ", "
-    return _("{languages} (any one of them)").format(languages=separator.join(names))
+    return _("{languages} (any one of them)").format(languages=any_of(names))
 
 
 def parse_hhmm(value: str) -> time:

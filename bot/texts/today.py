@@ -20,6 +20,7 @@ from bot.assignments import Status
 from bot.i18n import _, format_date, get_locale, isolate, ltr, ngettext
 from bot.texts import Row, moment_of
 from bot.texts.shifts import time_window
+from bot.texts.volunteers import list_of
 
 NAMES_SHOWN = 8  # names listed in one section of a shift; the rest are counted
 NAME_LIMIT = 40
@@ -96,8 +97,9 @@ def _section(label: str, people: Sequence[Row], *, phone: bool) -> str:
     rest = len(people) - len(shown)
     if rest > 0:
         shown.append(ngettext("and {n} more", "and {n} more", rest).format(n=ltr(rest)))
-    separator = "، " if get_locale() == "ar" else ", "
-    return f"   {label.format(n=ltr(len(people)))}: {separator.join(shown)}"
+    # "and 3 more" carries its own «و»: the names before it are only separated.
+    names = _(", ").join(shown) if rest > 0 else list_of(shown)
+    return f"   {label.format(n=ltr(len(people)))}: {names}"
 
 
 def shift_state(shift: Row, now: datetime) -> str:

@@ -59,6 +59,17 @@ def list_of(items: Sequence[str]) -> str:
     return format_list(list(items), locale=get_locale()) if items else ""
 
 
+def any_of(items: Sequence[str]) -> str:
+    """Alternatives, any one of which will do: `Urdu or Indonesian` / «الأردية أو الإندونيسية»
+    (a filter, a need's languages)."""
+    return format_list(list(items), style="or", locale=get_locale()) if items else ""
+
+
+def clauses(items: Sequence[str]) -> str:
+    """Conditions that all hold, each with its own list inside: "; " / «؛ »."""
+    return _("; ").join(items)
+
+
 # -- one line per profile field (summary, /profile, the card, the echo after each question) -------
 
 
