@@ -519,15 +519,14 @@ async def touch_user(
     language_code: str | None = None,
 ) -> Row:
     """Insert a user seen for the first time, refresh names, and mark them reachable again."""
-    await tx.execute(
+    row = await tx.fetchone(
         "INSERT INTO users (id, first_name, username, language_code, created_at, last_seen_at)"
         " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
         " username = excluded.username, language_code = excluded.language_code,"
-        " reachable = 1, last_seen_at = excluded.last_seen_at",
+        " reachable = 1, last_seen_at = excluded.last_seen_at RETURNING *",
         (user_id, first_name, username, language_code, ts(now), ts(now)),
     )
-    row = await get_user(tx, user_id)
     assert row is not None
     return row
 
@@ -764,23 +763,35 @@ async def get_volunteer(conn: Queryable, user_id: int) -> Row | None:
 
 async def get_volunteer_profile(conn: Queryable, user_id: int) -> tuple[Row, Profile] | None:
     """The volunteers row and the profile with its lists; None when absent or deleted."""
-    row = await get_volunteer(conn, user_id)
-    if row is None or row["status"] == "deleted":
+    # One statement (it runs on /profile and every profile screen): the lists as group_concat
+    # columns, split here. Codes never contain a comma.
+    found = await conn.fetchone(
+        "SELECT v.*,"
+        " (SELECT group_concat(language) FROM volunteer_languages WHERE user_id = v.user_id)"
+        "  AS profile_languages,"
+        " (SELECT group_concat(specialty) FROM volunteer_specialties WHERE user_id = v.user_id)"
+        "  AS profile_specialties,"
+        " (SELECT group_concat(weekday || ':' || period) FROM volunteer_availability"
+        "  WHERE user_id = v.user_id) AS profile_slots"
+        " FROM volunteers v WHERE v.user_id = ?",
+        (user_id,),
+    )
+    if found is None or found["status"] == "deleted":
         return None
-    languages = await conn.fetchall(
-        "SELECT language FROM volunteer_languages WHERE user_id = ?", (user_id,)
-    )
-    specialties = await conn.fetchall(
-        "SELECT specialty FROM volunteer_specialties WHERE user_id = ?", (user_id,)
-    )
-    slots = await conn.fetchall(
-        "SELECT weekday, period FROM volunteer_availability WHERE user_id = ?", (user_id,)
-    )
+    row = found  # the volunteers columns, and the three lists
+
+    def listed(column: str) -> list[str]:
+        value = found[column]
+        return value.split(",") if value else []
+
     profile = Profile.from_stored(
         row,
-        languages=[r[0] for r in languages],
-        specialties=[r[0] for r in specialties],
-        slots=[(int(r["weekday"]), r["period"]) for r in slots],
+        languages=listed("profile_languages"),
+        specialties=listed("profile_specialties"),
+        slots=[
+            (int(weekday), period)
+            for weekday, period in (item.split(":", 1) for item in listed("profile_slots"))
+        ],
     )
     return row, profile
 
@@ -1864,6 +1875,27 @@ async def shift_rows(conn: Queryable, shift_ids: Sequence[int]) -> list[Row]:
     )
     by_id = {row["shift_id"]: row for row in rows}
     return [by_id[shift_id] for shift_id in shift_ids if shift_id in by_id]
+
+
+async def need_language_rules(
+    conn: Queryable, need_ids: Sequence[int]
+) -> dict[int, tuple[set[str], dict[str, int]]]:
+    """Each need's languages and its minimum speakers per language (only languages with a
+    minimum), in one read: `need_languages_by_need` and `need_language_minimums` together."""
+    found: dict[int, tuple[set[str], dict[str, int]]] = {
+        need_id: (set(), {}) for need_id in need_ids
+    }
+    for chunk in _chunks(list(need_ids)):
+        for row in await conn.fetchall(
+            "SELECT need_id, language, minimum FROM need_languages"
+            f" WHERE need_id IN ({_marks(chunk)})",
+            tuple(chunk),
+        ):
+            languages, minimums = found[row["need_id"]]
+            languages.add(row["language"])
+            if row["minimum"] is not None and int(row["minimum"]) > 0:
+                minimums[row["language"]] = int(row["minimum"])
+    return found
 
 
 _FINISHED_WHERE = (

@@ -86,8 +86,11 @@ async def begin(update: Update, context: Context) -> object:
     user_id = kit.user_id_of(update)
     if kit.draft(context, SPEC) is not None:  # the Register button in the middle of registering
         return await resume(update, context)
-    user = await db.get_user(context.db, user_id)
-    if user is not None and user["role"] != VOLUNTEER:
+    role = context.reader_role
+    if role is None:
+        user = await db.get_user(context.db, user_id)
+        role = None if user is None else user["role"]
+    if role is not None and role != VOLUNTEER:
         await kit.message_of(update).reply_text(
             _("Office staff and partner representatives cannot register as volunteers with the same Telegram account.")
         )

@@ -96,11 +96,12 @@ def shift_spec(
     )
 
 
-async def load_spec(conn: Queryable, row: Row) -> matching.ShiftSpec:
-    languages = (await db.need_languages_by_need(conn, [row["need_id"]]))[row["need_id"]]
-    minimums = (await db.need_language_minimums(conn, [row["need_id"]]))[row["need_id"]]
-    site = (await db.site_languages(conn, [row["site_name"]]))[row["site_name"]]
-    return shift_spec(row, languages, site, minimums)
+async def load_spec(conn: Queryable, row: Row, *, site: bool = True) -> matching.ShiftSpec:
+    """The shift's spec; `site=False` leaves out the languages asked for at its site, which only
+    rank candidates and relax a waived language rule (eligibility does not read them)."""
+    languages, minimums = (await db.need_language_rules(conn, [row["need_id"]]))[row["need_id"]]
+    at_site = (await db.site_languages(conn, [row["site_name"]]))[row["site_name"]] if site else set()
+    return shift_spec(row, languages, at_site, minimums)
 
 
 @dataclass
@@ -159,14 +160,19 @@ def _profile_candidate(
 
 
 async def load_candidate(
-    conn: Queryable, settings: Settings, user_id: int, *, shift: matching.ShiftSpec, now: datetime
+    conn: Queryable, settings: Settings, user_id: int, *, shift: matching.ShiftSpec, now: datetime,
+    stats: bool = True,
 ) -> matching.Candidate | None:
     """A volunteer's whole profile for a re-check (accept, sign-up); None if not registered.
-    Offers they hold elsewhere do not count here: only shifts they have taken."""
+    Offers they hold elsewhere do not count here: only shifts they have taken. `stats=False`
+    leaves their recent hours and no-shows at 0: they only rank, eligibility does not read them."""
     profile = await db.volunteer_for_matching(conn, user_id, now=now)
     if profile is None:
         return None
-    stats = await db.volunteer_stats(conn, [user_id], since=now - STATS_WINDOW, now=now)
+    served = (
+        await db.volunteer_stats(conn, [user_id], since=now - STATS_WINDOW, now=now)
+        if stats else {}
+    )
     busy = Busy.from_rows(
         await db.busy_windows(
             conn,
@@ -176,7 +182,7 @@ async def load_candidate(
         )
     )
     held, _pending = busy.of(user_id, shift.shift_id)
-    return _profile_candidate(profile, stats.get(user_id, (0.0, 0, 0)), held)
+    return _profile_candidate(profile, served.get(user_id, (0.0, 0, 0)), held)
 
 
 @dataclass(frozen=True)
@@ -649,8 +655,8 @@ async def schedule_reminders(tx: Tx, settings: Settings, assignment: Row, *, now
 
 
 async def language_rule_of(conn: Queryable, need_id: int) -> LanguageRule:
-    languages = (await db.need_languages_by_need(conn, [need_id]))[need_id]
-    return LanguageRule.of(languages, (await db.need_language_minimums(conn, [need_id]))[need_id])
+    languages, minimums = (await db.need_language_rules(conn, [need_id]))[need_id]
+    return LanguageRule.of(languages, minimums)
 
 
 async def _keeps_place_for_minimum(tx: Tx, assignment: Row, free: int, *, now: datetime) -> bool:
@@ -696,8 +702,9 @@ async def _eligibility_problem(
         session = await db.get_training_session(tx, session_id=shift["session_id"])
         if session is not None and session["kind"] == "lecture":
             return None  # a lecture is open to its whole audience, whatever their profile
-    spec = await load_spec(tx, shift)
-    candidate = await load_candidate(tx, settings, user_id, shift=spec, now=now)
+    # What the rules read, no more: the site's languages only matter when a rule was waived.
+    spec = await load_spec(tx, shift, site=bool(waived))
+    candidate = await load_candidate(tx, settings, user_id, shift=spec, now=now, stats=False)
     if candidate is None:
         return Outcome(INELIGIBLE, reason=matching.STATUS)
     reason = matching.ineligibility(candidate, spec, rules(settings), now)
