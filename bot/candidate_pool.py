@@ -13,10 +13,11 @@ late cancellations) the site's languages come first, then registration and id; a
 candidate taken is re-checked by `matching.is_eligible` (overlaps, weekly cap) like the SQL path.
 
 Memory (docs/PERFORMANCE.md, "memory"): a pool is parallel arrays, one slot per member in rank
-order (ids, registration as epoch microseconds, dates as ordinals, masks, hours), with the few
-values that repeat (statuses, genders, language sets) as small indexes into tuples: about 60
-bytes a member and no Python object per member. A `Candidate` is built only for the members a
-walk reaches that pass the cheap tests.
+order (ids, registration as epoch microseconds, dates as ordinals, masks), with the values that
+repeat (statuses, genders, language sets) as small indexes into tuples and a tier's hours kept
+once per tier: under 50 bytes a member and no Python object per member. The rows arrive in
+chunks in registration order, so ranking is grouping them by tier, not sorting them. A
+`Candidate` is built only for the members a walk reaches that pass the cheap tests.
 """
 
 from __future__ import annotations
@@ -42,6 +43,11 @@ USER_ID, STATUS, PAUSED_UNTIL, GENDER, BIRTH_DATE, AVAILABLE_FROM, AVAILABLE_UNT
 REGISTERED_AT, AVAILABILITY_MASK, LANGUAGES, QUALIFIED = range(7, 11)
 
 Chunks = AsyncIterable[Sequence[Sequence[Any]]]
+# SpecialtyPool's arrays with one slot per member, put in rank order together.
+_MEMBER_COLUMNS = (
+    "user_ids", "registered", "birth", "available_from", "available_until", "masks",
+    "qualified", "status_of", "gender_of", "languages_of",
+)
 
 
 def availability_mask(periods: frozenset[tuple[int, str]]) -> int:
@@ -64,8 +70,8 @@ class Stats:
 
     ids: array[int] = field(default_factory=lambda: array("q"))
     hours: array[float] = field(default_factory=lambda: array("d"))
-    no_shows: array[int] = field(default_factory=lambda: array("l"))
-    late_cancels: array[int] = field(default_factory=lambda: array("l"))
+    no_shows: array[int] = field(default_factory=lambda: array("i"))
+    late_cancels: array[int] = field(default_factory=lambda: array("i"))
 
     @classmethod
     async def load(cls, chunks: Chunks, *, pause: Callable[[], Awaitable[None]] | None = None) -> Stats:
@@ -88,43 +94,20 @@ class Stats:
         return 0.0, 0, 0
 
 
-class _StatsReader:
-    """Stats looked up for ids that mostly come in ascending order: a merge, bisecting only
-    when an id goes back."""
-
-    def __init__(self, stats: Stats) -> None:
-        self.ids, self.stats, self.at, self.last = stats.ids, stats, 0, -1
-
-    def get(self, user_id: int) -> tuple[float, int, int]:
-        ids, at = self.ids, self.at
-        if user_id < self.last:
-            at = bisect_left(ids, user_id)
-        self.last = user_id
-        end = len(ids)
-        while at < end and ids[at] < user_id:
-            at += 1
-        self.at = at
-        if at < end and ids[at] == user_id:
-            s = self.stats
-            return s.hours[at], s.no_shows[at], s.late_cancels[at]
-        return 0.0, 0, 0
-
-
 @dataclass
 class SpecialtyPool:
     """Members in the order (hours, no-shows + late cancels, registered, id): position p of
-    every array is one member."""
+    every per-member array is one member; a tier is a run of equal (hours, no-shows + late
+    cancels), whose values are kept once per tier."""
 
     specialty: str
+    stats: Stats = field(default_factory=Stats)
     user_ids: array[int] = field(default_factory=lambda: array("q"))
     registered: array[int] = field(default_factory=lambda: array("q"))  # epoch microseconds
     birth: array[int] = field(default_factory=lambda: array("i"))  # date ordinals
     available_from: array[int] = field(default_factory=lambda: array("i"))  # NO_DAY_BEFORE: none
     available_until: array[int] = field(default_factory=lambda: array("i"))  # NO_DAY_AFTER: none
     masks: array[int] = field(default_factory=lambda: array("i"))  # 28 bits (availability_mask)
-    hours: array[float] = field(default_factory=lambda: array("d"))
-    no_shows: array[int] = field(default_factory=lambda: array("i"))
-    late_cancels: array[int] = field(default_factory=lambda: array("i"))
     qualified: bytearray = field(default_factory=bytearray)
     status_of: bytearray = field(default_factory=bytearray)  # index into `statuses`
     gender_of: bytearray = field(default_factory=bytearray)  # index into `genders`
@@ -134,6 +117,7 @@ class SpecialtyPool:
     language_sets: tuple[frozenset[str], ...] = ()
     paused_until: dict[int, datetime] = field(default_factory=dict)  # user id -> end of pause
     tiers: list[tuple[int, int]] = field(default_factory=list)  # [start, end) of equal ranks
+    tier_hours: array[float] = field(default_factory=lambda: array("d"))  # each tier's hours
     speakers: dict[str, array[int]] = field(default_factory=dict)  # language -> positions, ascending
     # (tier, site languages) -> speakers of the site's languages in the tier, most languages
     # first, and which of the tier's members they are: the shifts of one site share it
@@ -148,7 +132,7 @@ class SpecialtyPool:
     async def build(
         cls,
         specialty: str,
-        chunks: Chunks,  # rows with the columns of db.matching_pool, in chunks
+        chunks: Chunks,  # db.matching_pool's rows, in (registered_at, user_id) order, in chunks
         stats: Stats,
         parse_ts: Callable[[str], datetime | None],
         *,
@@ -159,93 +143,71 @@ class SpecialtyPool:
         genders: dict[str | None, int] = {}
         language_sets: dict[str, int] = {}
         days: dict[str, int] = {}  # ISO date -> ordinal: birth and season dates repeat
-        paused: dict[int, datetime] = {}
-        looked_up = _StatsReader(stats)
-        # What each member sorts on and what they are tested on, in the order read; sorted
-        # into the pool's arrays at the end.
-        keys: list[tuple[float, int, int, int]] = []
-        facts: list[tuple[int, ...]] = []
-        count = 0
+        # (hours, no-shows + late cancels) -> the members read with them. The rows come in
+        # the order of registration then id, which is the order within a tier: the pool's
+        # order is the tiers', each in the order read (no sort of the members).
+        tiers: dict[tuple[float, int], array[int]] = {}
+        pool = cls(specialty, stats)  # its arrays filled in the order read, then reordered
+        read = 0
         async for chunk in chunks:
             for row in chunk:
-                count += 1
-                if count % YIELD_EVERY == 0:
-                    await pause()  # building 10,000 members must not hold the loop
                 user_id = row[USER_ID]
-                hours, no_shows, late = looked_up.get(user_id)
+                hours, no_shows, late = stats.get(user_id)
+                tier = (round(hours, 6), no_shows + late)
+                members = tiers.get(tier)
+                if members is None:
+                    members = tiers[tier] = array("i")
+                members.append(read)
+                read += 1
                 if row[PAUSED_UNTIL]:
                     resumes = parse_ts(row[PAUSED_UNTIL])
                     if resumes is not None:
-                        paused[user_id] = resumes
-                status = statuses.setdefault(row[STATUS], len(statuses))
-                gender = genders.setdefault(row[GENDER], len(genders))
-                languages = language_sets.setdefault(row[LANGUAGES] or "", len(language_sets))
-                registered = _micros(row[REGISTERED_AT])
-                # registered_at is db.ts() text (UTC, one format): its moments sort as the text.
-                keys.append((round(hours, 6), no_shows + late, registered, user_id))
-                facts.append((
-                    _day(days, row[BIRTH_DATE], NO_DAY_AFTER),
-                    _day(days, row[AVAILABLE_FROM], NO_DAY_BEFORE),
-                    _day(days, row[AVAILABLE_UNTIL], NO_DAY_AFTER),
-                    row[AVAILABILITY_MASK], no_shows, late,
-                    1 if row[QUALIFIED] else 0, status, gender, languages,
-                ))
-            await pause()
-        order = sorted(range(len(keys)), key=keys.__getitem__)
-        await pause()
-        pool = cls(
-            specialty,
-            statuses=tuple(statuses),
-            genders=tuple(genders),
-            language_sets=tuple(
-                frozenset(listed.split(",")) if listed else frozenset() for listed in language_sets
-            ),
-            paused_until=paused,
+                        pool.paused_until[user_id] = resumes
+                pool.user_ids.append(user_id)
+                pool.registered.append(_micros(row[REGISTERED_AT]))
+                pool.birth.append(_day(days, row[BIRTH_DATE], NO_DAY_AFTER))
+                pool.available_from.append(_day(days, row[AVAILABLE_FROM], NO_DAY_BEFORE))
+                pool.available_until.append(_day(days, row[AVAILABLE_UNTIL], NO_DAY_AFTER))
+                pool.masks.append(row[AVAILABILITY_MASK])
+                pool.qualified.append(1 if row[QUALIFIED] else 0)
+                pool.status_of.append(statuses.setdefault(row[STATUS], len(statuses)))
+                pool.gender_of.append(genders.setdefault(row[GENDER], len(genders)))
+                pool.languages_of.append(
+                    language_sets.setdefault(row[LANGUAGES] or "", len(language_sets))
+                )
+            await pause()  # a chunk of 1,000 at a time: building 10,000 must not hold the loop
+        pool.statuses, pool.genders = tuple(statuses), tuple(genders)
+        pool.language_sets = tuple(
+            frozenset(listed.split(",")) if listed else frozenset() for listed in language_sets
         )
-        for position, index in enumerate(order):
-            if position % YIELD_EVERY == 0 and position:
-                await pause()
-            hours, _late_and_no_shows, registered, user_id = keys[index]
-            birth, since, until, mask, no_shows, late, qualified, status, gender, spoken = facts[index]
-            pool.user_ids.append(user_id)
-            pool.registered.append(registered)
-            pool.birth.append(birth)
-            pool.available_from.append(since)
-            pool.available_until.append(until)
-            pool.masks.append(mask)
-            pool.hours.append(hours)
-            pool.no_shows.append(no_shows)
-            pool.late_cancels.append(late)
-            pool.qualified.append(qualified)
-            pool.status_of.append(status)
-            pool.gender_of.append(gender)
-            pool.languages_of.append(spoken)
-        del keys, facts, order
-        await pause()
-        pool._index()
+        order: array[int] = array("i")
+        for tier in sorted(tiers):
+            start = len(order)
+            order.extend(tiers.pop(tier))
+            pool.tiers.append((start, len(order)))
+            pool.tier_hours.append(tier[0])
+        for name in _MEMBER_COLUMNS:
+            await pause()
+            column = getattr(pool, name)
+            if isinstance(column, bytearray):
+                setattr(pool, name, bytearray(map(column.__getitem__, order)))
+            else:
+                setattr(pool, name, array(column.typecode, map(column.__getitem__, order)))
+        del order
+        await pool._index(pause)
         return pool
 
-    def _index(self) -> None:
-        """Tiers of equal (hours, no-shows + late cancels), and each language's speakers."""
-        hours, no_shows, late = self.hours, self.no_shows, self.late_cancels
-        sets, of = self.language_sets, self.languages_of
-        start = 0
-        size = len(self.user_ids)
-        for index in range(size + 1):
-            if index == size or (
-                index > start
-                and (hours[index] != hours[start]
-                     or no_shows[index] + late[index] != no_shows[start] + late[start])
-            ):
-                if index > start:
-                    self.tiers.append((start, index))
-                start = index
-            if index < size:
-                for language in sets[of[index]]:
-                    positions = self.speakers.get(language)
-                    if positions is None:
-                        positions = self.speakers[language] = array("i")
-                    positions.append(index)
+    async def _index(self, pause: Callable[[], Awaitable[None]]) -> None:
+        """Each language's speakers."""
+        sets, of, speakers = self.language_sets, self.languages_of, self.speakers
+        for index in range(len(self.user_ids)):
+            if index % YIELD_EVERY == 0:
+                await pause()
+            for language in sets[of[index]]:
+                positions = speakers.get(language)
+                if positions is None:
+                    positions = speakers[language] = array("i")
+                positions.append(index)
 
     def best(
         self,
@@ -297,9 +259,10 @@ class SpecialtyPool:
         specialties = frozenset({shift.specialty})
         relevant = shift.site_languages | shift.languages
         spoken = [languages & relevant for languages in self.language_sets]
-        for position in self._in_rank_order(shift.site_languages, passes):
+        for tier, position in self._in_rank_order(shift.site_languages, passes):
             user_id = self.user_ids[position]
             held, pending = busy.of(user_id, shift.shift_id)
+            _hours, no_shows, late = self.stats.get(user_id)
             candidate = matching.Candidate(
                 user_id=user_id,
                 registered_at=EPOCH + self.registered[position] * MICROSECOND,
@@ -314,9 +277,9 @@ class SpecialtyPool:
                 availability=periods,
                 available_from=_date(self.available_from[position], NO_DAY_BEFORE),
                 available_until=_date(self.available_until[position], NO_DAY_AFTER),
-                hours_30d=self.hours[position],
-                no_shows=self.no_shows[position],
-                late_cancels=self.late_cancels[position],
+                hours_30d=self.tier_hours[tier],
+                no_shows=no_shows,
+                late_cancels=late,
                 held=held,
                 pending=pending,
             )
@@ -374,22 +337,24 @@ class SpecialtyPool:
 
         return passes
 
-    def _in_rank_order(self, site: frozenset[str], passes: Callable[[int], bool]) -> Iterator[int]:
-        """Positions of members passing the cheap tests, tier by tier; in a tier, most site
-        languages first."""
+    def _in_rank_order(
+        self, site: frozenset[str], passes: Callable[[int], bool]
+    ) -> Iterator[tuple[int, int]]:
+        """(tier, position) of the members passing the cheap tests, tier by tier; in a tier,
+        most site languages first."""
         for tier, (start, end) in enumerate(self.tiers):
             first, seen = self._speakers_first(tier, site)
             for position in first:
                 if passes(position):
-                    yield position
+                    yield tier, position
             if first:
                 for position in range(start, end):
                     if not seen[position - start] and passes(position):
-                        yield position
+                        yield tier, position
             else:
                 for position in range(start, end):
                     if passes(position):
-                        yield position
+                        yield tier, position
 
     def _speakers_first(self, tier: int, site: frozenset[str]) -> tuple[array[int], bytearray]:
         cached = self._site_order.get((tier, site))

@@ -2789,7 +2789,8 @@ def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> AsyncIte
     """Everyone who could be offered a shift of this specialty on some day, with what the tick
     filters and ranks on in Python (candidate_pool.SpecialtyPool, whose column constants follow
     this order): status, reachable, birth date known; `languages` as a comma-separated list,
-    `qualified` for the specialty's training. In id order, in chunks of plain tuples.
+    `qualified` for the specialty's training. In the order of registration then id (the
+    fairness order within a tier of equal hours), in chunks of plain tuples.
     group_concat is SQLite's; on PostgreSQL string_agg(language, ',')."""
     return conn.chunks(
         "SELECT v.user_id, v.status, v.paused_until, v.gender, v.birth_date, v.available_from,"
@@ -2804,7 +2805,7 @@ def matching_pool(conn: Queryable, specialty: str, *, now: datetime) -> AsyncIte
         " WHERE vs.specialty = ? AND (v.status = 'active' OR (v.status = 'paused'"
         " AND v.paused_until IS NOT NULL AND v.paused_until <= ?))"
         " AND v.birth_date IS NOT NULL AND u.reachable = 1"
-        " ORDER BY vs.user_id",
+        " ORDER BY v.registered_at, v.user_id",
         (ts(now), specialty, ts(now)),
     )
 

@@ -256,7 +256,7 @@ async def dispatch_waves(
                 for candidate in ranked[:size]:  # busy on that day for the shifts ranked next
                     ranking.busy.add_offer(candidate.user_id, spec.shift_id, (spec.starts_at, spec.ends_at))
                 series.setdefault(shift["need_id"], []).append(
-                    _Day(shift, spec, ranked, size, extra=size - wanted)
+                    _Day(shift, spec, [c.user_id for c in ranked], size, extra=size - wanted)
                 )
                 continue
             made = (
@@ -417,7 +417,7 @@ class _Day:
 
     shift: db.Row
     spec: matching.ShiftSpec
-    ranked: list[matching.Candidate]
+    ranked: list[int]  # the volunteers ranked, best first (ids: a need's days wait for the last)
     wanted: int  # the wave's size for the day
     extra: int = 0  # of which for the missing speakers of a language with a minimum
 
@@ -439,16 +439,16 @@ async def _offer_days(
             wanted = wanted + day.extra if open_slots > 0 else 0
             expires_at = min(now + settings.offer_ttl, day.spec.starts_at)
             count = 0
-            for candidate in day.ranked:
+            for user_id in day.ranked:
                 if count >= wanted:
                     break
                 assignment_id = await db.insert_offer(
-                    tx, shift_id=day.spec.shift_id, volunteer_id=candidate.user_id, now=now,
+                    tx, shift_id=day.spec.shift_id, volunteer_id=user_id, now=now,
                     expires_at=expires_at,
                 )
                 if assignment_id is None:
                     continue
-                picked.setdefault(candidate.user_id, []).append(assignment_id)
+                picked.setdefault(user_id, []).append(assignment_id)
                 count += 1
             made[day.spec.shift_id] = count
         recipients = await db.users_by_id(tx, list(picked))

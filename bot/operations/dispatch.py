@@ -114,9 +114,14 @@ class Busy:
     @classmethod
     def from_rows(cls, rows: Sequence[Row]) -> Busy:
         busy = cls()
+        # A shift's window is one object for everyone on it (a tick loads tens of thousands).
+        windows: dict[int, tuple[int, matching.Window]] = {}
         for row in rows:
             target = busy.pending if row["status"] == Status.OFFERED else busy.held
-            target.setdefault(row["volunteer_id"], []).append((row["shift_id"], _window(row)))
+            entry = windows.get(row["shift_id"])
+            if entry is None:
+                entry = windows[row["shift_id"]] = (row["shift_id"], _window(row))
+            target.setdefault(row["volunteer_id"], []).append(entry)
         return busy
 
     def of(self, user_id: int, shift_id: int) -> tuple[tuple[matching.Window, ...], tuple[matching.Window, ...]]:
