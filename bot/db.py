@@ -1760,28 +1760,51 @@ async def open_shifts_for_volunteer(
     specialties: Sequence[str],
     gender: str | None,
     now: datetime,
+    languages: Sequence[str] = (),
+    qualifications: Sequence[str] | None = None,
     limit: int = 300,
 ) -> list[Row]:
     """Upcoming open shifts in the volunteer's specialties that they have not taken or joined the
     waitlist of, soonest first, with only what eligibility reads (shift_id, starts_at, ends_at,
-    slots, need_id, specialty, gender, min_age, requires_training): the caller checks
-    eligibility, then open places (`shift_fills`) of the eligible ones, then reads the page it
-    shows (`shift_rows`)."""
+    slots, need_id, specialty, gender, min_age, requires_training, and `need_languages`, the
+    need's languages comma-separated or NULL): the caller checks eligibility, then open places
+    (`shift_fills`) of the eligible ones, then reads the page it shows (`shift_rows`).
+
+    With `qualifications` (the volunteer's valid ones), needs asking for a training they lack are
+    left out, and needs whose languages (any of them) they do not speak: matching's own
+    training and language rules (bot/language_rule.py `admits`), which it checks again."""
     if not specialties:
         return []
+    narrow = ""
+    params: list[Any] = []
+    if qualifications is not None:
+        narrow = (
+            " AND (n.requires_training = 0"
+            + (f" OR n.specialty IN ({_marks(qualifications)})" if qualifications else "")
+            + ") AND (NOT EXISTS (SELECT 1 FROM need_languages k WHERE k.need_id = n.id)"
+            + (
+                " OR EXISTS (SELECT 1 FROM need_languages k WHERE k.need_id = n.id"
+                f" AND k.language IN ({_marks(languages)}))" if languages else ""
+            )
+            + ")"
+        )
+        params = [*qualifications, *languages]
     return await conn.fetchall(
         "SELECT s.id AS shift_id, s.starts_at, s.ends_at, s.slots, s.need_id, n.specialty,"
-        " n.gender, n.min_age, n.requires_training"
+        " n.gender, n.min_age, n.requires_training,"
+        " (SELECT group_concat(language) FROM need_languages k WHERE k.need_id = n.id)"
+        "  AS need_languages"
         # The needs of these specialties first, then their upcoming shifts (indexes of migration
         # 0116): a few hundred rows read instead of every upcoming shift of the season. CROSS
         # JOIN keeps that order whether or not the database has been ANALYZEd.
         " FROM needs n CROSS JOIN shifts s ON s.need_id = n.id JOIN entities e ON e.id = n.entity_id"
         " WHERE s.status = 'open' AND n.status = 'approved' AND s.starts_at > ?"
         f" AND n.specialty IN ({_marks(specialties)}) AND (n.gender = 'any' OR n.gender = ?)"
+        f"{narrow}"
         " AND NOT EXISTS (SELECT 1 FROM assignments m WHERE m.shift_id = s.id"
         f"  AND m.volunteer_id = ? AND m.status IN {status_in(ROSTER | {Status.WAITLISTED})})"
         " ORDER BY s.starts_at, s.id LIMIT ?",
-        (ts(now), *specialties, gender or "", user_id, limit),
+        (ts(now), *specialties, gender or "", *params, user_id, limit),
     )
 
 

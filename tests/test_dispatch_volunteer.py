@@ -12,7 +12,14 @@ from tests.factories import (
     create_user,
     create_volunteer,
 )
-from tests.factories_dispatch import TUESDAY, assignment, assignments_of, outbox, update_volunteer
+from tests.factories_dispatch import (
+    TUESDAY,
+    assignment,
+    assignments_of,
+    outbox,
+    qualify,
+    update_volunteer,
+)
 from tests.harness import BotHarness
 
 
@@ -353,3 +360,22 @@ async def test_shifts_follow_fills_holds_and_specialties_at_once(bot: BotHarness
     page = bot.last(ali).text
     assert page.startswith("Open shifts you can sign up for (1–4 of 4):")
     assert "1. 25 Dhu al-Qadah (12 May), 16:00–18:00 — Medics" in page  # Tuesday's guides are full
+
+
+async def test_shifts_list_training_and_language_needs_to_those_who_fit(bot: BotHarness) -> None:
+    entity = await create_entity(bot.db)
+    await create_need(bot.db, entity, first_day=TUESDAY, title="Open to all")
+    await create_need(bot.db, entity, first_day=TUESDAY + timedelta(days=1), title="Trained",
+                      requires_training=True)
+    await create_need(bot.db, entity, first_day=TUESDAY + timedelta(days=2), title="Urdu or Malay",
+                      languages=("ur", "ms"))
+    await create_volunteer(bot.db, 701, locale="en", languages=("ar", "ms"))
+    await create_volunteer(bot.db, 702, locale="en")
+    await qualify(bot.db, 701, "guidance")
+
+    await bot.command(bot.user(701, language_code="en"), "/shifts")
+    page = bot.last(701).text
+    assert "(1–3 of 3)" in page and "Trained" in page and "Urdu or Malay" in page
+    await bot.command(bot.user(702, language_code="en"), "/shifts")
+    page = bot.last(702).text
+    assert "(1–1 of 1)" in page and "Open to all" in page

@@ -10,6 +10,7 @@ profile_edit.py starts on them).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import db, volunteer_query
 from bot.catalog import SPECIALTIES, label
 from bot.flows.kit import Route, button, grid, markup, pager
-from bot.i18n import _, isolate, ngettext, use_locale, user_locale
+from bot.i18n import _, get_locale, isolate, ngettext, use_locale, user_locale
 from bot.texts import volunteers as texts
 from bot.volunteers import Profile
 
@@ -135,7 +136,14 @@ async def profile_screen(
     qualifications = await db.volunteer_qualifications(conn, user_id)
     record = (await db.service_records(conn, [user_id], now=now))[user_id]
     text = texts.profile_text(row, profile, qualifications, record, now=now, tz=tz)
-    return text, markup(edit_rows(PROFILE_EDIT))
+    return text, _profile_keyboard(get_locale())
+
+
+@functools.lru_cache(maxsize=8)
+def _profile_keyboard(locale: str) -> InlineKeyboardMarkup:
+    """The Edit buttons of a profile: the same for everyone who reads this language (PTB's
+    markup objects are immutable, so one is shared)."""
+    return markup(edit_rows(PROFILE_EDIT))
 
 
 def _list_route(kind: str) -> Route:

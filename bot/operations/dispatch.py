@@ -190,6 +190,11 @@ async def load_candidate(
     return _profile_candidate(profile, served.get(user_id, (0.0, 0, 0)), held)
 
 
+@functools.lru_cache(maxsize=8192)  # the same shifts' times, parsed for every /shifts
+def _instant(value: str) -> datetime:
+    return db.moment(value)
+
+
 @dataclass(frozen=True)
 class OpenShifts:
     """A page of the upcoming shifts with a free place that a volunteer is eligible for."""
@@ -226,16 +231,17 @@ async def open_shifts_page(
         specialties=sorted(profile[1]),
         gender=profile[0]["gender"],
         now=now,
+        languages=sorted(profile[2]),
+        qualifications=sorted(profile[4]),
     )
     if not rows:
         return OpenShifts(0, 0, [])
-    languages = {
-        need_id: frozenset(spoken)
-        for need_id, spoken in (
-            await db.need_languages_by_need(database, sorted({r["need_id"] for r in rows}))
-        ).items()
-    }
-    windows = [_window(r) for r in rows]
+    languages: dict[str | None, frozenset[str]] = {}
+    for row in rows:
+        listed = row["need_languages"]
+        if listed not in languages:
+            languages[listed] = frozenset(listed.split(",")) if listed else frozenset()
+    windows = [(_instant(r["starts_at"]), _instant(r["ends_at"])) for r in rows]
     busy = Busy.from_rows(
         await db.busy_windows(
             database,
@@ -259,7 +265,7 @@ async def open_shifts_page(
             ends_at=ends_at,
             gender=row["gender"],
             min_age=row["min_age"],
-            languages=languages[row["need_id"]],
+            languages=languages[row["need_languages"]],
             requires_training=bool(row["requires_training"]),
         )
         if matching.ineligibility(candidate, spec, office, now) is None:
