@@ -157,3 +157,43 @@ def test_the_escalation_says_how_long_before_the_start_after_its_preposition() -
         assert lead_text(30 * 60) == "30 دقيقة"
     with use_locale("en"):
         assert lead_text(2 * 3600) == "2 hours"
+
+
+# -- screens read in Arabic -----------------------------------------------------------------------
+
+
+def test_a_date_with_its_weekday_follows_yawm_not_fi() -> None:
+    """«يوم الأربعاء 22 جمادى الآخرة»، never «في الأربعاء»: every {when}/{date} is a full date."""
+    from babel.messages.pofile import read_po
+
+    from bot.i18n import LOCALES_DIR
+
+    with (LOCALES_DIR / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        catalog = read_po(handle, locale="ar")
+    wrong = [
+        message.id for message in catalog if message.id and any(
+            " في {when}" in text or " في {date}" in text
+            for text in (message.string if isinstance(message.string, tuple) else (message.string,))
+        )
+    ]
+    assert wrong == []
+
+
+def test_audit_lines_do_not_give_the_staff_member_a_gender() -> None:
+    from bot.texts.staff import audit_line
+
+    row = {"actor_name": "منيرة", "actor_username": None, "actor_id": 7, "target_id": 15,
+           "action": "need.approve", "details": None}
+    with use_locale("ar"):
+        assert _plain(audit_line(row)) == "منيرة (7): اعتماد الاحتياج 15"
+
+
+def test_the_training_day_example_is_a_day_ahead_in_both_calendars() -> None:
+    from bot.flows.training_session import Env, _ask_day
+    from bot.i18n import parse_date
+
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    with use_locale("ar"):
+        text, _markup = _ask_day({}, Env(now=now, tz=RIYADH))
+    hijri, gregorian = (part.strip("\u2066\u2069") for part in _plain(text).split("مثل ")[1].split(".")[0].split(" أو "))
+    assert parse_date(hijri) == parse_date(gregorian) == date(2026, 12, 8)

@@ -84,7 +84,7 @@ async def test_some_days_accepted_some_declined_in_arabic(bot: BotHarness) -> No
     person = bot.user(201)
     offer = bot.last(person)
     assert [c.method for c in bot.api.sent(201)] == ["sendMessage"]
-    assert offer.text.startswith("📣 مناوبات تطوعية تناسبك في \u20665\u2069 أيام")
+    assert offer.text.startswith("📣 مناوبات تطوعية تناسبك موزعة على \u20665\u2069 أيام")
     rows = await _rows(bot, shifts, 201)
 
     calls = await bot.press(person, f"ser:acc:{rows[0]['id']}")

@@ -34,7 +34,17 @@ from bot.context import Context
 from bot.flows import kit
 from bot.flows.kit import steps
 from bot.flows.kit.steps import DONE, REDRAW, Answer, Step
-from bot.i18n import N_, DateInputError, _, ltr, ngettext, normalize_digits, parse_date, parse_time
+from bot.i18n import (
+    N_,
+    DateInputError,
+    _,
+    example_date,
+    ltr,
+    ngettext,
+    normalize_digits,
+    parse_date,
+    parse_time,
+)
 from bot.notices.trainings import SCHEDULE
 from bot.operations import trainings as operations
 from bot.texts.trainings import qualification_both, session_details
@@ -200,9 +210,10 @@ def _skip_location(draft: dict[str, Any], value: str, env: Env) -> Answer:
 
 
 def _ask_day(draft: dict[str, Any], env: Env) -> tuple[str, None]:
+    hijri, gregorian = example_date(env.now.astimezone(env.tz).date())
     return _footer(_(
-        "On which day? Type the date in Hijri or Gregorian, for example 1447-12-01 or 2026-05-18."
-    )), None
+        "On which day? Type the date in Hijri or Gregorian, for example {hijri} or {gregorian}."
+    ).format(hijri=hijri, gregorian=gregorian)), None
 
 
 def _take_day(draft: dict[str, Any], message: Message, env: Env) -> Answer:

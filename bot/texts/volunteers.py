@@ -319,7 +319,7 @@ def card_text(
         *profile_lines(profile.to_draft()),
         _("Age: {age}").format(age=age_on(profile.birth_date, today)),
         _("Trained for: {fields}").format(
-            fields=join_list([label(SPECIALTIES, c) for c in qualifications]) or "—"
+            fields=list_of([label(SPECIALTIES, c) for c in qualifications]) or "—"
         ),
         _("Registered on {date}").format(date=format_date(registered.astimezone(tz).date())),
         "",
