@@ -20,6 +20,8 @@ and loses nothing:
 from __future__ import annotations
 
 import asyncio
+import ctypes
+import functools
 import logging
 import time
 from collections import Counter
@@ -112,12 +114,32 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         except Exception:
             report.errors += 1
             log.exception("dispatch tick: %s failed", name)
+        if step is dispatch_waves and report.shifts_considered:
+            release_freed_memory()  # the pools it ranked with are gone
     report.seconds = time.perf_counter() - started
     await health.beat(database, health.TICK, now=now, detail={"errors": report.errors})
     return report
 
 
 Pause = Callable[[], Awaitable[None]]
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):  # not glibc (musl, macOS): nothing to do
+        return None
+
+
+def release_freed_memory() -> None:
+    """Give the memory a tick freed back to the system (glibc's malloc_trim). Without it the
+    process keeps the pages the candidate pools used, and what runs next (handlers) grows the
+    process beyond them instead of reusing them: the resident size would ratchet up to the
+    tick's peak plus the handlers' own."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 async def _no_pause() -> None:
