@@ -84,7 +84,7 @@ async def test_signing_up_for_a_shift_that_just_filled_joins_the_waitlist(bot: B
     await bot.command(bot.user(201), "/shifts")
     await create_assignment(bot.db, shift, 202)  # someone else took it meanwhile
 
-    await bot.press_label(bot.user(201), "التسجيل في رقم 1")
+    await bot.press_label(bot.user(201), "التسجيل في المناوبة 1")
 
     row = (await assignments_of(bot.db, shift, "waitlisted"))[0]
     assert row["volunteer_id"] == 201
@@ -180,7 +180,7 @@ async def test_keep_my_place_changes_nothing(bot: BotHarness) -> None:
     taken = await create_assignment(bot.db, shift, 451)
     person = bot.user(451)
     await bot.command(person, "/myshifts")
-    await bot.press_label(person, "إلغاء رقم 1")
+    await bot.press_label(person, "إلغاء المناوبة 1")
 
     await bot.press_label(person, "الإبقاء على مكاني")
 
@@ -202,7 +202,7 @@ async def test_cancelling_late_asks_why_counts_and_tells_the_office_and_the_enti
     omar = bot.user(501)
 
     await bot.command(omar, "/myshifts")
-    await bot.press_label(omar, "إلغاء رقم 1")
+    await bot.press_label(omar, "إلغاء المناوبة 1")
     question = bot.last(omar)
     assert "إلغاءً متأخرًا" in question.text and "6 ساعات" in question.text
     assert "ظرف صحي" in [label for label, _ in question.buttons]
@@ -235,7 +235,7 @@ async def test_a_late_cancellation_with_a_typed_reason(bot: BotHarness) -> None:
     taken = await create_assignment(bot.db, shift, 551)
     person = bot.user(551)
     await bot.command(person, "/myshifts")
-    await bot.press_label(person, "إلغاء رقم 1")
+    await bot.press_label(person, "إلغاء المناوبة 1")
 
     await bot.text(person, "x")  # too short: asked again, nothing cancelled
     assert (await assignment(bot.db, taken))["status"] == "accepted"
@@ -257,7 +257,7 @@ async def test_slash_cancel_during_a_late_cancellation_keeps_the_place(bot: BotH
     taken = await create_assignment(bot.db, shift, 571)
     person = bot.user(571)
     await bot.command(person, "/myshifts")
-    await bot.press_label(person, "إلغاء رقم 1")
+    await bot.press_label(person, "إلغاء المناوبة 1")
 
     await bot.command(person, "/cancel")
 
@@ -275,7 +275,7 @@ async def test_an_early_cancel_that_became_late_asks_for_a_reason(bot: BotHarnes
     taken = await create_assignment(bot.db, shift, 581)
     person = bot.user(581)
     await bot.command(person, "/myshifts")
-    await bot.press_label(person, "إلغاء رقم 1")
+    await bot.press_label(person, "إلغاء المناوبة 1")
     bot.clock.advance(hours=12)
 
     await bot.press_label(person, "نعم، إلغاء")

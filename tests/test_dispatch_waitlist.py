@@ -33,7 +33,7 @@ async def _full_shift_with_waitlist(bot: BotHarness) -> tuple[int, int, int, int
 async def _cancel_from_myshifts(bot: BotHarness, user_id: int) -> None:
     person = bot.user(user_id)
     await bot.command(person, "/myshifts")
-    await bot.press_label(person, "إلغاء رقم 1")
+    await bot.press_label(person, "إلغاء المناوبة 1")
     await bot.press_label(person, "نعم، إلغاء")
 
 
