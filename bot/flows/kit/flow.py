@@ -414,6 +414,14 @@ class Flow(ConversationHandler[Context]):
         self._stale_handler = CallbackQueryHandler(_answer_stale)
         self._resume_handler = TypeHandler(Update, self._resume_by_command)
         self._redirect_handler = TypeHandler(Update, _to_private_chat)
+        # What can start this flow (its entry points' kinds), to turn other updates away without
+        # trying each entry point: PTB's CommandHandler matches only an update whose message
+        # text begins with "/", a CallbackQueryHandler only a button press.
+        self._by_command = any(isinstance(entry, CommandHandler) for entry in entry_points)
+        self._by_button = any(isinstance(entry, CallbackQueryHandler) for entry in entry_points)
+        self._by_anything = any(
+            not isinstance(entry, CommandHandler | CallbackQueryHandler) for entry in entry_points
+        )
         super().__init__(
             entry_points=entry_points,
             states=states,
@@ -458,6 +466,8 @@ class Flow(ConversationHandler[Context]):
         key = self._get_key(update)
         state = self._conversations.get(key)
         if state is None:
+            if not self._may_start(update):
+                return None
             return super().check_update(update)
         user_data = self._user_data.get(update.effective_user.id)
         record = _load(user_data, None)
@@ -485,6 +495,15 @@ class Flow(ConversationHandler[Context]):
                     if check is not None and check is not False:
                         return state, key, self._stale_handler, True
         return None
+
+    def _may_start(self, update: Update) -> bool:
+        """Whether one of the entry points could match (a quick "no" for the rest)."""
+        if self._by_anything or (self._by_button and update.callback_query is not None):
+            return True
+        if not self._by_command:
+            return False
+        message = update.effective_message  # what CommandHandler reads, a pressed message too
+        return message is not None and message.text is not None and message.text.startswith("/")
 
     def _is_command(self, update: Update, name: str) -> bool:
         text = update.message.text if update.message else None
