@@ -5,6 +5,8 @@ database, echoes). It imports nothing of Aoun's but the offline Bot API double."
 from __future__ import annotations
 
 import asyncio
+import random
+import statistics
 import time
 from pathlib import Path
 from typing import Any
@@ -66,3 +68,20 @@ async def feed(app: Any, payload: dict[str, Any]) -> None:
     """One update through the app's update processor, as the update fetcher passes it."""
     update = Update.de_json(payload, app.bot)
     await app.update_processor.process_update(update, app.process_update(update))
+
+
+async def one_row_lookups(conn: aiosqlite.Connection, volunteers: int, count: int, seed: int) -> float:
+    """The median ms of `count` reads of one volunteer by primary key through plain aiosqlite:
+    the yardstick of the search and stats benchmarks. It is plain on purpose: timed through
+    the bot's own Database, it would get faster whenever the bot's statement path does, and
+    the bot's queries would then look slower against it."""
+    rng = random.Random(seed)
+    times = []
+    for _ in range(count):
+        started = time.perf_counter()
+        async with conn.execute(
+            "SELECT * FROM volunteers WHERE user_id = ?", (10_000_000 + rng.randrange(volunteers),)
+        ) as cursor:
+            await cursor.fetchone()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)

@@ -14,7 +14,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import aiosqlite
+
 from bench.__main__ import Result
+from bench._bare import one_row_lookups
 from bench._dispatch_data import season, volunteer_name_parts
 from bench._rounds import interleaved, percentile
 from bot.db import Database
@@ -54,7 +57,9 @@ async def run(quick: bool) -> Result:
     count = 60 if quick else 300
     typed = queries(volunteers, count)
     with tempfile.TemporaryDirectory() as tmp:
-        database = await Database.open(await season(volunteers, Path(tmp) / "s.sqlite3", upcoming_needs=5))
+        path = await season(volunteers, Path(tmp) / "s.sqlite3", upcoming_needs=5)
+        database = await Database.open(path)
+        plain = await aiosqlite.connect(path)
         try:
             per_query: list[float] = []
             hits: list[int] = []
@@ -70,19 +75,11 @@ async def run(quick: bool) -> Result:
                 return statistics.median(times)
 
             async def reference(index: int) -> float:
-                rng = random.Random(index)
-                times = []
-                for _ in typed:
-                    started = time.perf_counter()
-                    await database.fetchone(
-                        "SELECT * FROM volunteers WHERE user_id = ?",
-                        (10_000_000 + rng.randrange(volunteers),),
-                    )
-                    times.append((time.perf_counter() - started) * 1000)
-                return statistics.median(times)
+                return await one_row_lookups(plain, volunteers, len(typed), index)
 
             rounds = await interleaved(ours, reference)
         finally:
+            await plain.close()
             await database.close()
     p99 = statistics.median(per_query)
     ratio = p99 / rounds.median_reference

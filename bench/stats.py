@@ -6,15 +6,17 @@ lookup of one row, interleaved, three rounds.
 
 from __future__ import annotations
 
-import random
 import statistics
 import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
 
+import aiosqlite
+
 from bench import _bot
 from bench.__main__ import Result
+from bench._bare import one_row_lookups
 from bench._dispatch_data import START, season
 from bench._rounds import interleaved, percentile
 from bot import db, scheduler
@@ -28,7 +30,9 @@ async def run(quick: bool) -> Result:
     volunteers = 5_000 if quick else 100_000
     runs = 20 if quick else 60
     with tempfile.TemporaryDirectory() as tmp:
-        app = await _bot.started(await season(volunteers, Path(tmp) / "s.sqlite3", upcoming_needs=5 if quick else 100))
+        path = await season(volunteers, Path(tmp) / "s.sqlite3", upcoming_needs=5 if quick else 100)
+        app = await _bot.started(path)
+        plain = await aiosqlite.connect(path)
         try:
             await scheduler.tick(app, START)  # offers and their messages, as on a season's day
             database = app.bot_data["db"]
@@ -49,19 +53,11 @@ async def run(quick: bool) -> Result:
                 return statistics.median(times)
 
             async def reference(index: int) -> float:
-                rng = random.Random(index)
-                times = []
-                for _ in range(runs):
-                    started = time.perf_counter()
-                    await database.fetchone(
-                        "SELECT * FROM volunteers WHERE user_id = ?",
-                        (10_000_000 + rng.randrange(volunteers),),
-                    )
-                    times.append((time.perf_counter() - started) * 1000)
-                return statistics.median(times)
+                return await one_row_lookups(plain, volunteers, runs, index)
 
             rounds = await interleaved(ours, reference)
         finally:
+            await plain.close()
             await app.shutdown()
     p99 = statistics.median(p99s)
     ratio = p99 / rounds.median_reference

@@ -83,6 +83,7 @@ async def _run_backup(context: Context) -> None:
         log.exception("scheduled backup failed")
         return
     log.info("backup written to %s", target)
+    await context.db.refresh_statistics()
 
 
 def register(app: Application) -> None:

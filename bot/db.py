@@ -256,6 +256,11 @@ class Database(_QueryMixin):
         return conn
 
     async def close(self) -> None:
+        if self._writer is not None:
+            try:
+                await self.refresh_statistics()
+            except sqlite3.Error:  # a full disk or a broken file: closing matters more
+                log.exception("could not refresh the planner's statistics on close")
         background = self._background._conn if self._background is not None else None
         for conn in (background, self._reader, self._writer):
             if conn is not None:
@@ -345,7 +350,27 @@ class Database(_QueryMixin):
                 await tx.execute(f"PRAGMA user_version = {int(version)}")
             log.info("applied migration %04d %s", version, name)
             applied.append(version)
+        await self.refresh_statistics(full=bool(applied))
         return applied
+
+    async def refresh_statistics(self, *, full: bool = False) -> None:
+        """The query planner's statistics (sqlite_stat1). Without them SQLite guesses from the
+        schema alone, and at season scale some guesses walk every live offer of the season where
+        an index would read a few rows (the benchmarks' seeded databases are analysed, so they
+        measured the plans with statistics). ANALYZE when there are none yet or the schema just
+        changed (`full`); otherwise PRAGMA optimize, which re-analyses only the tables whose
+        statistics have gone stale (run at start-up, after each backup and at close)."""
+        if self._writer is None:
+            return
+        analysed = await self.fetchval(
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'sqlite_stat1'"
+        )
+        async with self._write_lock:
+            if full or not analysed:
+                async with self._writer.execute("ANALYZE") as cursor:
+                    await cursor.fetchall()
+            else:
+                await _pragma(self._writer, "optimize")
 
     async def schema_version(self) -> int:
         return int(await self.fetchval("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"))

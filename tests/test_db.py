@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -211,3 +213,34 @@ async def test_a_nested_transaction_fails_loudly_instead_of_hanging(database: Da
     assert await db.get_user(database, 1) is None  # the outer one rolled back
     async with database.transaction() as tx:  # and the lock is free again
         await db.ensure_user(tx, 2, now=NOW)
+
+
+async def test_a_database_never_analysed_gets_the_planners_statistics_at_start_up(
+    tmp_path: Path,
+) -> None:
+    """A database that has never been analysed (one from before this code, say) gets ANALYZE
+    when it is opened and migrated, and the statistics describe the data it holds."""
+    path = tmp_path / "aoun.sqlite3"
+    database = await Database.open(path)
+    try:
+        await database.migrate()
+        async with database.transaction() as tx:
+            await tx.executemany(
+                "INSERT INTO users (id, first_name, created_at) VALUES (?, 'x', ?)",
+                [(n, db.ts(NOW)) for n in range(1, 3001)],
+            )
+    finally:
+        await database.close()
+    with contextlib.closing(sqlite3.connect(path)) as plain:  # as a database never analysed
+        plain.execute("DROP TABLE IF EXISTS sqlite_stat1")
+        plain.commit()
+    again = await Database.open(path)
+    try:
+        assert not await again.fetchval(
+            "SELECT COUNT(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+        )
+        assert await again.migrate() == []
+        stats = await again.fetchall("SELECT tbl, stat FROM sqlite_stat1 WHERE tbl = 'users'")
+        assert stats and any(row["stat"].startswith("3000") for row in stats)
+    finally:
+        await again.close()
