@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from bot import catalog
 from bot.certificate_pdf import Sheet, Table
 from bot.certificates import SEASON, Certificate, EntityHours, Period, show_code, verify_payload
-from bot.i18n import _, format_date, get_locale, isolate, ngettext, npgettext
+from bot.i18n import _, format_date, get_locale, isolate, ngettext
+from bot.texts.shifts import hours_phrase
 
 TELEGRAM_LIMIT = 4096
 
@@ -24,11 +25,7 @@ def hours_text(hours: float, *, oblique: bool = False) -> str:
     # A fraction takes the plural that Arabic uses after numbers above ten ("12.5 ساعة").
     n = int(rounded) if rounded.is_integer() else 11
     shown = isolate(n) if rounded.is_integer() else isolate(f"{rounded:.1f}")
-    if oblique:
-        return npgettext("after a preposition or as an object", "{n} hour", "{n} hours", n).format(
-            n=shown
-        )
-    return ngettext("{n} hour", "{n} hours", n).format(n=shown)
+    return hours_phrase(n, shown, oblique=oblique)
 
 
 def period_text(period: Period) -> str:

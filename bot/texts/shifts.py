@@ -68,7 +68,8 @@ def _days(n: int, oblique: bool) -> str:
     return ngettext("{n} day", "{n} days", n).format(n=n)
 
 
-def _hours(n: int, shown: str, oblique: bool) -> str:
+def hours_phrase(n: int, shown: str, *, oblique: bool = False) -> str:
+    """`{n} hours` in the plural form of `n`, showing `shown` (a fraction, an isolated number)."""
     if oblique:
         return npgettext("after a preposition or as an object", "{n} hour", "{n} hours", n).format(n=shown)
     return ngettext("{n} hour", "{n} hours", n).format(n=shown)
@@ -95,7 +96,7 @@ def duration_text(delta: timedelta, *, oblique: bool = False) -> str:
     if days:
         parts.append(_days(days, oblique))
     if hours:
-        parts.append(_hours(hours, str(hours), oblique))
+        parts.append(hours_phrase(hours, str(hours), oblique=oblique))
     if minutes or not parts:
         parts.append(_minutes(minutes, oblique))
     return _(" and ").join(parts)
@@ -106,4 +107,4 @@ def hours_text(hours: float, *, oblique: bool = False) -> str:
     duration_text («أمضى ساعتين»)."""
     value = round(hours, 1)
     count = int(value) if float(value).is_integer() else 100
-    return _hours(count, ltr(f"{value:g}"), oblique)
+    return hours_phrase(count, ltr(f"{value:g}"), oblique=oblique)
