@@ -30,6 +30,7 @@ def settings(path: Path, **extra: Any) -> Settings:
 async def started(path: Path, now: datetime = START) -> Application:  # type: ignore[type-arg]
     """build_application on `path`, initialized (post_init run), clock at `now`."""
     app = build_application(settings(path), request=OfflineBotAPI(), clock=ManualClock(now))
+    app.bot_data["own_process"] = True  # as python -m bot: start-up's heap frozen after post_init
     await app.initialize()
     if app.post_init:
         await app.post_init(app)

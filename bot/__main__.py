@@ -95,6 +95,8 @@ def run(settings: Settings) -> int:
     from bot.app import build_application
 
     app = build_application(settings)
+    if hasattr(app, "bot_data"):  # the heap start-up built is frozen (app.freeze_startup_heap)
+        app.bot_data["own_process"] = True
     if settings.webhook_url:
         app.run_webhook(
             listen="0.0.0.0",

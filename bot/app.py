@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -128,6 +129,21 @@ async def _post_init(app: Application) -> None:
     await bot_profile.publish(app.bot, app.bot_data["settings"].default_locale)
     if app.bot_data.get("polling"):
         await errors.another_poller(app)  # if so, it stops: python -m bot says why
+    if app.bot_data.get("own_process"):
+        freeze_startup_heap()
+
+
+def freeze_startup_heap() -> None:
+    """What start-up built (modules, catalogs, the handlers, the Application: ~64,000 objects)
+    lives as long as the process: move it out of the garbage collector's sight (gc.freeze), so
+    that a full collection walks only what was made since. At a tick's peak a full collection
+    took 20-30 ms, and every update arriving meanwhile waited for it. `python -m bot` does this
+    once its Application is up (bot_data["own_process"]); tests, which build many Applications
+    in one process, do not. Anything frozen earlier is thawed first, so that it is collected
+    if it has become garbage."""
+    gc.unfreeze()
+    gc.collect()
+    gc.freeze()
 
 
 def build_application(

@@ -102,7 +102,7 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         ("check-in", send_checkin_prompts, {}),
         ("attendance", settle_attendance, {}),
         ("waiting needs", close_started_needs, {}),
-        ("short shifts", escalate_short_shifts, {}),
+        ("short shifts", escalate_short_shifts, {"pause": pause}),
         ("qualifications", tell_expiring_qualifications, {}),
         ("digests", send_digests, {}),  # last: carries the alerts the steps above raised
     )
@@ -271,6 +271,9 @@ async def dispatch_waves(
             if sessions.announced_once(shift):
                 continue
             report.shifts_considered += 1
+            # A ranking is up to ~1 ms on the event loop: handlers being answered go first (a
+            # run of rankings without a break held it 10-50 ms).
+            await pause()
             ranked = await ranking.best(
                 spec, size, sessions.skip(shift, asked[shift["shift_id"]]), taken=taken, others=wanted
             )
@@ -293,8 +296,6 @@ async def dispatch_waves(
                 exhausted[shift["shift_id"]] = now + EXHAUSTED_RETRY
             else:
                 exhausted.pop(shift["shift_id"], None)
-            # Let handlers in between shifts: each shift's offers are one short transaction.
-            await pause()
     for days in series.values():
         made_by_shift = await _offer_days(database, settings, days, now=now)
         for day in days:
@@ -360,11 +361,12 @@ class _Ranking:
         pool = self._pools.get(spec.specialty)
         if pool is None:
             if self._stats is None:
-                self.busy = dispatch.Busy.from_rows(
+                self.busy = await dispatch.Busy.load(
                     await db.busy_windows(
                         self.reader, start=self.now - dispatch.BUSY_MARGIN,
                         end=self.horizon + dispatch.BUSY_MARGIN,
-                    )
+                    ),
+                    pause=self.pause,
                 )
                 self._stats = await Stats.load(
                     db.all_volunteer_stats(
@@ -664,10 +666,11 @@ async def close_started_needs(
 
 
 async def escalate_short_shifts(
-    database: Database, settings: Settings, *, now: datetime, report: TickReport
+    database: Database, settings: Settings, *, now: datetime, report: TickReport,
+    pause: Pause = _no_pause,
 ) -> None:
     """Shifts still short at an ESCALATION_LEADS lead: told to the office and the entity, once."""
-    report.escalated += await escalations.escalate_due(database, settings, now=now)
+    report.escalated += await escalations.escalate_due(database, settings, now=now, pause=pause)
 
 
 # -- the job -------------------------------------------------------------------------------------

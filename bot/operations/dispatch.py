@@ -10,7 +10,7 @@ the person who pressed a button; everyone else hears through the outbox.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -26,6 +26,7 @@ from bot.texts import entity_name
 
 STATS_WINDOW = timedelta(days=30)  # fairness: hours served in the last 30 days
 BUSY_MARGIN = timedelta(days=8)  # covers a shift's week and anything overlapping it
+BUSY_SLICE = 2000  # busy windows built between two chances for handlers to run (Busy.load)
 
 # What happened, for the handler to put into words.
 ACCEPTED = "accepted"
@@ -114,15 +115,28 @@ class Busy:
     @classmethod
     def from_rows(cls, rows: Sequence[Row]) -> Busy:
         busy = cls()
-        # A shift's window is one object for everyone on it (a tick loads tens of thousands).
+        busy._add_rows(rows, {})
+        return busy
+
+    @classmethod
+    async def load(cls, rows: Sequence[Row], *, pause: Callable[[], Awaitable[None]]) -> Busy:
+        """from_rows a slice at a time, `pause` between slices: the tick loads tens of
+        thousands of rows, and building them at once held the event loop ~40 ms."""
+        busy = cls()
         windows: dict[int, tuple[int, matching.Window]] = {}
+        for first in range(0, len(rows), BUSY_SLICE):
+            await pause()
+            busy._add_rows(rows[first : first + BUSY_SLICE], windows)
+        return busy
+
+    def _add_rows(self, rows: Sequence[Row], windows: dict[int, tuple[int, matching.Window]]) -> None:
+        # A shift's window is one object for everyone on it (`windows`, shared between slices).
         for row in rows:
-            target = busy.pending if row["status"] == Status.OFFERED else busy.held
+            target = self.pending if row["status"] == Status.OFFERED else self.held
             entry = windows.get(row["shift_id"])
             if entry is None:
                 entry = windows[row["shift_id"]] = (row["shift_id"], _window(row))
             target.setdefault(row["volunteer_id"], []).append(entry)
-        return busy
 
     def of(self, user_id: int, shift_id: int) -> tuple[tuple[matching.Window, ...], tuple[matching.Window, ...]]:
         """(held, pending) windows of a volunteer, leaving out the shift being matched."""

@@ -10,12 +10,14 @@ which is about volunteers who have not confirmed.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot import db, delivery, language_rule
 from bot.config import Settings
 from bot.db import Database, Row, Tx
+from bot.feasibility import Pool
 from bot.i18n import use_locale, user_locale
 from bot.notices import escalations as notices
 from bot.operations import dispatch, feasibility
@@ -34,11 +36,15 @@ class Outcome:
     actor: Row | None = None  # who had done it (ALREADY)
 
 
-async def escalate_due(database: Database, settings: Settings, *, now: datetime) -> int:
+async def escalate_due(
+    database: Database, settings: Settings, *, now: datetime,
+    pause: Callable[[], Awaitable[None]] | None = None,
+) -> int:
     """Every open shift still short at one of the leads: one message per lead to each
     coordinator, admin and representative of the entity. When several leads are due at once
     (the need was approved late, the bot was down) only the nearest is sent and the others are
-    recorded with it. Returns how many shifts were escalated."""
+    recorded with it. Returns how many shifts were escalated. `pause` is awaited before each
+    shift (the scheduler's: handlers being answered go first)."""
     leads = sorted({int(lead.total_seconds()) for lead in settings.escalation_leads})
     if not leads:
         return 0
@@ -48,6 +54,14 @@ async def escalate_due(database: Database, settings: Settings, *, now: datetime)
             due.setdefault(row["shift_id"], (row, []))[1].append(lead)
     escalated = 0
     for shift_id, (row, due_leads) in sorted(due.items()):
+        if pause is not None:
+            await pause()
+        # Who could fill it, counted before the transaction on the background connection: the
+        # count walks the specialty's volunteers (~15 ms at 100,000), which held the writer,
+        # and so every handler's write, for the whole of it. It only informs the message.
+        reader = database.background
+        spec = await dispatch.load_spec(reader, row)
+        pool = await feasibility.shift_pool(reader, settings, spec, int(row["slots"]), now=now)
         async with database.transaction() as tx:
             short_by = int(row["slots"]) - int(row["accepted"]) - int(row["holds"])
             fresh = [
@@ -56,14 +70,14 @@ async def escalate_due(database: Database, settings: Settings, *, now: datetime)
             ]
             if not fresh:
                 continue
-            await _tell_office(tx, settings, row, min(fresh), now=now)
+            await _tell_office(tx, settings, row, pool, min(fresh), now=now)
             escalated += 1
     return escalated
 
 
-async def _tell_office(tx: Tx, settings: Settings, shift: Row, lead_seconds: int, *, now: datetime) -> None:
-    spec = await dispatch.load_spec(tx, shift)
-    pool = await feasibility.shift_pool(tx, settings, spec, int(shift["slots"]), now=now)
+async def _tell_office(
+    tx: Tx, settings: Settings, shift: Row, pool: Pool, lead_seconds: int, *, now: datetime
+) -> None:
     recipients: dict[int, tuple[Row, bool]] = {}
     for row in await db.list_users_by_role(tx, ("coordinator", "admin")):
         recipients[row["id"]] = (row, True)
