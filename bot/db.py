@@ -104,7 +104,7 @@ class Queryable(Protocol):
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
     async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any: ...
     def chunks(
-        self, sql: str, params: Sequence[Any] = (), *, size: int = ...
+        self, sql: str, params: Sequence[Any] = (), *, size: int | None = None
     ) -> AsyncIterator[list[tuple[Any, ...]]]: ...
 
 
@@ -168,7 +168,7 @@ class _QueryMixin:
         return None if row is None else row[0]
 
     async def chunks(
-        self, sql: str, params: Sequence[Any] = (), *, size: int = CHUNK_ROWS
+        self, sql: str, params: Sequence[Any] = (), *, size: int | None = None
     ) -> AsyncIterator[list[tuple[Any, ...]]]:
         """A large read `size` rows at a time, as plain tuples (no Row objects): the rows are
         never all in memory at once, and building them holds the GIL a chunk at a time."""
@@ -176,7 +176,7 @@ class _QueryMixin:
         cursor.row_factory = None
         try:
             await cursor.execute(sql, params)
-            while rows := await cursor.fetchmany(size):
+            while rows := await cursor.fetchmany(size or CHUNK_ROWS):
                 yield cast(list[tuple[Any, ...]], rows)  # a list of tuples: no row factory
         finally:
             await cursor.close()

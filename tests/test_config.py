@@ -136,6 +136,8 @@ def test_webhook_mode_uses_ptb_server_with_the_secret(monkeypatch: pytest.Monkey
     seen: dict[str, Any] = {}
 
     class FakeApp:
+        bot_data: dict[str, Any] = {}
+
         def run_webhook(self, **kwargs: Any) -> None:
             seen["webhook"] = kwargs
 
@@ -148,6 +150,7 @@ def test_webhook_mode_uses_ptb_server_with_the_secret(monkeypatch: pytest.Monkey
     assert webhook["webhook_url"] == "https://bot.example.org/telegram"
     assert webhook["secret_token"] == "s3cret"
     assert webhook["port"] == 8080 and webhook["url_path"] == "telegram"
+    assert FakeApp.bot_data["own_process"]  # its post_init freezes start-up's heap (test_scale)
     cli.run(settings())
     assert "polling" in seen
 

@@ -5,8 +5,10 @@ specialty counts follow every change."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import subprocess
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import time, timedelta
 
 import pytest
@@ -16,7 +18,7 @@ from bot.candidate_pool import SpecialtyPool, Stats
 from bot.operations import dispatch
 from bot.volunteers import search_key
 from tests.factories import create_entity, create_need, create_user, create_volunteer
-from tests.factories_dispatch import TUESDAY, locate_need, outbox
+from tests.factories_dispatch import TUESDAY, local, locate_need, outbox
 from tests.harness import BotHarness
 from tests.test_dispatch_prefilter import _population
 
@@ -74,6 +76,89 @@ async def test_a_handler_is_answered_while_a_long_tick_runs(bot: BotHarness) -> 
     assert calls and not tick.done()  # answered between the tick's shifts, not after them all
     report = await tick
     assert report.offers_made > 0 and report.errors == 0
+
+
+async def test_every_ranking_and_pool_chunk_waits_for_the_updates_being_answered(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tick's pieces of work on the event loop (a pool's chunk of rows, a shift's ranking,
+    a slice of busy windows) each come after a pause, so an update being answered goes first."""
+    entity = await create_entity(bot.db)
+    for user_id in range(100, 160):
+        await create_volunteer(bot.db, user_id)
+    await create_need(bot.db, entity, first_day=TUESDAY, days=5, slots=3)  # a multi-day need
+    await create_need(bot.db, entity, first_day=TUESDAY, slots=2, specialty="healthcare")
+    monkeypatch.setattr(db, "CHUNK_ROWS", 7)  # several chunks per pool with 60 volunteers
+    log: list[str] = []
+
+    async def pause() -> None:
+        log.append("pause")
+
+    def chunks_of(read):  # type: ignore[no-untyped-def]
+        def wrapped(*args, **kwargs):  # type: ignore[no-untyped-def]
+            async def rows():  # type: ignore[no-untyped-def]
+                async for chunk in read(*args, **kwargs):
+                    log.append("chunk")
+                    yield chunk
+            return rows()
+        return wrapped
+
+    best = SpecialtyPool.best
+
+    def ranked(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        log.append("rank")
+        return best(self, *args, **kwargs)
+
+    monkeypatch.setattr(db, "matching_pool", chunks_of(db.matching_pool))
+    monkeypatch.setattr(SpecialtyPool, "best", ranked)
+    report = scheduler.TickReport()
+    await scheduler.dispatch_waves(
+        bot.db, bot.settings, now=bot.clock.now(), report=report, pause=pause
+    )
+    assert report.offers_made > 0 and log.count("rank") == 6 and log.count("chunk") >= 8
+    for index, step in enumerate(log):
+        if step == "chunk":  # read, then a pause before its rows are built
+            assert log[index + 1] == "pause", (index, log)
+        if step == "rank":  # a pause before each shift's ranking
+            assert log[index - 1] == "pause", (index, log)
+
+
+async def test_escalations_count_who_fits_without_holding_the_writer(
+    make_bot: Callable[..., Awaitable[BotHarness]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feasibility count of an escalated shift walks the specialty's volunteers: it is read
+    on the background connection before the escalation's transaction, not inside it."""
+    bot = await make_bot(ESCALATION_LEADS="24h,6h")
+    entity = await create_entity(bot.db, reps=(601,))
+    for user_id in range(301, 306):
+        await create_volunteer(bot.db, user_id)
+    await create_need(bot.db, entity, first_day=TUESDAY, slots=8)
+    counted: list[bool] = []
+    count = db.feasibility_counts
+
+    async def feasibility_counts(conn, **kwargs):  # type: ignore[no-untyped-def]
+        counted.append(isinstance(conn, db.Tx) or bot.db._writing_task is not None)
+        return await count(conn, **kwargs)
+
+    monkeypatch.setattr(db, "feasibility_counts", feasibility_counts)
+    await scheduler.tick(bot.app)
+    bot.clock.advance(local(TUESDAY, 8) - timedelta(hours=24) - bot.clock.now())
+    assert (await scheduler.tick(bot.app)).escalated == 1
+    assert counted == [False]  # counted once, with no transaction open
+
+
+async def test_the_bots_own_process_freezes_the_heap_start_up_built(bot: BotHarness) -> None:
+    """python -m bot marks its Application as the process's own; its post_init then moves what
+    start-up built out of the collector's sight. Tests (many Applications a process) do not."""
+    assert gc.get_freeze_count() == 0
+    assert bot.app.post_init is not None
+    try:
+        bot.app.bot_data["own_process"] = True
+        await bot.app.post_init(bot.app)
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+        bot.app.bot_data.pop("own_process")
 
 
 async def test_search_folds_arabic_forms_through_the_index(bot: BotHarness) -> None:
