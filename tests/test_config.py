@@ -136,7 +136,8 @@ def test_webhook_mode_uses_ptb_server_with_the_secret(monkeypatch: pytest.Monkey
     seen: dict[str, Any] = {}
 
     class FakeApp:
-        bot_data: dict[str, Any] = {}
+        def __init__(self) -> None:
+            self.bot_data: dict[str, Any] = {}
 
         def run_webhook(self, **kwargs: Any) -> None:
             seen["webhook"] = kwargs
@@ -144,13 +145,14 @@ def test_webhook_mode_uses_ptb_server_with_the_secret(monkeypatch: pytest.Monkey
         def run_polling(self, **kwargs: Any) -> None:
             seen["polling"] = kwargs
 
-    monkeypatch.setattr("bot.app.build_application", lambda _settings: FakeApp())
+    app = FakeApp()
+    monkeypatch.setattr("bot.app.build_application", lambda _settings: app)
     cli.run(settings(WEBHOOK_URL="https://bot.example.org/", WEBHOOK_SECRET="s3cret", PORT="8080"))
     webhook = seen["webhook"]
     assert webhook["webhook_url"] == "https://bot.example.org/telegram"
     assert webhook["secret_token"] == "s3cret"
     assert webhook["port"] == 8080 and webhook["url_path"] == "telegram"
-    assert FakeApp.bot_data["own_process"]  # its post_init freezes start-up's heap (test_scale)
+    assert app.bot_data["own_process"]  # its post_init freezes start-up's heap (test_scale)
     cli.run(settings())
     assert "polling" in seen
 
