@@ -10,7 +10,15 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Update
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, TypeHandler
+from telegram._utils.defaultvalue import DEFAULT_TRUE
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    ContextTypes,
+    ExtBot,
+    TypeHandler,
+)
 from telegram.request import BaseRequest
 
 from bot import backup, bot_profile, scheduler, webhook
@@ -64,10 +72,15 @@ from bot.texts.volunteers import registered_greeting
 from bot.updates import PerUserUpdateProcessor
 
 log = logging.getLogger(__name__)
+_PTB_LOG = logging.getLogger("telegram.ext.Application")  # PTB's own, for its loop's messages
 
 
 class AounApplication(Application):
     """Opens the database before PTB loads persisted conversations, closes it after shutdown."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.routes = kit.RouteIndex()  # which handlers could take an update (process_update)
 
     async def initialize(self) -> None:
         database: Database = self.bot_data["db"]
@@ -79,6 +92,56 @@ class AounApplication(Application):
                 tx, settings.admin_ids, now=self.bot_data["clock"].now()
             )
         await super().initialize()
+
+    async def process_update(self, update: object) -> None:
+        """PTB's `Application.process_update` (v22.8), the same loop with one change: each group
+        tries only the handlers that could take the update (bot/flows/kit/routes.py), in their
+        registered order, so the first one whose check_update says yes is the one PTB finds.
+        Groups, one handler per group, ApplicationHandlerStop, blocking and errors as PTB."""
+        self._check_initialized()
+        context = None
+        any_blocking = False
+        for group, handlers in [(g, v.copy()) for g, v in self.handlers.items()]:
+            try:
+                for handler in self.routes.candidates(group, handlers, update):
+                    check = handler.check_update(update)
+                    if check is None or check is False:
+                        continue
+                    if not context:
+                        try:
+                            context = self.context_types.context.from_update(update, self)
+                        except Exception as exc:
+                            _PTB_LOG.critical(
+                                "Error while building CallbackContext for update %s. "
+                                "Update will not be processed.",
+                                update, exc_info=exc,
+                            )
+                            return
+                        await context.refresh_data()
+                    coroutine = handler.handle_update(update, self, check, context)
+                    if not handler.block or (
+                        handler.block is DEFAULT_TRUE
+                        and isinstance(self.bot, ExtBot)
+                        and self.bot.defaults
+                        and not self.bot.defaults.block
+                    ):
+                        self.create_task(
+                            coroutine, update=update,
+                            name=f"Application:{self.bot.id}:process_update_non_blocking:{handler}",
+                        )
+                    else:
+                        any_blocking = True
+                        await coroutine
+                    break  # one handler per group
+            except ApplicationHandlerStop:
+                _PTB_LOG.debug("Stopping further handlers due to ApplicationHandlerStop")
+                break
+            except Exception as exc:
+                if await self.process_error(update=update, error=exc):
+                    _PTB_LOG.debug("Error handler stopped further handlers.")
+                    break
+        if any_blocking:
+            self._mark_for_persistence_update(update=update)
 
     async def start(self) -> None:
         await super().start()

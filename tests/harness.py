@@ -20,12 +20,48 @@ from typing import Any
 from bot.app import build_application
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.flows.kit.routes import RouteIndex
 from bot.incoming import UpdateBuilder, group_chat
 from bot.offline import Call, OfflineBotAPI
 from bot.persistence import encode_scratch
 
 TEST_TOKEN = "123456789:TEST-token-abcdefghijklmnopqrstuvwxyz"
 ADMIN_ID = 1
+
+
+class CheckedRoutes(RouteIndex):
+    """The route index, checked on every update of every test against PTB's own loop (each
+    handler of the group tried in turn): the handler that takes the update must be the same one,
+    found among the candidates in the same order. `taken` records (group, handler) per group."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.taken: list[tuple[int, Any]] = []
+        self.mismatches: list[str] = []
+
+    def candidates(self, group: int, handlers: list[Any], update: object) -> Any:
+        chosen = super().candidates(group, handlers, update)
+        expected, got = _first_taker(handlers, update), _first_taker(chosen, update)
+        positions = [handlers.index(handler) for handler in chosen]
+        if got is not expected or positions != sorted(positions):
+            self.mismatches.append(
+                f"group {group}: {_label(got)} instead of {_label(expected)} for update {update}"
+            )
+        self.taken.append((group, expected))
+        return chosen
+
+
+def _label(handler: Any) -> str:
+    spec = getattr(handler, "spec", None)
+    return f"flow {spec.name}" if spec is not None else repr(handler)
+
+
+def _first_taker(handlers: Any, update: object) -> Any:
+    for handler in handlers:
+        check = handler.check_update(update)
+        if check is not None and check is not False:
+            return handler
+    return None
 
 
 @dataclass(frozen=True)
@@ -52,6 +88,7 @@ class BotHarness:
         self.clock = clock
         self.api = OfflineBotAPI()
         self.app = build_application(settings, request=self.api, clock=clock)
+        self.routes = self.app.routes = CheckedRoutes()
         self.incoming = UpdateBuilder(self.app.bot, clock.now, first_message_id=100000)
         # A reply waiting out a 429 (or retrying a 5xx) waits on the test's clock, not for real.
         self.app.bot_data["limiter"].sleep = self._let_time_pass
@@ -108,6 +145,8 @@ class BotHarness:
         before = len(self.api.calls)
         update = self.incoming.update(payload)
         await self.app.process_update(update)
+        mismatches, self.routes.mismatches = self.routes.mismatches, []
+        assert not mismatches, "the route index chose another handler than PTB: " + "; ".join(mismatches)
         if update.effective_user is not None:  # a draft that could not be stored fails the test
             encode_scratch(dict(self.app.user_data.get(update.effective_user.id, {})))
         return self.api.calls[before:]

@@ -6,7 +6,8 @@
 - `ask`, `took`, `stale`: sending a question, settling a pressed one, refusing a dead button;
   `answer` (a button, tolerating a refused answer), `drop_buttons` (an open question's, now);
   `close_pressed`: a pressed message keeps its text with what the press did below it;
-- `Route`: the one callback-data codec (bot/flows/kit/callback.py);
+- `Route`: the one callback-data codec (bot/flows/kit/callback.py); `RouteIndex`: which handlers
+  could take an update, so that the application tries only those (bot/flows/kit/routes.py);
 - keyboards: `grid`, `markup`, `checked`, `pager`, `back_label` (bot/flows/kit/keyboards.py);
 - `steps`: a table of questions turned into conversation states (bot/flows/kit/steps.py);
 - `message_of`, `query_of`, `user_id_of`, ...: typed parts of an Update (bot/flows/kit/parts.py).
@@ -62,6 +63,7 @@ from bot.flows.kit.parts import (
     user_id_of,
     user_of,
 )
+from bot.flows.kit.routes import RouteIndex
 
 __all__ = [
     "END",
@@ -71,6 +73,7 @@ __all__ = [
     "FlowSpec",
     "Mode",
     "Route",
+    "RouteIndex",
     "WrongUpdate",
     "answer",
     "area_pattern",
