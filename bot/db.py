@@ -689,6 +689,32 @@ async def get_user_as_reader(conn: Queryable, user_id: int) -> Row | None:
     )
 
 
+async def remember_user(
+    tx: Tx,
+    user_id: int,
+    *,
+    now: datetime,
+    first_name: str,
+    username: str | None,
+    language_code: str | None,
+) -> Row | None:
+    """`touch_user`, guarded in the same statement: a person seen for the first time is inserted;
+    a known one is written only if their names or language changed or they were unreachable.
+    Returns the row written, None when there was nothing to write (the row is as they are)."""
+    return await tx.fetchone(
+        "INSERT INTO users (id, first_name, username, language_code, created_at, last_seen_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
+        " username = excluded.username, language_code = excluded.language_code,"
+        " reachable = 1, last_seen_at = excluded.last_seen_at"
+        " WHERE users.reachable = 0 OR users.first_name IS NOT excluded.first_name"
+        " OR users.username IS NOT excluded.username"
+        " OR users.language_code IS NOT excluded.language_code"
+        " RETURNING *",
+        (user_id, first_name, username, language_code, ts(now), ts(now)),
+    )
+
+
 # ================================================================================================
 # audit_log: who did what to whom
 # ================================================================================================

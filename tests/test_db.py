@@ -183,6 +183,26 @@ def test_times_are_stored_as_utc_text() -> None:
         db.ts(datetime(2026, 5, 24))
 
 
+async def test_remember_user_writes_only_what_changed(database: Database) -> None:
+    later = NOW + timedelta(hours=1)
+    async with database.transaction() as tx:
+        row = await db.remember_user(tx, 7, now=NOW, first_name="Ali", username=None, language_code="ar")
+        assert row is not None and row["first_name"] == "Ali" and row["reachable"] == 1
+        # The same person as they are: nothing is written, not even the time they were seen.
+        assert await db.remember_user(
+            tx, 7, now=later, first_name="Ali", username=None, language_code="ar"
+        ) is None
+        assert (await db.get_user(tx, 7))["last_seen_at"] == db.ts(NOW)
+        for changed in ({"first_name": "Ali H"}, {"username": "alih"}, {"language_code": None}):
+            seen = {"first_name": "Ali", "username": None, "language_code": "ar", **changed}
+            row = await db.remember_user(tx, 7, now=later, **seen)
+            assert row is not None and row["last_seen_at"] == db.ts(later)
+            assert (row["first_name"], row["username"], row["language_code"]) == tuple(seen.values())
+        await db.set_user_reachable(tx, 7, False)
+        row = await db.remember_user(tx, 7, now=later, first_name="Ali", username=None, language_code=None)
+        assert row is not None and row["reachable"] == 1
+
+
 async def test_users_roles_and_audit(database: Database) -> None:
     async with database.transaction() as tx:
         row = await db.touch_user(tx, 1, now=NOW, first_name="Ali", language_code="ar")

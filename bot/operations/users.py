@@ -53,12 +53,11 @@ async def remember(
         return Seen(row["locale"] if row is not None else None)
     if _stale(row, first_name, username, language_code):
         async with database.transaction() as tx:
-            row = await db.get_user(tx, user_id)
-            if _stale(row, first_name, username, language_code):
-                row = await db.touch_user(
-                    tx, user_id, now=now, first_name=first_name, username=username,
-                    language_code=language_code,
-                )
+            # Re-read and guarded write in one statement: written only if still stale.
+            row = await db.remember_user(
+                tx, user_id, now=now, first_name=first_name, username=username,
+                language_code=language_code,
+            ) or await db.get_user(tx, user_id)
     if row is None:
         return Seen(None, gender)
     return Seen(row["locale"], gender, row["role"])

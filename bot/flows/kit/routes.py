@@ -185,6 +185,7 @@ class _Group:
         self.handlers = list(handlers)
         self.needs = [_needs(handler) for handler in self.handlers]
         self.commands = frozenset().union(*(n.commands for n in self.needs if n is not None))
+        self.indexed = any(needs is not None for needs in self.needs)  # else: try them all
         self.routes: dict[RouteKey, _Route] = {}
 
     def route(self, key: RouteKey) -> _Route:
@@ -214,12 +215,12 @@ class RouteIndex:
         self._groups: dict[int, _Group] = {}
 
     def candidates(self, group: int, handlers: list[Handler], update: object) -> Sequence[Handler]:
-        key = route_of(update)
-        if key is None:
-            return handlers
         index = self._groups.get(group)
         if index is None or index.handlers != handlers:  # added, removed, inserted: rebuilt
             index = self._groups[group] = _Group(handlers)
+        key = route_of(update) if index.indexed else None
+        if key is None:
+            return handlers
         command = key[0]
         if command is not None and command not in index.commands:
             key = (None, key[1], key[2])  # an unknown command: no CommandHandler takes it
