@@ -362,7 +362,7 @@ class _Ranking:
         if pool is None:
             if self._stats is None:
                 self.busy = await dispatch.Busy.load(
-                    await db.busy_windows(
+                    db.everyones_busy_windows(
                         self.reader, start=self.now - dispatch.BUSY_MARGIN,
                         end=self.horizon + dispatch.BUSY_MARGIN,
                     ),

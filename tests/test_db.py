@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
+import sys
+import threading
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -39,6 +42,19 @@ async def test_folder_is_created_and_pragmas_are_set(tmp_path: Path) -> None:
     finally:
         await database.close()
     assert not database.is_open
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread priority is Linux's")
+async def test_the_background_connection_yields_the_cpu_to_the_others(database: Database) -> None:
+    """The tick's large reads run on a thread with a lower CPU priority than the handlers'."""
+
+    def niceness(_conn: sqlite3.Connection) -> int:
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    assert database._background is not None
+    background = await database._background._in_thread(niceness)
+    handlers = await database._in_thread(niceness)
+    assert background == min(19, handlers + db.BACKGROUND_NICENESS) and background > handlers
 
 
 async def test_migrations_apply_once_and_record_the_version(tmp_path: Path) -> None:

@@ -10,9 +10,10 @@ the person who pressed a button; everyone else hears through the outbox.
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from bot import assignments, db, delivery, language_rule, matching, offer_check
 from bot.assignments import HOLDS_PLACE, Status
@@ -26,7 +27,6 @@ from bot.texts import entity_name
 
 STATS_WINDOW = timedelta(days=30)  # fairness: hours served in the last 30 days
 BUSY_MARGIN = timedelta(days=8)  # covers a shift's week and anything overlapping it
-BUSY_SLICE = 2000  # busy windows built between two chances for handlers to run (Busy.load)
 
 # What happened, for the handler to put into words.
 ACCEPTED = "accepted"
@@ -119,24 +119,29 @@ class Busy:
         return busy
 
     @classmethod
-    async def load(cls, rows: Sequence[Row], *, pause: Callable[[], Awaitable[None]]) -> Busy:
-        """from_rows a slice at a time, `pause` between slices: the tick loads tens of
-        thousands of rows, and building them at once held the event loop ~40 ms."""
+    async def load(
+        cls, chunks: AsyncIterable[Sequence[Sequence[Any]]], *, pause: Callable[[], Awaitable[None]]
+    ) -> Busy:
+        """From db.everyones_busy_windows, `pause` before each chunk: the tick reads tens of
+        thousands of windows, and reading and building them at once held the event loop."""
         busy = cls()
         windows: dict[int, tuple[int, matching.Window]] = {}
-        for first in range(0, len(rows), BUSY_SLICE):
+        async for chunk in chunks:
             await pause()
-            busy._add_rows(rows[first : first + BUSY_SLICE], windows)
+            busy._add_rows(chunk, windows)
         return busy
 
-    def _add_rows(self, rows: Sequence[Row], windows: dict[int, tuple[int, matching.Window]]) -> None:
-        # A shift's window is one object for everyone on it (`windows`, shared between slices).
-        for row in rows:
-            target = self.pending if row["status"] == Status.OFFERED else self.held
-            entry = windows.get(row["shift_id"])
+    def _add_rows(
+        self, rows: Iterable[Sequence[Any]], windows: dict[int, tuple[int, matching.Window]]
+    ) -> None:
+        # (volunteer_id, shift_id, status, starts_at, ends_at), as db.busy_windows: a Row or a
+        # plain tuple. A shift's window is one object for everyone on it (`windows`).
+        for volunteer_id, shift_id, status, starts_at, ends_at in rows:
+            target = self.pending if status == Status.OFFERED else self.held
+            entry = windows.get(shift_id)
             if entry is None:
-                entry = windows[row["shift_id"]] = (row["shift_id"], _window(row))
-            target.setdefault(row["volunteer_id"], []).append(entry)
+                entry = windows[shift_id] = (shift_id, (db.moment(starts_at), db.moment(ends_at)))
+            target.setdefault(volunteer_id, []).append(entry)
 
     def of(self, user_id: int, shift_id: int) -> tuple[tuple[matching.Window, ...], tuple[matching.Window, ...]]:
         """(held, pending) windows of a volunteer, leaving out the shift being matched."""
