@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import cast
+from typing import Any, cast
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -13,8 +13,33 @@ from bot.i18n import _, is_rtl
 Rows = list[list[InlineKeyboardButton]]
 
 
+class _Button(InlineKeyboardButton):
+    """A button with a label and callback data and nothing else (what `button` makes): its
+    `to_dict` says so directly. PTB's walks every attribute of every button of every keyboard
+    the bot sends, about 6 us a button."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if self.api_kwargs:
+            return super().to_dict(recursive)
+        return {"text": self.text, "callback_data": self.callback_data}
+
+
+class _Keyboard(InlineKeyboardMarkup):
+    """PTB's markup (`markup` makes these), serialized button by button: the kit's own buttons
+    directly, any other through PTB."""
+
+    __slots__ = ()
+
+    def to_dict(self, recursive: bool = True) -> dict[str, Any]:
+        if not self.inline_keyboard or self.api_kwargs:
+            return super().to_dict(recursive)  # PTB leaves an empty keyboard out
+        return {"inline_keyboard": [[item.to_dict() for item in row] for row in self.inline_keyboard]}
+
+
 def button(label: str, data: str) -> InlineKeyboardButton:
-    return InlineKeyboardButton(label, callback_data=data)
+    return _Button(label, callback_data=data)
 
 
 def grid(buttons: Sequence[InlineKeyboardButton], width: int = 2) -> Rows:
@@ -30,7 +55,7 @@ def markup(*rows: list[InlineKeyboardButton] | Rows) -> InlineKeyboardMarkup:
             flat.extend(row for row in part if row)
         elif part:
             flat.append(cast(list[InlineKeyboardButton], part))
-    return InlineKeyboardMarkup(flat)
+    return _Keyboard(flat)
 
 
 def checked(label: str, selected: bool) -> str:
