@@ -57,6 +57,20 @@ async def test_the_background_connection_yields_the_cpu_to_the_others(database: 
     assert background == min(19, handlers + db.BACKGROUND_NICENESS) and background > handlers
 
 
+async def test_quick_reads_run_on_the_loop_see_commits_and_never_write(database: Database) -> None:
+    """Database.quick: a read is done when its coroutine first runs (no trip to a thread), it
+    sees what was committed just before, and it cannot write."""
+    async with database.transaction() as tx:
+        await db.ensure_user(tx, 77, now=datetime(2026, 5, 1, tzinfo=UTC))
+    read = database.quick.fetchval("SELECT id FROM users WHERE id = ?", (77,))
+    with pytest.raises(StopIteration) as done:
+        read.send(None)  # finished without suspending: nothing to wait for
+    assert done.value.value == 77
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await database.quick.fetchone("INSERT INTO users (id, created_at) VALUES (78, 'x') RETURNING id")
+    assert await database.fetchval("SELECT COUNT(*) FROM users WHERE id = 78") == 0
+
+
 async def test_migrations_apply_once_and_record_the_version(tmp_path: Path) -> None:
     database = await Database.open(tmp_path / "aoun.sqlite3")
     try:

@@ -95,7 +95,7 @@ async def begin(update: Update, context: Context) -> object:
             _("Office staff and partner representatives cannot register as volunteers with the same Telegram account.")
         )
         return kit.END
-    if await db.get_volunteer_profile(context.db, user_id) is not None:
+    if await db.get_volunteer_profile(context.db.quick, user_id) is not None:
         text, keyboard = await profile_screen(
             context.db, user_id, now=context.now(), tz=context.settings.timezone
         )

@@ -239,7 +239,7 @@ async def _reader_role(context: Context, user_id: int) -> str | None:
 async def volunteer_refusal(context: Context, user_id: int, *, for_signup: bool) -> str | None:
     """Why this person cannot use the volunteers' shift commands, or None."""
     role = await _reader_role(context, user_id)
-    volunteer = await db.volunteer_for_matching(context.db, user_id) if role == VOLUNTEER else None
+    volunteer = await db.volunteer_for_matching(context.db.quick, user_id) if role == VOLUNTEER else None
     return _refusal(role, volunteer, for_signup=for_signup, now=context.now())
 
 
@@ -279,7 +279,7 @@ async def shifts_command(update: Update, context: Context) -> None:
     role = await _reader_role(context, user_id)
     # One read of the profile: for the refusal and for the shifts' eligibility.
     profile = (
-        await db.volunteer_for_matching(context.db, user_id, now=now) if role == VOLUNTEER else None
+        await db.volunteer_for_matching(context.db.quick, user_id, now=now) if role == VOLUNTEER else None
     )
     refusal = _refusal(role, profile, for_signup=True, now=now)
     if refusal is not None:

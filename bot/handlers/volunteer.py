@@ -26,8 +26,8 @@ KEEP = kit.Route("del", "no")
 
 async def profile_command(update: Update, context: Context) -> None:
     """/profile: the stored profile with Edit buttons."""
-    text, keyboard = await profile_screen(
-        context.db, kit.user_id_of(update), now=context.now(), tz=context.settings.timezone
+    text, keyboard = await profile_screen(  # short reads by key: on the loop (Database.quick)
+        context.db.quick, kit.user_id_of(update), now=context.now(), tz=context.settings.timezone
     )
     await kit.message_of(update).reply_text(text, reply_markup=keyboard)
 

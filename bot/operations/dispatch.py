@@ -239,13 +239,14 @@ async def open_shifts_page(
 
     Eligibility is checked on every candidate shift (the total must be right), on the few columns
     it reads; places left are counted for the eligible ones only, and only the page is read in
-    full."""
+    full. Its reads are short indexed ones, made on the event loop's thread (Database.quick)."""
+    reads = database.quick
     if profile is None:
-        profile = await db.volunteer_for_matching(database, user_id, now=now)
+        profile = await db.volunteer_for_matching(reads, user_id, now=now)
     if profile is None:
         return OpenShifts(0, 0, [])
     rows = await db.open_shifts_for_volunteer(
-        database,
+        reads,
         user_id=user_id,
         specialties=sorted(profile[1]),
         gender=profile[0]["gender"],
@@ -263,7 +264,7 @@ async def open_shifts_page(
     windows = [(_instant(r["starts_at"]), _instant(r["ends_at"])) for r in rows]
     busy = Busy.from_rows(
         await db.busy_windows(
-            database,
+            reads,
             start=min(w[0] for w in windows) - BUSY_MARGIN,
             end=max(w[1] for w in windows) + BUSY_MARGIN,
             user_ids=[user_id],
@@ -290,7 +291,7 @@ async def open_shifts_page(
         if matching.ineligibility(candidate, spec, office, now) is None:
             eligible.append(row)
     fills = await db.shift_fills(
-        database, [row["shift_id"] for row in eligible], user_id=user_id, now=now
+        reads, [row["shift_id"] for row in eligible], user_id=user_id, now=now
     )
     found = []
     for row in eligible:
@@ -301,7 +302,7 @@ async def open_shifts_page(
         return OpenShifts(0, 0, [])
     offset = min(max(0, offset), (len(found) - 1) // size * size)
     shown = found[offset : offset + size]
-    page = await db.shift_rows(database, [shift_id for shift_id, _free in shown])
+    page = await db.shift_rows(reads, [shift_id for shift_id, _free in shown])
     free = dict(shown)
     return OpenShifts(len(found), offset, [(row, free[row["shift_id"]]) for row in page])
 

@@ -44,7 +44,7 @@ async def remember(
 ) -> Seen:
     """Record a person on every update: new, renamed, or back after blocking the bot (a write
     only when something changed, so most updates cost one read)."""
-    row = await db.get_user_as_reader(database, user_id)
+    row = await db.get_user_as_reader(database.quick, user_id)
     gender = row["volunteer_gender"] if row is not None else None
     if blocked_us:
         if row is not None and row["reachable"]:
