@@ -94,6 +94,14 @@ class AounApplication(Application):
         await super().initialize()
 
     async def process_update(self, update: object) -> None:
+        # A handler's transactions are a few short statements: on this thread (db.Tx).
+        token = queries.WRITES_ON_LOOP.set(True)
+        try:
+            await self._process_update(update)
+        finally:
+            queries.WRITES_ON_LOOP.reset(token)
+
+    async def _process_update(self, update: object) -> None:
         """PTB's `Application.process_update` (v22.8), the same loop with one change: each group
         tries only the handlers that could take the update (bot/flows/kit/routes.py), in their
         registered order, so the first one whose check_update says yes is the one PTB finds.

@@ -13,6 +13,7 @@ Keep SQL portable (plain SELECT/INSERT/UPDATE, ON CONFLICT upserts) so PostgreSQ
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import json
 import logging
@@ -199,13 +200,28 @@ class _QueryMixin:
             await cursor.close()
 
 
-class Tx(_QueryMixin):
-    """An open write transaction; valid only inside `async with db.transaction()`."""
+# Set while an update is being answered (bot/app.py): the transactions opened then are a
+# handler's few short statements, run on the event loop's thread (Tx). The tick's, which can
+# hold dozens of statements, keep going to the writer's thread, so the loop stays free.
+WRITES_ON_LOOP: contextvars.ContextVar[bool] = contextvars.ContextVar("writes_on_loop", default=False)
 
-    def __init__(self, conn: aiosqlite.Connection, db: Database) -> None:
+
+class Tx(_QueryMixin):
+    """An open write transaction; valid only inside `async with db.transaction()`. With
+    `on_loop`, its statements run where they are awaited (the writer is held by this
+    transaction, so none of them waits for a lock; BEGIN and COMMIT, which may, still go to the
+    writer's thread): a handler's transaction saves a trip to a thread per statement."""
+
+    def __init__(self, conn: aiosqlite.Connection, db: Database, *, on_loop: bool = False) -> None:
         self._conn = conn
         self.db = db
         self._after_commit: list[Any] = []
+        self._on_loop = on_loop
+
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        if self._on_loop:
+            return function(self._conn._conn, *args)
+        return await super()._in_thread(function, *args)
 
     def after_commit(self, callback: Any) -> None:
         """Run a plain callable once this transaction has committed (e.g. wake the sender)."""
@@ -286,7 +302,9 @@ class Database(_QueryMixin):
         if self._writer is not None:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
+        # The writer is used from the event loop's thread too, one statement at a time and only
+        # by the task holding the write lock (Tx with on_loop).
+        self._writer = await self._connect(check_same_thread=False)
         await _pragma(self._writer, "journal_mode=WAL")
         self._reader = await self._connect()
         self._background = _Reader(await self._connect())
@@ -317,8 +335,10 @@ class Database(_QueryMixin):
             raise RuntimeError("database is not open")
         return self._background
 
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(self.path, isolation_level=None)
+    async def _connect(self, *, check_same_thread: bool = True) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(
+            self.path, isolation_level=None, check_same_thread=check_same_thread
+        )
         conn.row_factory = aiosqlite.Row
         for pragma in ("foreign_keys=ON", "busy_timeout=5000", "synchronous=NORMAL"):
             await _pragma(conn, pragma)
@@ -351,7 +371,7 @@ class Database(_QueryMixin):
             self._writing_task = task
             try:
                 await self._writer.execute("BEGIN IMMEDIATE")
-                tx = Tx(self._writer, self)
+                tx = Tx(self._writer, self, on_loop=WRITES_ON_LOOP.get())
                 try:
                     yield tx
                 except BaseException:

@@ -8,14 +8,16 @@ import os
 import sqlite3
 import sys
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from bot import db
 from bot.db import Database, load_migrations
+from tests.harness import BotHarness
 
 NOW = datetime(2026, 5, 24, 5, 0, tzinfo=UTC)
 
@@ -69,6 +71,36 @@ async def test_quick_reads_run_on_the_loop_see_commits_and_never_write(database:
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         await database.quick.fetchone("INSERT INTO users (id, created_at) VALUES (78, 'x') RETURNING id")
     assert await database.fetchval("SELECT COUNT(*) FROM users WHERE id = 78") == 0
+
+
+async def test_a_handlers_transaction_runs_its_statements_on_the_loop(
+    make_bot: Callable[..., Awaitable[BotHarness]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While an update is being answered, a transaction's statements run on the event loop's
+    thread and only BEGIN and COMMIT go to the writer's thread; the tick's (any transaction
+    outside an update) send every statement there."""
+    bot = await make_bot()
+    ali = bot.user(31, "Ali", "ar")
+    await bot.command(ali, "/lang")
+    writer = bot.db._writer
+    assert writer is not None
+    trips: list[object] = []
+    trip = writer._execute
+
+    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        trips.append(function)
+        return await trip(function, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "_execute", counted)
+    calls = await bot.press(ali, "lang:en")  # one transaction: the locale, then the row re-read
+    assert any("English" in (c.text or "") for c in calls), bot.texts(calls)
+    assert (await db.get_user(bot.db, 31))["locale"] == "en"
+    assert len(trips) == 2  # BEGIN IMMEDIATE and COMMIT
+    trips.clear()
+    async with bot.db.transaction() as tx:
+        await db.set_user_locale(tx, 31, "ar")
+        await db.get_user(tx, 31)
+    assert len(trips) == 4  # BEGIN, both statements, COMMIT
 
 
 async def test_migrations_apply_once_and_record_the_version(tmp_path: Path) -> None:

@@ -112,7 +112,7 @@ def forged_callback_data(data: str | None) -> bool:
 
 
 async def _role(context: Context, user_id: int) -> str:
-    row = await db.get_user(context.db, user_id)
+    row = await db.get_user(context.db.quick, user_id)
     return str(row["role"]) if row else VOLUNTEER
 
 
@@ -126,7 +126,7 @@ async def start(update: Update, context: Context, *, greeting: Greeting | None =
         await message.reply_text(_("This link is not valid any more. Ask the office for a new one."))
     name = isolate(user.first_name)
     keyboard = None
-    volunteer = await db.get_volunteer(context.db, user.id) if role == VOLUNTEER else None
+    volunteer = await db.get_volunteer(context.db.quick, user.id) if role == VOLUNTEER else None
     if role == ADMIN_ROLE:
         text = _(
             "Welcome, {name}. You are an admin of the volunteer office.\n\n"
