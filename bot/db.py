@@ -235,36 +235,21 @@ class _Reader(_QueryMixin):
         self._conn = conn
 
 
-class _Quick:
+class _Quick(_QueryMixin):
     """Short reads on the event loop's own thread (see Database.quick): a read by key takes
     SQLite ~5 us, the trip to a connection's thread and back ~15 us more, and on the per-update
-    path the trips were most of the statements' cost. Anything that is not such a read (a
-    statement that is not a SELECT, a large read in chunks) goes to `fallback`, the threaded
+    path the trips were most of the statements' cost. Its statements run on `local`, a
+    read-only connection of this thread; a large read in chunks goes to `conn`, the threaded
     reader."""
 
-    def __init__(self, conn: sqlite3.Connection, fallback: _QueryMixin) -> None:
-        self._conn, self._fallback = conn, fallback
+    def __init__(self, conn: aiosqlite.Connection, local: sqlite3.Connection) -> None:
+        self._conn, self._local = conn, local
 
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Cursor:
-        return await self._fallback.execute(sql, params)
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
-        return _one(self._conn, sql, params)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return _all(self._conn, sql, params)
-
-    async def fetchval(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = _one(self._conn, sql, params)
-        return None if row is None else row[0]
-
-    def chunks(
-        self, sql: str, params: Sequence[Any] = (), *, size: int | None = None
-    ) -> AsyncIterator[list[tuple[Any, ...]]]:
-        return self._fallback.chunks(sql, params, size=size)
+    async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
+        return function(self._local, *args)
 
     def close(self) -> None:
-        self._conn.close()
+        self._local.close()
 
 
 class Database(_QueryMixin):
@@ -313,7 +298,7 @@ class Database(_QueryMixin):
         quick.row_factory = aiosqlite.Row
         for pragma in ("query_only=ON", "busy_timeout=5000"):
             quick.execute(f"PRAGMA {pragma}").close()
-        self._quick = _Quick(quick, self)
+        self._quick = _Quick(self._reader, quick)
 
     @property
     def quick(self) -> Queryable:
@@ -636,15 +621,19 @@ async def touch_user(
 ) -> Row:
     """Insert a user seen for the first time, refresh names, and mark them reachable again."""
     row = await tx.fetchone(
-        "INSERT INTO users (id, first_name, username, language_code, created_at, last_seen_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
-        " username = excluded.username, language_code = excluded.language_code,"
-        " reachable = 1, last_seen_at = excluded.last_seen_at RETURNING *",
-        (user_id, first_name, username, language_code, ts(now), ts(now)),
+        f"{_TOUCH_USER} RETURNING *", (user_id, first_name, username, language_code, ts(now), ts(now))
     )
     assert row is not None
     return row
+
+
+_TOUCH_USER = (  # touch_user and remember_user
+    "INSERT INTO users (id, first_name, username, language_code, created_at, last_seen_at)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
+    " username = excluded.username, language_code = excluded.language_code,"
+    " reachable = 1, last_seen_at = excluded.last_seen_at"
+)
 
 
 async def set_user_locale(tx: Tx, user_id: int, locale: str) -> None:
@@ -773,12 +762,7 @@ async def remember_user(
     a known one is written only if their names or language changed or they were unreachable.
     Returns the row written, None when there was nothing to write (the row is as they are)."""
     return await tx.fetchone(
-        "INSERT INTO users (id, first_name, username, language_code, created_at, last_seen_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name,"
-        " username = excluded.username, language_code = excluded.language_code,"
-        " reachable = 1, last_seen_at = excluded.last_seen_at"
-        " WHERE users.reachable = 0 OR users.first_name IS NOT excluded.first_name"
+        f"{_TOUCH_USER} WHERE users.reachable = 0 OR users.first_name IS NOT excluded.first_name"
         " OR users.username IS NOT excluded.username"
         " OR users.language_code IS NOT excluded.language_code"
         " RETURNING *",
@@ -2132,6 +2116,12 @@ SERVED_STATUSES = tuple(sorted(SERVED))
 
 
 ACTIVE_STATUSES = tuple(sorted(BUSY))
+_BUSY_WINDOWS = (  # busy_windows, everyones_busy_windows: (end, start, *ACTIVE_STATUSES)
+    "SELECT a.volunteer_id, a.shift_id, a.status, s.starts_at, s.ends_at"
+    " FROM shifts s JOIN assignments a ON a.shift_id = s.id"
+    " WHERE s.status IN ('open', 'closed') AND s.starts_at < ? AND s.ends_at > ?"
+    f" AND a.status IN ({', '.join('?' for _ in ACTIVE_STATUSES)})"
+)
 
 
 _ASSIGNMENT_SELECT = (
@@ -2165,7 +2155,7 @@ async def busy_windows(
 ) -> list[Row]:
     """(volunteer_id, shift_id, status, starts_at, ends_at) of offered, held and served shifts
     overlapping [start, end), for the given volunteers or for everyone."""
-    sql, base = _busy_windows_sql(), (ts(end), ts(start), *ACTIVE_STATUSES)
+    sql, base = _BUSY_WINDOWS, (ts(end), ts(start), *ACTIVE_STATUSES)
     if user_ids is None:
         return await conn.fetchall(sql, base)
     rows: list[Row] = []
@@ -2180,19 +2170,7 @@ def everyones_busy_windows(
     conn: Queryable, *, start: datetime, end: datetime
 ) -> AsyncIterator[list[tuple[Any, ...]]]:
     """busy_windows for everyone, in chunks of plain tuples (the tick's: tens of thousands)."""
-    return conn.chunks(_busy_windows_sql(), (ts(end), ts(start), *ACTIVE_STATUSES))
-
-
-def _busy_windows_sql() -> str:
-    return _BUSY_WINDOWS.format(_marks(ACTIVE_STATUSES))
-
-
-_BUSY_WINDOWS = (
-    "SELECT a.volunteer_id, a.shift_id, a.status, s.starts_at, s.ends_at"
-    " FROM shifts s JOIN assignments a ON a.shift_id = s.id"
-    " WHERE s.status IN ('open', 'closed') AND s.starts_at < ? AND s.ends_at > ?"
-    " AND a.status IN ({})"
-)
+    return conn.chunks(_BUSY_WINDOWS, (ts(end), ts(start), *ACTIVE_STATUSES))
 
 
 async def get_assignment(conn: Queryable, assignment_id: int) -> Row | None:
