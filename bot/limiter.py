@@ -10,6 +10,10 @@ one budget. PTB's own AIORateLimiter is not used: up to v22.8 a request finishin
   peak. Bulk goes only while the sends of the last second are fewer than SEND_RATE and those of
   the last 1 + HEADROOM seconds fewer than Telegram's 30 (the headroom absorbs the jitter
   between our clock and Telegram's, so SEND_RATE=30 does not trip the limit).
+- While the window holds Telegram's 30 already, at most REPLY_PROBES replies are on the wire
+  at once (the others wait for one of them to be answered): the first 429 then comes back
+  before a whole burst has been sent into it. Replies that Telegram answers at once are never
+  held by this, however many there are.
 - A 429 on anything pauses every send until its retry_after. For a while after one, replies
   too keep to the window, so a burst of replies does not turn into a storm of 429s.
 - A reply that fails transiently (429, network, 5xx) is tried again for about a minute; past
@@ -47,6 +51,7 @@ TELEGRAM_OVERALL = 30  # messages a second Telegram takes from one bot (bulk)
 HEADROOM = 0.035  # seconds added to Telegram's one-second window when counting our sends
 THROTTLE_AFTER_429 = 30.0  # seconds during which replies too keep to the window after a 429
 REPLY_FIRST = 0.02  # seconds the outbox looks away while replies wait for a slot
+REPLY_PROBES = 4  # replies on the wire at once while the window is full (before any 429)
 _EPSILON = 1e-6
 
 # Calls that put something in front of a person: they are paced, paused on 429 and retried.
@@ -129,6 +134,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         self._paid: deque[float] = deque()  # paid broadcast sends
         self._last_to_chat: dict[int, float] = {}
         self._replies_waiting = 0  # replies held by a pause or the window: bulk lets them go first
+        self._on_the_wire = 0  # replies sent and not answered yet
+        self._probe_waiters: deque[asyncio.Future[None]] = deque()
 
     # -- BaseRateLimiter ------------------------------------------------------------------------
 
@@ -170,7 +177,10 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
     def record(self, chat_id: int | None, *, paid: bool = False) -> None:
         """A send is leaving now."""
         now = self.now()
-        (self._paid if paid else self._sends).append(now)
+        times = self._paid if paid else self._sends
+        while times and now - times[0] >= 1.0 + HEADROOM:  # only the window is kept
+            times.popleft()
+        times.append(now)
         if chat_id is not None:
             self._last_to_chat[chat_id] = now
         self.stats.sends += 1
@@ -256,7 +266,11 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
                         wait = self._reply_wait()
                 finally:
                     self._replies_waiting -= 1
+            if self._on_the_wire >= REPLY_PROBES and self._window_full():
+                await self._wait_for_a_probe()
+                continue  # a 429 may have come back meanwhile: look at the pause again
             self.record(chat_id)
+            self._on_the_wire += 1
             try:
                 result = await callback(*args, **kwargs)
             except RetryAfter as exc:
@@ -286,6 +300,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
             else:
                 self.stats.replies += 1
                 return result
+            finally:
+                self._answered()
             tries += 1
             ready_at = max(self.paused_until, self.now() + delay)
             if ready_at > give_up_at:
@@ -294,6 +310,38 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
             self.stats.reply_retries += 1
             if delay > 0:
                 await self.sleep(delay)
+
+    def _window_full(self) -> bool:
+        """Does the window hold Telegram's 30 sends already?"""
+        return _window_wait(self._sends, self.now(), 1.0 + HEADROOM, TELEGRAM_OVERALL) > _EPSILON
+
+    async def _wait_for_a_probe(self) -> None:
+        """Until a reply on the wire is answered."""
+        waiter = asyncio.get_running_loop().create_future()
+        self._probe_waiters.append(waiter)
+        self._replies_waiting += 1
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self._wake(1)  # the turn it was given goes to the next one
+            raise
+        finally:
+            self._replies_waiting -= 1
+
+    def _answered(self) -> None:
+        """A reply on the wire got its answer: one waiting reply may go, or all of them once
+        the window has room again."""
+        self._on_the_wire -= 1
+        if self._probe_waiters:
+            self._wake(1 if self._window_full() else len(self._probe_waiters))
+
+    def _wake(self, count: int) -> None:
+        while count and self._probe_waiters:
+            waiter = self._probe_waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                count -= 1
 
     def _lost(self, endpoint: str, chat_id: int | None, error: Exception) -> None:
         self.stats.replies_lost += 1
