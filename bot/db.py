@@ -139,6 +139,8 @@ def _all(conn: sqlite3.Connection, sql: str, params: Sequence[Any]) -> list[Row]
         cursor.close()
 
 
+BUSY_TIMEOUT_MS = 5000  # how long a statement waits for another connection's lock
+CHECKPOINT_EVERY = 100  # commits between two WAL checkpoints (Database._committed)
 BACKGROUND_NICENESS = 10  # the background connection's thread, relative to the others
 
 
@@ -261,6 +263,8 @@ class Database(_QueryMixin):
         self._reader: aiosqlite.Connection | None = None
         self._background: _Reader | None = None
         self._quick: _Quick | None = None
+        self._commits = 0  # since the last checkpoint (_committed)
+        self._checkpointing: asyncio.Task[None] | None = None
         self._write_lock = asyncio.Lock()
         self._writing_task: asyncio.Task[Any] | None = None
         # Called after a transaction that queued a message commits: bot/app.py points it at the
@@ -291,12 +295,13 @@ class Database(_QueryMixin):
         # by the task holding the write lock (Tx with on_loop).
         self._writer = await self._connect(check_same_thread=False)
         await _pragma(self._writer, "journal_mode=WAL")
+        await _pragma(self._writer, "wal_autocheckpoint=0")  # checkpoints: Database._committed
         self._reader = await self._connect()
         self._background = _Reader(await self._connect())
         await self._background._in_thread(_lower_priority)
         quick = sqlite3.connect(self.path, isolation_level=None)  # used from this thread only
         quick.row_factory = aiosqlite.Row
-        for pragma in ("query_only=ON", "busy_timeout=5000"):
+        for pragma in ("query_only=ON", f"busy_timeout={BUSY_TIMEOUT_MS}"):
             quick.execute(f"PRAGMA {pragma}").close()
         self._quick = _Quick(self._reader, quick)
 
@@ -325,11 +330,13 @@ class Database(_QueryMixin):
             self.path, isolation_level=None, check_same_thread=check_same_thread
         )
         conn.row_factory = aiosqlite.Row
-        for pragma in ("foreign_keys=ON", "busy_timeout=5000", "synchronous=NORMAL"):
+        for pragma in ("foreign_keys=ON", f"busy_timeout={BUSY_TIMEOUT_MS}", "synchronous=NORMAL"):
             await _pragma(conn, pragma)
         return conn
 
     async def close(self) -> None:
+        if self._checkpointing is not None:
+            await self._checkpointing
         if self._writer is not None:
             try:
                 await self.refresh_statistics()
@@ -352,21 +359,62 @@ class Database(_QueryMixin):
         if task is not None and task is self._writing_task:
             # Waiting for our own lock would hang the bot for good; fail loudly instead.
             raise RuntimeError("a transaction is already open in this task: pass its Tx down")
+        on_loop = WRITES_ON_LOOP.get()
         async with self._write_lock:
             self._writing_task = task
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
-                tx = Tx(self._writer, self, on_loop=WRITES_ON_LOOP.get())
+                if not (on_loop and self._begin_here()):
+                    await self._writer.execute("BEGIN IMMEDIATE")  # may wait for the lock there
+                tx = Tx(self._writer, self, on_loop=on_loop)
                 try:
                     yield tx
                 except BaseException:
                     await self._writer.execute("ROLLBACK")
                     raise
-                await self._writer.execute("COMMIT")
+                if on_loop:  # a WAL commit without a checkpoint: writes, no waits, no fsync
+                    self._writer._conn.execute("COMMIT").close()
+                else:
+                    await self._writer.execute("COMMIT")
             finally:
                 self._writing_task = None
+        self._committed()
         for callback in tx._after_commit:
             callback()
+
+    def _begin_here(self) -> bool:
+        """BEGIN IMMEDIATE on this thread if the write lock is free: True then. If another
+        process holds it, False at once (busy_timeout 0 for this one statement), and the caller
+        waits for it in the writer's thread, as long as busy_timeout allows."""
+        assert self._writer is not None
+        conn = self._writer._conn
+        conn.execute("PRAGMA busy_timeout = 0").close()
+        try:
+            conn.execute("BEGIN IMMEDIATE").close()
+            return True
+        except sqlite3.OperationalError:  # database is locked
+            return False
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}").close()
+
+    def _committed(self) -> None:
+        """Count a commit; every CHECKPOINT_EVERY, copy the WAL back into the database on the
+        background connection's thread (PASSIVE: it waits for no one). The writer does not
+        checkpoint itself (wal_autocheckpoint=0): a commit on the event loop's thread must not
+        turn into a checkpoint's writes and fsync there."""
+        self._commits += 1
+        if self._commits < CHECKPOINT_EVERY or self._checkpointing is not None:
+            return
+        self._commits = 0
+        self._checkpointing = asyncio.get_running_loop().create_task(self._checkpoint())
+
+    async def _checkpoint(self) -> None:
+        try:
+            if self._background is not None:
+                await self._background.fetchall("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # the next one tries again; the WAL only grows meanwhile
+            log.exception("WAL checkpoint failed")
+        finally:
+            self._checkpointing = None
 
     # -- migrations -------------------------------------------------------------------------
 

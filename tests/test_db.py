@@ -76,9 +76,9 @@ async def test_quick_reads_run_on_the_loop_see_commits_and_never_write(database:
 async def test_a_handlers_transaction_runs_its_statements_on_the_loop(
     make_bot: Callable[..., Awaitable[BotHarness]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While an update is being answered, a transaction's statements run on the event loop's
-    thread and only BEGIN and COMMIT go to the writer's thread; the tick's (any transaction
-    outside an update) send every statement there."""
+    """While an update is being answered, a transaction runs on the event loop's thread, BEGIN
+    and COMMIT included when the write lock is free; the tick's (any transaction outside an
+    update) send every statement to the writer's thread."""
     bot = await make_bot()
     ali = bot.user(31, "Ali", "ar")
     await bot.command(ali, "/lang")
@@ -95,12 +95,70 @@ async def test_a_handlers_transaction_runs_its_statements_on_the_loop(
     calls = await bot.press(ali, "lang:en")  # one transaction: the locale, then the row re-read
     assert any("English" in (c.text or "") for c in calls), bot.texts(calls)
     assert (await db.get_user(bot.db, 31))["locale"] == "en"
-    assert len(trips) == 2  # BEGIN IMMEDIATE and COMMIT
+    assert trips == []  # BEGIN IMMEDIATE and COMMIT too: the lock was free
     trips.clear()
     async with bot.db.transaction() as tx:
         await db.set_user_locale(tx, 31, "ar")
         await db.get_user(tx, 31)
     assert len(trips) == 4  # BEGIN, both statements, COMMIT
+
+
+async def test_a_handlers_transaction_waits_for_another_process_in_the_writers_thread(
+    database: Database,
+) -> None:
+    """When another process holds the write lock, a handler's BEGIN does not block the event
+    loop: it waits in the writer's thread (busy_timeout) while the loop goes on."""
+    other = sqlite3.connect(database.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    released: list[float] = []
+    loop = asyncio.get_running_loop()
+
+    def release() -> None:
+        other.execute("COMMIT")
+        released.append(loop.time())
+
+    loop.call_later(0.2, release)  # runs only if the loop is not blocked meanwhile
+    token = db.WRITES_ON_LOOP.set(True)
+    try:
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, 91, now=datetime(2026, 5, 1, tzinfo=UTC))
+            began = loop.time()
+    finally:
+        db.WRITES_ON_LOOP.reset(token)
+        other.close()
+    assert released and began >= released[0]
+    assert await database.fetchval("SELECT COUNT(*) FROM users WHERE id = 91") == 1
+
+
+async def test_the_wal_is_checkpointed_every_so_many_commits_off_the_writer(
+    database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The writer never checkpoints (a commit on the loop must not become a checkpoint's
+    fsync): every CHECKPOINT_EVERY commits the background connection does it."""
+    monkeypatch.setattr(db, "CHECKPOINT_EVERY", 3)
+    assert database._writer is not None
+    async with database._writer.execute("PRAGMA wal_autocheckpoint") as cursor:
+        assert tuple(await cursor.fetchone() or ()) == (0,)
+
+    def in_the_file(user_id: int) -> bool:  # the database file alone, without its WAL
+        conn = sqlite3.connect(f"file:{database.path}?immutable=1", uri=True)
+        try:
+            return conn.execute("SELECT 1 FROM users WHERE id = ?", (user_id,)).fetchone() is not None
+        except sqlite3.OperationalError:  # not even the schema is in the file yet
+            return False
+        finally:
+            conn.close()
+
+    database._commits = 0
+    for user_id in (201, 202):
+        async with database.transaction() as tx:
+            await db.ensure_user(tx, user_id, now=datetime(2026, 5, 1, tzinfo=UTC))
+    assert database._checkpointing is None and not in_the_file(201)
+    async with database.transaction() as tx:
+        await db.ensure_user(tx, 203, now=datetime(2026, 5, 1, tzinfo=UTC))
+    assert database._checkpointing is not None
+    await database._checkpointing
+    assert in_the_file(201) and in_the_file(203)
 
 
 async def test_migrations_apply_once_and_record_the_version(tmp_path: Path) -> None:
