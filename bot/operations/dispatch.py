@@ -276,6 +276,10 @@ async def open_shifts_page(
     candidate = _profile_candidate(profile, (0.0, 0, 0), ())  # once, not per shift
     eligible = []
     for row, (starts_at, ends_at) in zip(rows, windows, strict=True):
+        # The volunteer's weekly hours turn most shifts away (more than half of them in the
+        # benchmarks' season): that rule, the cheapest, first; `ineligibility` checks it again.
+        if not matching.periods_needed(starts_at, ends_at, office.tz) <= candidate.availability:
+            continue
         shift_id = row["shift_id"]
         candidate.held, _pending = busy.of(user_id, shift_id)
         spec = matching.ShiftSpec(
