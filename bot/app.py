@@ -19,7 +19,7 @@ from telegram.ext import (
     ExtBot,
     TypeHandler,
 )
-from telegram.request import BaseRequest
+from telegram.request import BaseRequest, HTTPXRequest
 
 from bot import backup, bot_profile, scheduler, webhook
 from bot import db as queries
@@ -68,6 +68,7 @@ from bot.handlers import (
 )
 from bot.limiter import DeliveryLimiter
 from bot.persistence import SqlitePersistence
+from bot.sent import AounBot
 from bot.texts.volunteers import registered_greeting
 from bot.updates import PerUserUpdateProcessor
 
@@ -237,21 +238,25 @@ def build_application(
         clock=lambda: app_clock.now().timestamp(),
         sleep=sleep,
     )
+    # The builder's own defaults for the network (256 connections for calls, 1 for updates).
+    bot = AounBot(
+        settings.bot_token,
+        base_url=f"{settings.bot_api_base_url}/bot",
+        base_file_url=f"{settings.bot_api_base_url}/file/bot",
+        request=request or HTTPXRequest(connection_pool_size=256),
+        get_updates_request=request or HTTPXRequest(connection_pool_size=1),
+        rate_limiter=limiter,
+    )
     builder = (
         ApplicationBuilder()
         .application_class(AounApplication)
-        .token(settings.bot_token)
-        .base_url(f"{settings.bot_api_base_url}/bot")
-        .base_file_url(f"{settings.bot_api_base_url}/file/bot")
+        .bot(bot)
         .context_types(ContextTypes(context=Context))
         .persistence(SqlitePersistence(database, update_interval=persistence_interval))
         .post_init(_post_init)
         # Different users side by side, one user's updates strictly in order (bot/updates.py).
         .concurrent_updates(PerUserUpdateProcessor(64))
-        .rate_limiter(limiter)
     )
-    if request is not None:
-        builder = builder.request(request).get_updates_request(request)
     app = builder.build()
     services: dict[str, Any] = {
         "db": database,
