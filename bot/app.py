@@ -95,8 +95,8 @@ class AounApplication(Application):
         await super().initialize()
 
     async def process_update(self, update: object) -> None:
-        # A handler's transactions are a few short statements: on this thread (db.Tx).
-        token = queries.WRITES_ON_LOOP.set(True)
+        # A handler's transactions are a few short statements: on this thread, no break (db.Tx).
+        token = queries.WRITES_ON_LOOP.set(0)
         try:
             await self._process_update(update)
         finally:

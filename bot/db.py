@@ -202,26 +202,36 @@ class _QueryMixin:
             await cursor.close()
 
 
-# Set while an update is being answered (bot/app.py): the transactions opened then are a
-# handler's few short statements, run on the event loop's thread (Tx). The tick's, which can
-# hold dozens of statements, keep going to the writer's thread, so the loop stays free.
-WRITES_ON_LOOP: contextvars.ContextVar[bool] = contextvars.ContextVar("writes_on_loop", default=False)
+# Set while an update is being answered (bot/app.py) or a tick runs (bot/scheduler.py): the
+# transactions opened then run their statements on the event loop's thread (Tx), where a trip
+# to the writer's thread cost more than most statements. The value is how many statements such
+# a transaction runs between two breaks that let the loop answer others: 0 for a handler's few
+# statements (no break), some dozens for the tick's; None (elsewhere): the writer's thread.
+WRITES_ON_LOOP: contextvars.ContextVar[int | None] = contextvars.ContextVar("writes_on_loop", default=None)
 
 
 class Tx(_QueryMixin):
     """An open write transaction; valid only inside `async with db.transaction()`. With
     `on_loop`, its statements run where they are awaited (the writer is held by this
-    transaction, so none of them waits for a lock; BEGIN and COMMIT, which may, still go to the
-    writer's thread): a handler's transaction saves a trip to a thread per statement."""
+    transaction, so none of them waits for a lock): a transaction saves a trip to a thread per
+    statement. `break_every` statements, it lets the loop run whatever else is ready."""
 
-    def __init__(self, conn: aiosqlite.Connection, db: Database, *, on_loop: bool = False) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, db: Database, *, on_loop: bool = False, break_every: int = 0
+    ) -> None:
         self._conn = conn
         self.db = db
         self._after_commit: list[Any] = []
         self._on_loop = on_loop
+        self._break_every = break_every
+        self._statements = 0
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
         if self._on_loop:
+            if self._break_every:
+                self._statements += 1
+                if self._statements % self._break_every == 0:
+                    await asyncio.sleep(0)
             return function(self._conn._conn, *args)
         return await super()._in_thread(function, *args)
 
@@ -359,13 +369,14 @@ class Database(_QueryMixin):
         if task is not None and task is self._writing_task:
             # Waiting for our own lock would hang the bot for good; fail loudly instead.
             raise RuntimeError("a transaction is already open in this task: pass its Tx down")
-        on_loop = WRITES_ON_LOOP.get()
+        break_every = WRITES_ON_LOOP.get()
+        on_loop = break_every is not None
         async with self._write_lock:
             self._writing_task = task
             try:
                 if not (on_loop and self._begin_here()):
                     await self._writer.execute("BEGIN IMMEDIATE")  # may wait for the lock there
-                tx = Tx(self._writer, self, on_loop=on_loop)
+                tx = Tx(self._writer, self, on_loop=on_loop, break_every=break_every or 0)
                 try:
                     yield tx
                 except BaseException:

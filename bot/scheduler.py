@@ -56,6 +56,7 @@ BATCH = 500
 # handlers, which wait for it at most one chunk.
 EXPIRY_CHUNK = 250
 WAVE_CHUNK = 100  # shifts whose already-asked volunteers are read in one query
+TICK_BREAK_EVERY = 20  # statements of a tick's transaction between two breaks for handlers
 
 
 @dataclass
@@ -94,6 +95,10 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
     started = time.perf_counter()
     exhausted = app.bot_data.setdefault("dispatch_exhausted", {})
     pause = handlers_first(app)
+    # The tick's transactions on the event loop's thread too, with a break every
+    # TICK_BREAK_EVERY statements (db.WRITES_ON_LOOP): a trip to the writer's thread per
+    # statement was a fifth of a tick three hours after a season's first wave.
+    writes = db.WRITES_ON_LOOP.set(TICK_BREAK_EVERY)
     steps: tuple[tuple[str, Callable[..., Awaitable[None]], dict[str, Any]], ...] = (
         ("expire offers", expire_offers, {"pause": pause}),
         ("waves", dispatch_waves, {"exhausted": exhausted, "pause": pause}),
@@ -106,18 +111,21 @@ async def tick(app: Application[Any, Any, Any, Any, Any, Any], now: datetime | N
         ("qualifications", tell_expiring_qualifications, {}),
         ("digests", send_digests, {}),  # last: carries the alerts the steps above raised
     )
-    for name, step, extra in steps:
-        # One failing step (say, a malformed row) must not stop reminders from going out; what
-        # it did not finish is still due, so the next tick tries again.
-        try:
-            await step(database, settings, now=now, report=report, **extra)
-        except Exception:
-            report.errors += 1
-            log.exception("dispatch tick: %s failed", name)
-        if step is dispatch_waves and report.shifts_considered:
-            release_freed_memory()  # the pools it ranked with are gone
-    report.seconds = time.perf_counter() - started
-    await health.beat(database, health.TICK, now=now, detail={"errors": report.errors})
+    try:
+        for name, step, extra in steps:
+            # One failing step (say, a malformed row) must not stop reminders from going out; what
+            # it did not finish is still due, so the next tick tries again.
+            try:
+                await step(database, settings, now=now, report=report, **extra)
+            except Exception:
+                report.errors += 1
+                log.exception("dispatch tick: %s failed", name)
+            if step is dispatch_waves and report.shifts_considered:
+                release_freed_memory()  # the pools it ranked with are gone
+        report.seconds = time.perf_counter() - started
+        await health.beat(database, health.TICK, now=now, detail={"errors": report.errors})
+    finally:
+        db.WRITES_ON_LOOP.reset(writes)
     return report
 
 

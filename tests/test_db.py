@@ -77,8 +77,8 @@ async def test_a_handlers_transaction_runs_its_statements_on_the_loop(
     make_bot: Callable[..., Awaitable[BotHarness]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """While an update is being answered, a transaction runs on the event loop's thread, BEGIN
-    and COMMIT included when the write lock is free; the tick's (any transaction outside an
-    update) send every statement to the writer's thread."""
+    and COMMIT included when the write lock is free; any transaction outside an update or a
+    tick sends every statement to the writer's thread."""
     bot = await make_bot()
     ali = bot.user(31, "Ali", "ar")
     await bot.command(ali, "/lang")
@@ -103,6 +103,47 @@ async def test_a_handlers_transaction_runs_its_statements_on_the_loop(
     assert len(trips) == 4  # BEGIN, both statements, COMMIT
 
 
+async def test_a_transaction_with_breaks_lets_the_loop_run_others_between_its_statements(
+    database: Database,
+) -> None:
+    """The tick's transactions (db.WRITES_ON_LOOP = its break count) run on the loop too, and
+    every so many statements let whatever else is ready run: a handler is not held for a whole
+    transaction of the tick."""
+    assert database._writer is not None
+    trips: list[object] = []
+    trip = database._writer._execute
+
+    async def counted(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        trips.append(function)
+        return await trip(function, *args, **kwargs)
+
+    database._writer._execute = counted  # type: ignore[method-assign]
+    ran: list[int] = []  # how many statements the transaction had run each time the other task did
+    statements = 0
+
+    async def other() -> None:
+        while True:
+            ran.append(statements)
+            await asyncio.sleep(0)
+
+    token = db.WRITES_ON_LOOP.set(5)
+    running = asyncio.create_task(other())
+    try:
+        await asyncio.sleep(0)
+        async with database.transaction() as tx:
+            for user_id in range(300, 312):
+                await db.ensure_user(tx, user_id, now=datetime(2026, 5, 1, tzinfo=UTC))
+                statements += 1
+    finally:
+        db.WRITES_ON_LOOP.reset(token)
+        running.cancel()
+        database._writer._execute = trip  # type: ignore[method-assign]
+    assert trips == []  # BEGIN, the statements and COMMIT on the loop
+    during = sorted({n for n in ran if 0 < n < 12})
+    assert len(during) >= 2, ran  # the other task ran twice in the middle of the transaction
+    assert await database.fetchval("SELECT COUNT(*) FROM users WHERE id BETWEEN 300 AND 311") == 12
+
+
 async def test_a_handlers_transaction_waits_for_another_process_in_the_writers_thread(
     database: Database,
 ) -> None:
@@ -118,7 +159,7 @@ async def test_a_handlers_transaction_waits_for_another_process_in_the_writers_t
         released.append(loop.time())
 
     loop.call_later(0.2, release)  # runs only if the loop is not blocked meanwhile
-    token = db.WRITES_ON_LOOP.set(True)
+    token = db.WRITES_ON_LOOP.set(0)
     try:
         async with database.transaction() as tx:
             await db.ensure_user(tx, 91, now=datetime(2026, 5, 1, tzinfo=UTC))

@@ -78,6 +78,33 @@ async def test_a_handler_is_answered_while_a_long_tick_runs(bot: BotHarness) -> 
     assert report.offers_made > 0 and report.errors == 0
 
 
+async def test_a_ticks_writes_make_no_trip_to_the_writers_thread(
+    bot: BotHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A tick's transactions run on the event loop's thread (with breaks: test_db.py); only its
+    large reads go to a reader's thread."""
+    entity = await create_entity(bot.db)
+    for user_id in range(100, 160):
+        await create_volunteer(bot.db, user_id)
+    await create_need(bot.db, entity, first_day=TUESDAY, days=5, slots=3)  # one series message each
+    await create_need(bot.db, entity, first_day=TUESDAY, slots=2, specialty="healthcare")
+    writer = bot.db._writer
+    assert writer is not None
+    trips: list[object] = []
+    trip = writer._execute
+
+    async def counted(function, *args, **kwargs):  # type: ignore[no-untyped-def]
+        trips.append(function)
+        return await trip(function, *args, **kwargs)
+
+    monkeypatch.setattr(writer, "_execute", counted)
+    report = await scheduler.tick(bot.app)
+    assert report.offers_made > 0 and report.errors == 0
+    assert trips == []
+    assert db.WRITES_ON_LOOP.get() is None  # set for the tick only
+    assert await outbox(bot.db)  # the offers' messages, queued in the same transactions
+
+
 async def test_every_ranking_and_pool_chunk_waits_for_the_updates_being_answered(
     bot: BotHarness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
