@@ -14,6 +14,10 @@ one budget. PTB's own AIORateLimiter is not used: up to v22.8 a request finishin
   at once (the others wait for one of them to be answered): the first 429 then comes back
   before a whole burst has been sent into it. Replies that Telegram answers at once are never
   held by this, however many there are.
+- Telegram counts a send when it arrives, not when it left here: a send whose answer took
+  more than LATE_BY longer than the fastest one (the event loop stalled on its way out, a
+  garbage collection say, or the network was slow) is counted in the window from that much
+  later, so the sends after a stall do not crowd into what Telegram sees as one second.
 - A 429 on anything pauses every send until its retry_after. For a while after one, replies
   too keep to the window, so a burst of replies does not turn into a storm of 429s.
 - A reply that fails transiently (429, network, 5xx) is tried again for about a minute; past
@@ -52,6 +56,7 @@ HEADROOM = 0.035  # seconds added to Telegram's one-second window when counting 
 THROTTLE_AFTER_429 = 30.0  # seconds during which replies too keep to the window after a 429
 REPLY_FIRST = 0.02  # seconds the outbox looks away while replies wait for a slot
 REPLY_PROBES = 4  # replies on the wire at once while the window is full (before any 429)
+LATE_BY = 0.005  # seconds an answer may take beyond the fastest one before its send is moved
 _EPSILON = 1e-6
 
 # Calls that put something in front of a person: they are paced, paused on 429 and retried.
@@ -136,6 +141,7 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         self._replies_waiting = 0  # replies held by a pause or the window: bulk lets them go first
         self._on_the_wire = 0  # replies sent and not answered yet
         self._probe_waiters: deque[asyncio.Future[None]] = deque()
+        self._fastest = math.inf  # seconds of the fastest answer yet
 
     # -- BaseRateLimiter ------------------------------------------------------------------------
 
@@ -174,8 +180,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         self.paused_until = max(self.paused_until, now + seconds)
         self._throttle_until = max(self._throttle_until, self.paused_until + THROTTLE_AFTER_429)
 
-    def record(self, chat_id: int | None, *, paid: bool = False) -> None:
-        """A send is leaving now."""
+    def record(self, chat_id: int | None, *, paid: bool = False) -> float:
+        """A send is leaving now (the time it is counted from, returned)."""
         now = self.now()
         times = self._paid if paid else self._sends
         while times and now - times[0] >= 1.0 + HEADROOM:  # only the window is kept
@@ -184,6 +190,28 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         if chat_id is not None:
             self._last_to_chat[chat_id] = now
         self.stats.sends += 1
+        return now
+
+    def answered(self, sent_at: float, *, paid: bool = False) -> None:
+        """The send counted from `sent_at` got its answer now: if that took more than LATE_BY
+        longer than the fastest answer, count it from that much later (see the docstring)."""
+        took = self.now() - sent_at
+        if took < self._fastest:
+            self._fastest = took
+            return
+        late = took - self._fastest
+        if late <= LATE_BY:
+            return
+        times = self._paid if paid else self._sends
+        for index in range(len(times) - 1, -1, -1):
+            if times[index] == sent_at:
+                del times[index]
+                break
+        at = sent_at + late
+        index = len(times)
+        while index and times[index - 1] > at:  # kept in order: the window reads the newest last
+            index -= 1
+        times.insert(index, at)
 
     def bulk_wait(self, *, paid: bool = False) -> float:
         """Seconds before the next outbox send may leave (0: now)."""
@@ -235,7 +263,7 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         paid: bool,
         options: dict[str, Any],
     ) -> JSONResult:
-        self.record(chat_id, paid=paid)
+        sent_at = self.record(chat_id, paid=paid)
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
@@ -243,6 +271,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
             if options.get("paced", True):
                 self.pause(retry_after_seconds(exc))
             raise
+        finally:
+            self.answered(sent_at, paid=paid)
 
     async def _reply(
         self,
@@ -269,7 +299,7 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
             if self._on_the_wire >= REPLY_PROBES and self._window_full():
                 await self._wait_for_a_probe()
                 continue  # a 429 may have come back meanwhile: look at the pause again
-            self.record(chat_id)
+            sent_at = self.record(chat_id)
             self._on_the_wire += 1
             try:
                 result = await callback(*args, **kwargs)
@@ -301,7 +331,8 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
                 self.stats.replies += 1
                 return result
             finally:
-                self._answered()
+                self.answered(sent_at)
+                self._off_the_wire()
             tries += 1
             ready_at = max(self.paused_until, self.now() + delay)
             if ready_at > give_up_at:
@@ -329,7 +360,7 @@ class DeliveryLimiter(BaseRateLimiter[dict[str, Any]]):
         finally:
             self._replies_waiting -= 1
 
-    def _answered(self) -> None:
+    def _off_the_wire(self) -> None:
         """A reply on the wire got its answer: one waiting reply may go, or all of them once
         the window has room again."""
         self._on_the_wire -= 1

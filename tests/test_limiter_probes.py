@@ -1,13 +1,15 @@
 """The limiter before any 429: replies go at once while the window has room; once it holds
 Telegram's 30, only REPLY_PROBES replies are on the wire at a time, so the first 429 comes back
-before a whole burst has been sent into it. The limiter alone, on a manual clock, with replies
-whose answer the test gives (the burst against the fake Bot API is in test_delivery_faults.py)."""
+before a whole burst has been sent into it; a send answered late is counted from when it may
+have reached Telegram. The limiter alone, on a manual clock, with answers the test gives (the
+burst against the fake Bot API is in test_delivery_faults.py)."""
 
 from __future__ import annotations
 
 import asyncio
 from typing import Any
 
+import pytest
 from telegram.error import RetryAfter
 
 from bot.limiter import HEADROOM, REPLY_PROBES, TELEGRAM_OVERALL, DeliveryLimiter
@@ -139,3 +141,35 @@ async def test_the_window_keeps_only_its_last_second() -> None:
         clock.now += 0.01
         limiter.record(n)
     assert len(limiter._sends) <= 1.0 / 0.01 + 5
+
+
+async def test_a_send_answered_late_is_counted_from_when_it_may_have_arrived() -> None:
+    """A stall between a send leaving and reaching Telegram (a garbage collection on the event
+    loop, a slow network) must not let the sends after it into what Telegram counts as one
+    second: the late one is counted from that much later."""
+    clock = Clock()
+    limiter = DeliveryLimiter(rate=30, clock=clock, sleep=clock.sleep)
+
+    async def answer_after(seconds: float) -> Any:
+        clock.now += seconds
+        return {"message_id": 1}
+
+    async def bulk(seconds: float, chat_id: int) -> None:
+        await limiter.process_request(
+            lambda: answer_after(seconds), (), {}, "sendMessage", {"chat_id": chat_id},
+            {"bulk": True},
+        )
+
+    await bulk(0.002, 1)  # the fastest answer yet: counted from when it left
+    first = clock.now
+    await bulk(0.202, 2)  # 0.2 s later than the fastest: counted from 0.2 s after it left
+    assert list(limiter._sends)[-1] == pytest.approx(first + 0.2)
+    for chat in range(3, 32):
+        clock.now += 0.001
+        await bulk(0.002, chat)
+    # 31 sends within the second. When the first has left the window, the late one is its
+    # oldest, and it leaves 0.2 s after it would have had it been counted from when it left.
+    clock.now = first + 1.0 + HEADROOM + 0.001
+    assert limiter.bulk_wait() == pytest.approx(0.2 - 0.001)
+    clock.now = first + 0.2 + 1.0 + HEADROOM + 0.001
+    assert limiter.bulk_wait() == 0
