@@ -211,26 +211,24 @@ WRITES_ON_LOOP: contextvars.ContextVar[int | None] = contextvars.ContextVar("wri
 
 
 class Tx(_QueryMixin):
-    """An open write transaction; valid only inside `async with db.transaction()`. With
-    `on_loop`, its statements run where they are awaited (the writer is held by this
-    transaction, so none of them waits for a lock): a transaction saves a trip to a thread per
-    statement. `break_every` statements, it lets the loop run whatever else is ready."""
+    """An open write transaction; valid only inside `async with db.transaction()`. `breaks` is
+    WRITES_ON_LOOP's value when it opened: None, its statements go to the writer's thread; a
+    number, they run where they are awaited (the writer is held by this transaction, so none of
+    them waits for a lock), saving a trip to a thread per statement, and every `breaks` of them
+    (0: never) the loop runs whatever else is ready."""
 
-    def __init__(
-        self, conn: aiosqlite.Connection, db: Database, *, on_loop: bool = False, break_every: int = 0
-    ) -> None:
+    def __init__(self, conn: aiosqlite.Connection, db: Database, *, breaks: int | None = None) -> None:
         self._conn = conn
         self.db = db
         self._after_commit: list[Any] = []
-        self._on_loop = on_loop
-        self._break_every = break_every
+        self._breaks = breaks
         self._statements = 0
 
     async def _in_thread(self, function: Callable[..., Any], *args: Any) -> Any:
-        if self._on_loop:
-            if self._break_every:
+        if self._breaks is not None:
+            if self._breaks:
                 self._statements += 1
-                if self._statements % self._break_every == 0:
+                if self._statements % self._breaks == 0:
                     await asyncio.sleep(0)
             return function(self._conn._conn, *args)
         return await super()._in_thread(function, *args)
@@ -302,7 +300,7 @@ class Database(_QueryMixin):
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # The writer is used from the event loop's thread too, one statement at a time and only
-        # by the task holding the write lock (Tx with on_loop).
+        # by the task holding the write lock (Tx with breaks).
         self._writer = await self._connect(check_same_thread=False)
         await _pragma(self._writer, "journal_mode=WAL")
         await _pragma(self._writer, "wal_autocheckpoint=0")  # checkpoints: Database._committed
@@ -369,14 +367,14 @@ class Database(_QueryMixin):
         if task is not None and task is self._writing_task:
             # Waiting for our own lock would hang the bot for good; fail loudly instead.
             raise RuntimeError("a transaction is already open in this task: pass its Tx down")
-        break_every = WRITES_ON_LOOP.get()
-        on_loop = break_every is not None
+        breaks = WRITES_ON_LOOP.get()
+        on_loop = breaks is not None
         async with self._write_lock:
             self._writing_task = task
             try:
                 if not (on_loop and self._begin_here()):
                     await self._writer.execute("BEGIN IMMEDIATE")  # may wait for the lock there
-                tx = Tx(self._writer, self, on_loop=on_loop, break_every=break_every or 0)
+                tx = Tx(self._writer, self, breaks=breaks)
                 try:
                     yield tx
                 except BaseException:
